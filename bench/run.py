@@ -1,0 +1,53 @@
+"""make bench: run bench/ingest_bench.py on a scratch SQLite file and, if reachable, a scratch PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_BENCH_DB = "healthbank_bench"
+
+
+def run(database_url: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=database_url)
+    env.pop("REDIS_URL", None)
+    out = subprocess.run([sys.executable, str(HERE / "ingest_bench.py")], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"benchmark failed on {database_url}:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_BENCH_DB}")
+            conn.execute(f"CREATE DATABASE {PG_BENCH_DB}")
+        return True
+    except Exception as exc:
+        print(f"PostgreSQL skipped: {exc}")
+        return False
+
+
+def main() -> None:
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        results.append(run(f"sqlite:///{tmp}/bench.sqlite3"))
+        print(json.dumps(results[-1], ensure_ascii=False))
+    if postgres_available():
+        base = PG_ADMIN_URL.rsplit("/", 1)[0]
+        results.append(run(f"{base}/{PG_BENCH_DB}"))
+        print(json.dumps(results[-1], ensure_ascii=False))
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Shared kernel: pure helpers with no Django models (IDs, ROC dates, masking)."""

@@ -1,0 +1,173 @@
+"""Reference code lists shipped as data files (healthbank/demo/data, sources in SOURCES.md).
+
+Loaded once per process and kept in memory: validation of every ingested record
+asks them, so they must be dictionary look-ups, not queries.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(os.environ.get("HEALTHBANK_REFERENCE_DIR") or Path(__file__).resolve().parent.parent / "demo" / "data")
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    name_zh: str
+    name_en: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Drug:
+    code: str
+    name: str
+    ingredient: str
+    strength: str
+    form: str
+    atc_code: str
+    atc_name_en: str
+    atc_class_zh: str
+    chronic: bool
+
+
+@dataclass(frozen=True)
+class PaymentCode:
+    code: str
+    name_zh: str
+    kind: str
+    body_site: str
+    dental: bool
+
+
+@dataclass(frozen=True)
+class LabTest:
+    key: str
+    loinc: str
+    name_zh: str
+    name_en: str
+    unit: str
+    ref_low: Decimal | None
+    ref_high: Decimal | None
+    ref_text: str
+    ref_sex: str
+
+
+@dataclass(frozen=True)
+class Vaccine:
+    code: str
+    name_zh: str
+    name_en: str
+    age_months: int | None
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text) if text not in ("", None) else None
+    except InvalidOperation:
+        return None
+
+
+@cache
+def diagnoses() -> dict[str, Diagnosis]:
+    return {r["code"]: Diagnosis(r["code"], r["name_zh"], r["name_en"], r["group"]) for r in _rows("icd10cm.csv")}
+
+
+@cache
+def drugs() -> dict[str, Drug]:
+    return {
+        r["code"]: Drug(
+            r["code"],
+            r["name"],
+            r["ingredient"],
+            r["strength"],
+            r["form"],
+            r["atc_code"],
+            r["atc_name_en"],
+            r["atc_class_zh"],
+            r["chronic"] == "1",
+        )
+        for r in _rows("nhi_drugs.csv")
+    }
+
+
+@cache
+def payment_codes() -> dict[str, PaymentCode]:
+    return {
+        r["code"]: PaymentCode(r["code"], r["name_zh"], r["kind"], r["body_site"], r["dental"] == "1")
+        for r in _rows("nhi_payment_codes.csv")
+    }
+
+
+@cache
+def lab_tests() -> dict[str, list[LabTest]]:
+    """Lab key → its definitions (one, or one per sex where the range differs)."""
+    out: dict[str, list[LabTest]] = {}
+    for r in _rows("loinc_labs.csv"):
+        out.setdefault(r["key"], []).append(
+            LabTest(
+                r["key"],
+                r["loinc"],
+                r["name_zh"],
+                r["name_en"],
+                r["unit"],
+                _decimal(r["ref_low"]),
+                _decimal(r["ref_high"]),
+                r["ref_text"],
+                r["ref_sex"],
+            )
+        )
+    return out
+
+
+def lab_test(key: str, sex: str = "") -> LabTest | None:
+    options = lab_tests().get(key)
+    if not options:
+        return None
+    for option in options:
+        if option.ref_sex == sex:
+            return option
+    return options[0]
+
+
+@cache
+def vaccines() -> dict[str, Vaccine]:
+    return {
+        r["code"]: Vaccine(r["code"], r["name_zh"], r["name_en"], int(r["age_months"]) if r["age_months"] else None)
+        for r in _rows("vaccines.csv")
+    }
+
+
+@cache
+def counties() -> list[dict]:
+    return json.loads((DATA_DIR / "counties.json").read_text(encoding="utf-8"))
+
+
+@cache
+def names() -> dict:
+    return json.loads((DATA_DIR / "names.json").read_text(encoding="utf-8"))
+
+
+@cache
+def institution_patterns() -> dict:
+    return json.loads((DATA_DIR / "institutions_patterns.json").read_text(encoding="utf-8"))
+
+
+def icd10_normalise(code: str) -> str:
+    """Accept ``E119`` as well as ``E11.9``: claims often drop the dot."""
+    code = code.strip().upper()
+    if "." not in code and len(code) > 3:
+        code = f"{code[:3]}.{code[3:]}"
+    return code

@@ -1,0 +1,41 @@
+"""Masking of identifiers and names for display and logs (SPEC §2)."""
+
+from __future__ import annotations
+
+import re
+
+MASK_CHAR = "*"
+NAME_MASK_CHAR = "○"
+# Anything shaped like a national ID or resident certificate number.
+NATIONAL_ID_PATTERN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][12489ABCDabcd]\d{8})(?![0-9])")
+
+
+def mask_national_id(value: str) -> str:
+    """``Z199999999`` → ``Z19999****``: the first six characters stay."""
+    if not value:
+        return ""
+    if len(value) <= 6:
+        return MASK_CHAR * len(value)
+    return value[:6] + MASK_CHAR * (len(value) - 6)
+
+
+def mask_name(name: str) -> str:
+    """``甄家康`` → ``甄○康``; ``王明`` → ``王○``; longer names keep first and last."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + NAME_MASK_CHAR
+    return name[0] + NAME_MASK_CHAR * (len(name) - 2) + name[-1]
+
+
+def mask_card_number(value: str) -> str:
+    """Only the last four digits of an NHI card number are shown."""
+    if not value:
+        return ""
+    return MASK_CHAR * max(len(value) - 4, 0) + value[-4:]
+
+
+def mask_ids_in_text(text: str) -> str:
+    """Mask every national-ID-shaped token inside free text (used by the log filter)."""
+    return NATIONAL_ID_PATTERN.sub(lambda m: mask_national_id(m.group(1)), text)

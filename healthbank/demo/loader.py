@@ -1,0 +1,174 @@
+"""Write a planned population: people and insurance directly, every record through ``ingest``."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from healthbank import policy
+from healthbank.identity.models import Enrolment, InsuranceUnit, NhiCard, NhiHousehold, Person
+from healthbank.identity.services import build_person
+from healthbank.insurance.models import PremiumCalculation, PremiumPayment
+from healthbank.insurance.rules import monthly_premium
+from healthbank.records.models import Institution
+from healthbank.records.services import Sender, ingest
+
+from .population import Population, premium_months
+
+SEND_ORDER = (  # prescriptions before their refills, visits before the reports that cite them
+    "visits",
+    "reports",
+    "lab-results",
+    "follow-ups",
+    "allergies",
+    "vaccinations",
+    "preventive-checks",
+    "cancer-screenings",
+    "care-wishes",
+)
+CHUNK = 2000
+
+
+class GenerationError(RuntimeError):
+    pass
+
+
+@dataclass
+class LoadSummary:
+    people: int = 0
+    households: int = 0
+    institutions: int = 0
+    records: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    person_ids: dict[str, object] = field(default_factory=dict)  # national ID → Person pk
+
+
+def load_population(population: Population) -> LoadSummary:
+    started = time.perf_counter()
+    summary = LoadSummary()
+    with transaction.atomic():
+        institutions = _institutions(population)
+        units = _units(population)
+        people = _people(population)
+        _households(population, people, units)
+    summary.institutions = len(institutions)
+    summary.people = len(people)
+    summary.households = len(population.households)
+    summary.person_ids = {p.national_id: people[i].pk for i, p in enumerate(population.people)}
+
+    def send_rank(key: tuple[str, str]) -> tuple[int, int]:
+        source, record_type = key
+        inst = institutions.get(source)
+        pharmacy_last = 1 if inst is not None and inst.kind == Institution.Kind.PHARMACY else 0
+        return SEND_ORDER.index(record_type), pharmacy_last
+
+    for key in sorted(population.batches, key=send_rank):
+        source, record_type = key
+        sender = Sender.for_institution(institutions[source]) if source in institutions else Sender.for_agency(source)
+        payloads = population.batches[key]
+        for start in range(0, len(payloads), CHUNK):
+            outcomes = ingest(sender, record_type, payloads[start : start + CHUNK])
+            rejected = [o for o in outcomes if not o.accepted]
+            if rejected:
+                raise GenerationError(f"{record_type} from {source} rejected: {rejected[0].errors}")
+            summary.records[record_type] += len(outcomes)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _institutions(population: Population) -> dict[str, Institution]:
+    rows = [Institution(**vars(plan)) for plan in population.institutions]
+    existing = set(Institution.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True))
+    Institution.objects.bulk_create([r for r in rows if r.code not in existing])
+    return {i.code: i for i in Institution.objects.filter(code__in=[r.code for r in rows])}
+
+
+def _units(population: Population) -> dict[str, InsuranceUnit]:
+    rows = [InsuranceUnit(code=u.code, name=u.name, kind=u.kind, county=u.county) for u in population.units]
+    existing = set(InsuranceUnit.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True))
+    InsuranceUnit.objects.bulk_create([r for r in rows if r.code not in existing])
+    return {u.code: u for u in InsuranceUnit.objects.filter(code__in=[r.code for r in rows])}
+
+
+def _people(population: Population) -> list:
+    people = [
+        build_person(
+            national_id=p.national_id,
+            name=p.name,
+            sex=p.sex,
+            birth_date=p.birth_date,
+            name_en=p.name_en,
+            is_indigenous=p.is_indigenous,
+        )
+        for p in population.people
+    ]
+    Person.objects.bulk_create(people, batch_size=1000)
+    cards = [
+        NhiCard(person=person, card_number=c.card_number, issued_on=c.issued_on, reason=c.reason)
+        for plan, person in zip(population.people, people, strict=True)
+        for c in plan.cards
+    ]
+    NhiCard.objects.bulk_create(cards, batch_size=2000)
+    return people
+
+
+def _households(population: Population, people: list, units: dict[str, InsuranceUnit]) -> None:
+    households, enrolments, calculations, payments = [], [], [], []
+    months = premium_months(population.today)
+    for plan in population.households:
+        insured = people[plan.insured]
+        household = NhiHousehold(insured=insured)
+        households.append(household)
+        unit = units[plan.unit]
+        common = {"household": household, "unit": unit, "category": plan.category, "insured_salary": plan.salary}
+        enrolments.append(
+            Enrolment(person=insured, role="insured", relationship="self", started_on=plan.since, **common)
+        )
+        for index, relationship in plan.dependents:
+            dependent = people[index]
+            enrolments.append(
+                Enrolment(
+                    person=dependent,
+                    role="dependent",
+                    relationship=relationship,
+                    started_on=max(plan.since, dependent.birth_date),
+                    **common,
+                )
+            )
+        amount, billed = monthly_premium(
+            category=plan.category, insured_salary=plan.salary, dependents=len(plan.dependents)
+        )
+        for month in months:
+            if month < plan.since.replace(day=1):
+                continue
+            calc = PremiumCalculation(
+                person=insured,
+                unit=unit,
+                month=month,
+                insured_salary=plan.salary,
+                rate_per_mille=policy.PREMIUM_RATE_PER_MILLE,
+                contribution_share_pct=policy.PREMIUM_INSURED_SHARE_PCT[plan.category],
+                insured_count=billed,
+                amount=amount,
+            )
+            calculations.append(calc)
+            if month != months[-1]:
+                paid_on = month.replace(day=28)
+                paid_on = paid_on.replace(month=paid_on.month % 12 + 1, year=paid_on.year + (paid_on.month == 12))
+                paid_on = paid_on.replace(day=15)
+                payments.append(
+                    PremiumPayment(
+                        person=insured,
+                        calculation=calc,
+                        paid_on=paid_on,
+                        amount=amount,
+                        method="payroll" if plan.category == 1 else "direct_debit",
+                    )
+                )
+    NhiHousehold.objects.bulk_create(households, batch_size=1000)
+    Enrolment.objects.bulk_create(enrolments, batch_size=2000)
+    PremiumCalculation.objects.bulk_create(calculations, batch_size=2000)
+    PremiumPayment.objects.bulk_create(payments, batch_size=2000)

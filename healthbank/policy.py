@@ -1,0 +1,161 @@
+"""Every product rule number of HealthBank, in one place (SPEC.md; DESIGN.md conventions).
+
+Each constant names the SPEC section it comes from. Rules that follow a
+regulation also name the regulation; they change by regulation, so code reads
+them from here and never repeats the number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+# ---------------------------------------------------------------- §2 identifiers
+NHI_CARD_NUMBER_LENGTH = 12  # §2: 12 digits printed on the card
+INSTITUTION_CODE_LENGTH = 10  # §2
+INSURANCE_UNIT_CODE_LENGTH = 9  # §2
+NHI_DRUG_CODE_LENGTH = 10  # §2, e.g. AC31223100
+NHI_DIVISIONS = {  # §2: 分區業務組
+    1: ("臺北業務組", "Taipei Division"),
+    2: ("北區業務組", "Northern Division"),
+    3: ("中區業務組", "Central Division"),
+    4: ("南區業務組", "Southern Division"),
+    5: ("高屏業務組", "Kaoping Division"),
+    6: ("東區業務組", "Eastern Division"),
+}
+
+# ---------------------------------------------------------------- §3 registration
+REGISTRATION_CONFIRM_DAYS = 5  # §3: confirm e-mail link within 5 days
+REGISTRATION_TERMS_ARTICLES = 15  # §3: 全民健康保險網路服務註冊管理作業要點
+PASSWORD_MIN_LENGTH = 6  # §3
+PASSWORD_MAX_LENGTH = 12  # §3
+PASSWORD_STRONG_MIN_LENGTH = 8  # §3: strong = upper + lower + digit + symbol, ≥ 8
+BATCH_REGISTRATION_MAX_BYTES = 5 * 1024 * 1024  # §3 batch CSV; our ceiling (decisions.md)
+
+# ---------------------------------------------------------------- §4 login
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5  # §4 / terms art. 10; our number (decisions.md)
+LOGIN_MAX_FAILURES_PER_SOURCE = 20  # §4 per client address per window
+LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=20)  # issue 3; our number
+
+# ---------------------------------------------------------------- §5 devices
+DEVICE_CODE_LENGTH = 8  # §5: e.g. De7242jZ
+DEVICE_CODE_VALID_FOR = dt.timedelta(minutes=10)  # §5 "valid for minutes"; our number
+DEVICE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O/1/l/I
+MAX_ENABLED_DEVICES_PER_PERSON = 1  # §5: only one enabled at a time
+
+# ---------------------------------------------------------------- §6 My Health Bank spans
+SPAN_CARD_RECORDS = dt.timedelta(days=365)  # §6.1 past 1 year
+SPAN_PREMIUM_CALCULATION = dt.timedelta(days=365)  # §6.1 past 1 year
+SPAN_PREMIUM_PAYMENTS_YEARS = 3  # §6.1 past 3 years
+SPAN_MEDICAL_YEARS = 3  # §6.1 outpatient, inpatient, dental, labs, imaging, discharge, Chinese medicine
+ALLERGIES_SINCE = dt.date(2015, 1, 1)  # §6.1
+ORGAN_DONATION_WISHES_SINCE = dt.date(2004, 11, 1)  # §6.1
+HOSPICE_WISHES_SINCE = dt.date(2006, 9, 1)  # §6.1
+VACCINATIONS_SINCE = dt.date(2003, 1, 1)  # §6.1
+DISCHARGE_SUMMARIES_SINCE = dt.date(2015, 1, 1)  # §6.1 stays from 2015
+PREVENTIVE_CHECKS_SHOWN = 2  # §6.1 last 2 checks
+CARD_UPLOAD_DEADLINE = dt.timedelta(hours=24)  # §6.1 card uploads reach us within 24 h
+DATA_LAG_NOTICE_HOURS = (24, 48)  # §6.1 pages say data can lag 24–48 h
+CHILD_AUTO_VISIBLE_UNTIL_AGE = 15  # §6.1 / §9: children under 15
+TOP_DIAGNOSES_SHOWN = 5  # §6.2 top 5 diagnoses over 3 years
+
+# ---------------------------------------------------------------- §7 risk assessments
+# REACH-B liver-cancer score (Yang et al., Lancet Oncol 2011), SPEC §7 / §7.1.
+LIVER_SEX_POINTS = {"F": 0, "M": 2}
+LIVER_AGE_POINTS = ((0, 0), (35, 1), (40, 2), (45, 3), (50, 4), (55, 5), (60, 6))  # (from age, points)
+LIVER_ALT_POINTS = ((0, 0), (15, 1), (45, 3))  # (from U/L, points), half-open
+LIVER_HBEAG_POINTS = {False: 0, True: 4}
+LIVER_RISK_BANDS = (  # (max total, 10-year probability text)
+    (4, "< 1 %"),
+    (9, "1–10 %"),
+    (12, "10–25 %"),
+    (14, "30–50 %"),
+    (15, "65 %"),
+)
+LIVER_COHORT_AGES = (30, 65)  # §7.1 caveat outside
+
+# KDIGO 2012 CKD heat map, SPEC §7 / §7.1 (half-open lower bounds).
+GFR_CATEGORIES = (("G1", 90), ("G2", 60), ("G3a", 45), ("G3b", 30), ("G4", 15), ("G5", 0))
+ACR_A2_FROM = Decimal(30)  # mg/g
+ACR_A3_ABOVE = Decimal(300)  # KDIGO 2012: 300 is A2
+KDIGO_EDITION = 2012  # switch to 2024 to move ACR 300 into A3 (§7.1)
+PCR_A2_FROM = Decimal(150)
+PCR_A3_ABOVE = Decimal(500)
+
+# CKD-EPI 2021 race-free creatinine equation (Inker et al., NEJM 2021), §7.1.
+CKD_EPI_2021 = {
+    "constant": 142.0,
+    "kappa": {"F": 0.7, "M": 0.9},
+    "alpha": {"F": -0.241, "M": -0.302},
+    "upper_exponent": -1.200,
+    "age_base": 0.9938,
+    "female_factor": 1.012,
+}
+
+# Adult preventive care 成人預防保健 (HPA, from 2025-01-01), §7.1.
+PREVENTIVE_CARE_INTERVALS = (  # (from age, interval in years)
+    (30, 5),
+    (40, 3),
+    (65, 1),
+)
+PREVENTIVE_CARE_INDIGENOUS_YEARLY_FROM = 55
+PREVENTIVE_CARE_POLIO_YEARLY_FROM = 35
+HEPATITIS_SCREEN_BORN_BY_YEAR = 1986
+HEPATITIS_SCREEN_MAX_AGE = 79
+
+# Dental scaling 洗牙 (NHI dental payment rules), §7.1.
+DENTAL_SCALING_FROM_AGE = 13
+DENTAL_SCALING_INTERVAL = dt.timedelta(days=180)
+DENTAL_SCALING_INTERVAL_HIGH_RISK = dt.timedelta(days=90)  # diabetes, pregnancy, ...
+
+# Chronic continuous prescriptions 慢性病連續處方箋, §7.1.
+CHRONIC_PRESCRIPTION_MAX_TOTAL_DAYS = 90
+CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL = 30
+CHRONIC_REFILL_EARLY_DAYS = 10  # earliest = last dispensing + days supplied − 10
+CHRONIC_PRESCRIPTION_MAX_FILLS = 3
+
+# BMI (HPA adult definitions), §7.1 — lower bounds, classified on the unrounded value.
+BMI_BANDS = (
+    (Decimal("0"), "underweight"),
+    (Decimal("18.5"), "normal"),
+    (Decimal("24"), "overweight"),
+    (Decimal("27"), "obese_mild"),
+    (Decimal("30"), "obese_moderate"),
+    (Decimal("35"), "obese_severe"),
+)
+WAIST_ABDOMINAL_OBESITY_CM = {"M": Decimal(90), "F": Decimal(80)}
+
+# Metabolic syndrome (HPA 2007 Taiwanese criteria), §7.1.
+METABOLIC_SYNDROME_MIN_CRITERIA = 3
+METABOLIC_SBP = 130
+METABOLIC_DBP = 85
+METABOLIC_FASTING_GLUCOSE = 100
+METABOLIC_TRIGLYCERIDES = 150
+METABOLIC_HDL_BELOW = {"M": 40, "F": 50}
+
+# ---------------------------------------------------------------- §8 downloads
+DOWNLOAD_KEPT_FOR = dt.timedelta(days=7)  # §8
+
+# ---------------------------------------------------------------- §9 virtual card
+VCARD_QR_VALID_FOR = dt.timedelta(minutes=5)  # §9 one-time QR
+VCARD_INSTITUTION_ACCEPT_WITHIN = dt.timedelta(minutes=10)  # §9
+VCARD_INSTITUTION_AUTH_VALID_FOR = dt.timedelta(hours=1)  # §9
+VCARD_DELEGATION_MAX_OUTSIDE_HOUSEHOLD = dt.timedelta(days=31)  # §9 "at most 1 month"
+VCARD_HOUSEHOLD_ACCEPT_WITHIN = dt.timedelta(minutes=10)  # §9
+VCARD_PHOTO_ID_OPTIONAL_UNDER_AGE = 14  # §9 under 14: ID or NHI card front will do
+
+# ---------------------------------------------------------------- ingestion (issue 2)
+INGEST_MAX_RECORDS_PER_BATCH = 1000  # institution API batches; our number (decisions.md)
+INGEST_MAX_BODY_BYTES = 10 * 1024 * 1024
+INGEST_MAX_QUANTITY = Decimal(100000)  # a drug total quantity above this is not sane
+INGEST_MAX_DAYS_SUPPLIED = 90  # same ceiling as chronic prescriptions
+INGEST_MAX_POINTS = 10_000_000  # NHI points on one visit
+INGEST_MAX_COPAYMENT = 1_000_000  # NT$
+
+# ---------------------------------------------------------------- premiums (§6.2 insurance status)
+# NHI Act art. 18–27 and the 2021 rate; shown to people as "how premiums follow from the insured salary".
+PREMIUM_RATE_PER_MILLE = 517  # 5.17 % since 2021-01-01
+PREMIUM_INSURED_SHARE_PCT = {1: 30, 2: 60, 3: 30, 4: 0, 5: 0, 6: 60}  # share the insured pays, by category
+PREMIUM_MAX_DEPENDENTS_BILLED = 3  # dependents beyond three are free (NHI Act art. 18)
+PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 average premium)

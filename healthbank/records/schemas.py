@@ -1,0 +1,291 @@
+"""The shapes institutions and agencies send (pydantic; also the OpenAPI request bodies).
+
+Shape and code checks live here; checks that need the database (is this person
+known, is this their newest card) live in services. Validation context:
+``today`` — no date may lie after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from healthbank import policy
+from healthbank.core import codes
+from healthbank.core import national_id as nid
+
+BODY_SITES = (
+    "head", "eye", "ear_nose_throat", "neck", "chest", "breast", "heart", "abdomen", "upper_gi",
+    "liver_gallbladder", "colon_rectum", "kidney_urinary", "reproductive", "spine", "shoulder", "arm",
+    "hand", "hip", "knee", "leg", "foot", "skin",
+)  # fmt: skip
+PERMANENT_TEETH = frozenset(q * 10 + n for q in (1, 2, 3, 4) for n in range(1, 9))
+PRIMARY_TEETH = frozenset(q * 10 + n for q in (5, 6, 7, 8) for n in range(1, 6))
+
+
+def _national_id(value: str) -> str:
+    try:
+        return nid.validate(value).value
+    except nid.NationalIdError as exc:
+        raise ValueError(exc.message) from None
+
+
+def _icd10(value: str) -> str:
+    code = codes.icd10_normalise(value)
+    if code not in codes.diagnoses():
+        raise ValueError(f"'{value}' is not a known ICD-10-CM code.")
+    return code
+
+
+def _drug_code(value: str) -> str:
+    code = value.strip().upper()
+    if code not in codes.drugs():
+        raise ValueError(f"'{value}' is not a known NHI drug code.")
+    return code
+
+
+def _payment_code(value: str) -> str:
+    code = value.strip().upper()
+    if code not in codes.payment_codes():
+        raise ValueError(f"'{value}' is not a known NHI payment code.")
+    return code
+
+
+def _vaccine_code(value: str) -> str:
+    if value not in codes.vaccines():
+        raise ValueError(f"'{value}' is not a known CDC vaccine code.")
+    return value
+
+
+def _lab_key(value: str) -> str:
+    if value not in codes.lab_tests():
+        raise ValueError(f"'{value}' is not a known lab test key.")
+    return value
+
+
+def _not_future(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    today = (info.context or {}).get("today")
+    if value is not None and today is not None and value > today:
+        raise ValueError(f"date {value.isoformat()} is in the future.")
+    return value
+
+
+RecordId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:\-]+$")]
+NationalIdStr = Annotated[str, AfterValidator(_national_id)]
+CardNumber = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
+InstitutionCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{10}$")]
+PastDate = Annotated[dt.date, AfterValidator(_not_future)]
+OptionalPastDate = Annotated[dt.date | None, AfterValidator(_not_future)]
+Icd10 = Annotated[str, AfterValidator(_icd10)]
+DrugCode = Annotated[str, AfterValidator(_drug_code)]
+PaymentCodeStr = Annotated[str, AfterValidator(_payment_code)]
+Quantity = Annotated[Decimal, Field(gt=0, le=policy.INGEST_MAX_QUANTITY, max_digits=10, decimal_places=2)]
+ShortText = Annotated[str, StringConstraints(max_length=100, strip_whitespace=True)]
+Measure = Annotated[Decimal | None, Field(ge=0, le=10000, max_digits=7, decimal_places=2)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class PersonRecord(Strict):
+    record_id: RecordId = Field(description="The sender's own id of this record; re-sending it corrects the record.")
+    national_id: NationalIdStr = Field(description="身分證字號 or 居留證號 of the person")
+
+
+class DrugOrderIn(Strict):
+    drug_code: DrugCode = Field(description="NHI drug code (10 characters)")
+    days_supplied: int = Field(ge=1, le=policy.INGEST_MAX_DAYS_SUPPLIED)
+    quantity: Quantity = Field(description="total quantity dispensed")
+    frequency: str = Field("", max_length=12, description="NHI dosing frequency code, e.g. TID")
+
+
+class NonDrugOrderIn(Strict):
+    payment_code: PaymentCodeStr = Field(description="NHI payment code, e.g. 00158C")
+    quantity: Quantity = Decimal(1)
+    tooth: int | None = Field(None, description="FDI tooth number (dental only)")
+    body_site: Literal[BODY_SITES] | None = Field(None, description="operated body site (surgery)")  # type: ignore[valid-type]
+
+    @field_validator("tooth")
+    @classmethod
+    def _tooth(cls, value: int | None) -> int | None:
+        if value is not None and value not in PERMANENT_TEETH | PRIMARY_TEETH:
+            raise ValueError(f"{value} is not an FDI tooth number (11–48, 51–85).")
+        return value
+
+
+class ChronicPrescriptionIn(Strict):
+    record_id: RecordId
+    days_per_fill: int = Field(ge=1, le=policy.CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL)
+    fills: int = Field(ge=2, le=policy.CHRONIC_PRESCRIPTION_MAX_FILLS)
+    icd10: Icd10
+
+    @field_validator("fills")
+    @classmethod
+    def _total(cls, fills: int, info: ValidationInfo) -> int:
+        per_fill = info.data.get("days_per_fill")
+        if per_fill and per_fill * fills > policy.CHRONIC_PRESCRIPTION_MAX_TOTAL_DAYS:
+            raise ValueError(
+                f"{fills} fills of {per_fill} days exceed the "
+                f"{policy.CHRONIC_PRESCRIPTION_MAX_TOTAL_DAYS} days a chronic prescription may cover."
+            )
+        return fills
+
+
+class RefillOf(Strict):
+    institution: InstitutionCode = Field(description="the institution that issued the chronic prescription")
+    record_id: RecordId = Field(description="its record id of the prescription")
+    refill_number: int = Field(ge=2, le=policy.CHRONIC_PRESCRIPTION_MAX_FILLS)
+
+
+class VisitIn(PersonRecord):
+    """One visit uploaded from the card or claims: diagnoses, drug and non-drug orders."""
+
+    card_number: CardNumber = Field(description="12-digit number of the NHI card used")
+    institution: InstitutionCode
+    kind: Literal["western", "chinese", "dental", "inpatient", "pharmacy", "preventive"]
+    visit_date: PastDate = Field(description="visit, admission or dispensing date")
+    end_date: OptionalPastDate = Field(None, description="discharge date (inpatient)")
+    card_sequence: str = Field("", max_length=4, description="就醫序號")
+    department: str = Field("", max_length=4)
+    copayment: int = Field(0, ge=0, le=policy.INGEST_MAX_COPAYMENT)
+    points: int = Field(0, ge=0, le=policy.INGEST_MAX_POINTS)
+    diagnoses: list[Icd10] = Field(min_length=1, max_length=10)
+    drug_orders: list[DrugOrderIn] = Field(default_factory=list, max_length=60)
+    non_drug_orders: list[NonDrugOrderIn] = Field(default_factory=list, max_length=60)
+    chronic_prescription: ChronicPrescriptionIn | None = None
+    refill_of: RefillOf | None = None
+
+    @field_validator("end_date")
+    @classmethod
+    def _end_date(cls, end: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if end is None:
+            return end
+        if info.data.get("kind") != "inpatient":
+            raise ValueError("end_date is only for inpatient stays.")
+        start = info.data.get("visit_date")
+        if start is not None and end < start:
+            raise ValueError("end_date is before visit_date.")
+        return end
+
+    @field_validator("non_drug_orders")
+    @classmethod
+    def _teeth(cls, orders: list[NonDrugOrderIn], info: ValidationInfo) -> list[NonDrugOrderIn]:
+        if info.data.get("kind") != "dental" and any(o.tooth is not None for o in orders):
+            raise ValueError("tooth numbers are only for dental visits.")
+        return orders
+
+    @field_validator("refill_of")
+    @classmethod
+    def _refill(cls, refill: RefillOf | None, info: ValidationInfo) -> RefillOf | None:
+        if refill is not None and info.data.get("kind") != "pharmacy":
+            raise ValueError("refill_of is only for pharmacy dispensing.")
+        return refill
+
+
+class LabResultIn(PersonRecord):
+    institution: InstitutionCode
+    collected_on: PastDate
+    lab_key: Annotated[str, AfterValidator(_lab_key)] = Field(description="e.g. hba1c, ldl, creatinine, egfr")
+    value: str = Field(min_length=1, max_length=40, description="as reported: '6.8', 'Negative', '<0.5'")
+    unit: str = Field("", max_length=20)
+    reference_range: str = Field("", max_length=40, description="as the lab sent it: '4.0-5.6', '<200'")
+
+
+class ReportIn(PersonRecord):
+    institution: InstitutionCode
+    kind: Literal["imaging", "pathology", "discharge"]
+    performed_on: PastDate
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=20000)
+    visit_record_id: RecordId | None = Field(None, description="record id of the visit or stay it belongs to")
+
+
+class AllergyIn(PersonRecord):
+    institution: InstitutionCode
+    uploaded_on: PastDate
+    allergen: ShortText = Field(min_length=1)
+    drug_code: DrugCode | None = None
+    reaction: ShortText = ""
+    doctor_name: str = Field("", max_length=40)
+
+
+class VaccinationIn(PersonRecord):
+    vaccine_code: Annotated[str, AfterValidator(_vaccine_code)]
+    vaccinated_on: PastDate
+    institution: InstitutionCode | None = None
+    institution_name: ShortText = ""
+
+
+class PreventiveCheckIn(PersonRecord):
+    institution: InstitutionCode
+    checked_on: PastDate
+    height_cm: Measure = None
+    weight_kg: Measure = None
+    waist_cm: Measure = None
+    systolic: int | None = Field(None, ge=40, le=300)
+    diastolic: int | None = Field(None, ge=20, le=200)
+    fasting_glucose: Measure = None
+    cholesterol_total: Measure = None
+    triglycerides: Measure = None
+    hdl: Measure = None
+    ldl: Measure = None
+    bun: Measure = None
+    creatinine: Measure = None
+    egfr: Measure = None
+    urine_protein: Literal["", "-", "+/-", "+", "++", "+++", "++++"] = ""
+    got: int | None = Field(None, ge=0, le=10000)
+    gpt: int | None = Field(None, ge=0, le=10000)
+    hbsag: Literal["", "positive", "negative"] = ""
+    anti_hcv: Literal["", "positive", "negative"] = ""
+
+
+class CancerScreeningIn(PersonRecord):
+    institution: InstitutionCode
+    kind: Literal["cervical", "breast", "colorectal", "oral"]
+    screened_on: PastDate
+    result: str = Field(min_length=1, max_length=200)
+    abnormal: bool = False
+
+
+class FollowUpIn(PersonRecord):
+    institution: InstitutionCode
+    program: Literal["diabetes", "ckd_early", "hepatitis"]
+    measured_on: PastDate
+    values: dict[Annotated[str, AfterValidator(_lab_key)], Annotated[Decimal, Field(ge=0, le=100000)]] = Field(
+        min_length=1, max_length=20
+    )
+
+
+class CareWishIn(PersonRecord):
+    kind: Literal["organ_donation", "hospice"]
+    signed_on: PastDate
+    registered_on: PastDate
+    withdrawn_on: OptionalPastDate = None
+
+    @field_validator("registered_on")
+    @classmethod
+    def _registered(cls, day: dt.date, info: ValidationInfo) -> dt.date:
+        signed = info.data.get("signed_on")
+        if signed is not None and day < signed:
+            raise ValueError("registered_on is before signed_on.")
+        return day
+
+    @field_validator("withdrawn_on")
+    @classmethod
+    def _withdrawn(cls, day: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        registered = info.data.get("registered_on")
+        if day is not None and registered is not None and day < registered:
+            raise ValueError("withdrawn_on is before registered_on.")
+        return day

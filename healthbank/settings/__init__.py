@@ -1,0 +1,1 @@
+"""Settings: base.py plus one thin overlay (embedded, test, production)."""

@@ -1,0 +1,20 @@
+"""The default: one machine, embedded SQLite, file e-mail, eager Celery. Used by `make demo`."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+from .keys import load_or_create_local_keys
+
+DEBUG = True
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+_keys = load_or_create_local_keys(VAR_DIR / "local-keys.json")
+SECRET_KEY = SECRET_KEY or _keys["secret_key"]  # noqa: F405
+NATIONAL_ID_HASH_KEY = NATIONAL_ID_HASH_KEY or _keys["national_id_hash_key"]  # noqa: F405
+NATIONAL_ID_ENCRYPTION_KEY = NATIONAL_ID_ENCRYPTION_KEY or _keys["national_id_encryption_key"]  # noqa: F405
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# Serve static files from the app folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

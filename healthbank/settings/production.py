@@ -1,0 +1,19 @@
+"""Production: PostgreSQL, Redis, SMTP; every secret from the environment, none defaulted."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+
+for _name in ("DJANGO_SECRET_KEY", "NATIONAL_ID_HASH_KEY", "NATIONAL_ID_ENCRYPTION_KEY", "DATABASE_URL"):
+    if not os.environ.get(_name):
+        raise RuntimeError(f"{_name} must be set in production")
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = 31536000
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405

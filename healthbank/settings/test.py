@@ -1,0 +1,22 @@
+"""Tests: SQLite unless DATABASE_URL/REDIS_URL are set; fresh random keys every run."""
+
+from __future__ import annotations
+
+import os
+
+from .base import *  # noqa: F403
+from .keys import new_keys
+
+_keys = new_keys()
+SECRET_KEY = _keys["secret_key"]
+NATIONAL_ID_HASH_KEY = _keys["national_id_hash_key"]
+NATIONAL_ID_ENCRYPTION_KEY = _keys["national_id_encryption_key"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; argon2 is tested explicitly
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if REDIS_URL:  # noqa: F405
+    # Several test runs may share one Redis: keep their keys apart.
+    CACHES["default"]["KEY_PREFIX"] = f"hbtest{os.getpid()}"  # noqa: F405
+
+# Serve static files from the app folders; no collectstatic needed.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,24 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from healthbank.records.api import INGEST_VIEWS
+
+admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
+admin.site.site_title = "HealthBank operators"
+admin.site.index_title = "健保署人員作業 Operations"
+
+api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}") for name, view in INGEST_VIEWS.items()]
+
+urlpatterns = [
+    path("api/", include(api_patterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("healthbank.passbook.urls")),
+    prefix_default_language=False,
+)

@@ -1,0 +1,70 @@
+"""The synthetic population: deterministic, realistic in shape, and loaded through ingestion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from healthbank.core import national_id as nid
+from healthbank.demo.loader import load_population
+from healthbank.demo.population import build_population
+
+TODAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return build_population(120, seed=7, today=TODAY)
+
+
+def test_same_seed_same_population(plan):
+    again = build_population(120, seed=7, today=TODAY)
+    assert again == plan
+    other = build_population(120, seed=8, today=TODAY)
+    assert [p.national_id for p in other.people] != [p.national_id for p in plan.people]
+
+
+def test_people_have_valid_unique_ids_and_realistic_names(plan):
+    ids = [p.national_id for p in plan.people]
+    assert len(ids) == len(set(ids)) == 120
+    assert all(nid.is_valid(i) and nid.sex_of(i) == p.sex for i, p in zip(ids, plan.people, strict=True))
+    assert all(2 <= len(p.name) <= 4 for p in plan.people)
+    surnames = Counter(p.name[0] for p in plan.people)
+    assert surnames.most_common(1)[0][0] in "陳林黃張李王吳劉蔡楊"
+
+
+def test_households_hold_dependents_and_children_under_15(plan):
+    assert any(h.dependents for h in plan.households)
+    children = [plan.people[i] for h in plan.households for i, rel in h.dependents if rel == "child"]
+    assert any(c.age_on(TODAY) < 15 for c in children)
+
+
+def test_history_covers_three_years_and_every_kind(plan):
+    visits = plan_records(plan, "visits")
+    kinds = Counter(v["kind"] for v in visits)
+    assert {"western", "dental", "pharmacy"} <= set(kinds)
+    first = min(dt.date.fromisoformat(v["visit_date"]) for v in visits)
+    assert first <= TODAY.replace(year=TODAY.year - 3)
+    assert max(dt.date.fromisoformat(v["visit_date"]) for v in visits) < TODAY
+    assert plan_records(plan, "lab-results") and plan_records(plan, "vaccinations")
+    assert any(v.get("refill_of") for v in visits)
+    assert any(o.get("tooth") for v in visits for o in v.get("non_drug_orders", []))
+
+
+def plan_records(plan, record_type):
+    return [r for (_, t), rows in plan.batches.items() if t == record_type for r in rows]
+
+
+@pytest.mark.django_db
+def test_the_whole_population_passes_ingestion(time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    small = build_population(40, seed=3, today=TODAY)
+    summary = load_population(small)  # raises if ingestion rejects any record
+    from healthbank.identity.models import Enrolment, Person
+    from healthbank.records.models import Visit
+
+    assert Person.objects.count() == 40
+    assert Enrolment.objects.filter(role="dependent").exists()
+    assert Visit.objects.count() == summary.records["visits"] == len(plan_records(small, "visits"))
