@@ -223,44 +223,46 @@ class Planner:
     # -- institutions and units ----------------------------------------
     def institutions(self) -> list[InstitutionPlan]:
         out: list[InstitutionPlan] = []
-        surnames = [s[0] for s in self.names["surnames"][:30]]
-        given = [g[0] for g in self.names.get("given_any", self.names["given_male"])[:40]]
+        surnames = self.names["surnames"][:30]
+        given = self.names["given_male"] + self.names["given_female"]
         brands = self.patterns.get("brands", ["仁愛"])
         places = self.patterns.get("places", ["中山"])
         places_en = self.patterns.get("places_en", {})
-        en_patterns = self.patterns.get("en", {})
+        brands_en = self.patterns.get("brands_en", {})
         used_names: set[str] = set()
         for county_index, county in enumerate(self.counties, 1):
             for kind, specialty, digit, per_county in INSTITUTION_MIX:
                 count = MEDICAL_CENTER_COUNTIES.get(county["name_zh"], 0) if kind == "medical_center" else per_county
                 key = PATTERN_KEYS[(kind, specialty)]
+                patterns, patterns_en = self._patterns_for(key, county["name_zh"])
                 for seq in range(count):
                     township = self.rng.choice(county["townships"])
                     for _attempt in range(20):
-                        place = self.rng.choice(places)
+                        place, brand = self.rng.choice(places), self.rng.choice(brands)
+                        surname = self.rng.choice(surnames)
+                        first, second = self.rng.sample(given, 2)
                         values = {
                             "county": county["name_zh"],
                             "county_short": county["name_zh"][:2],
                             "township": township["name_zh"],
-                            "brand": self.rng.choice(brands),
+                            "brand": brand,
                             "place": place,
-                            "surname": self.rng.choice(surnames),
-                            "given": self.rng.choice(given),
+                            "surname": surname[0],
+                            "given": first[0] + second[0],
+                            "county_en": county["name_en"],
+                            "county_short_en": county["name_en"].removesuffix(" City").removesuffix(" County"),
+                            "township_en": township["name_en"],
+                            "brand_en": brands_en.get(brand, brand),
+                            "place_en": places_en.get(place, place),
+                            "surname_en": surname[2].title() if len(surname) > 2 else "",
+                            "given_en": f"{first[1]}-{second[1]}".title(),
                         }
-                        pattern = self.rng.choice(self.patterns.get(key) or ["{place}醫療院所"])
-                        name = pattern.format_map(_Missing(values))
+                        choice = self.rng.randrange(len(patterns))
+                        name = patterns[choice].format_map(_Missing(values))
                         if name not in used_names:
                             break
                     used_names.add(name)
-                    en_values = {
-                        "place_en": places_en.get(place, place),
-                        "county_en": county["name_en"],
-                        "township_en": township["name_en"],
-                        "brand_en": values["brand"],
-                    }
-                    name_en = en_patterns.get(key, "{place_en} " + kind.replace("_", " ").title()).format_map(
-                        _Missing(en_values)
-                    )
+                    name_en = patterns_en[choice].format_map(_Missing(values)) if patterns_en else ""
                     code = f"{county_index:02d}{digit}{seq + 1 + 10 * county_index:07d}"
                     out.append(
                         InstitutionPlan(
@@ -278,6 +280,19 @@ class Planner:
                         )
                     )
         return out
+
+    def _patterns_for(self, key: str, county: str) -> tuple[list[str], list[str]]:
+        """Chinese name patterns of a kind and their English counterparts, pattern by pattern."""
+        if key == "health_center" and county in self.patterns.get("health_center_overrides", {}):
+            return (
+                [self.patterns["health_center_overrides"][county]],
+                [self.patterns.get("health_center_overrides_en", {}).get(county, "")],
+            )
+        patterns = self.patterns.get(key) or ["{place}醫療院所"]
+        english = self.patterns.get("en_by_pattern", {}).get(key) or []
+        if len(english) != len(patterns):
+            english = [self.patterns.get("en", {}).get(key, "{place_en}")] * len(patterns)
+        return patterns, english
 
     def units(self) -> list[UnitPlan]:
         out = []

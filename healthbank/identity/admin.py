@@ -25,17 +25,29 @@ class NationalIdSearchMixin:
         return super().get_search_results(request, queryset, search_term)
 
 
-class EnrolmentInline(admin.TabularInline):
+class ReadOnlyMixin:
+    """Shown to operators, changed only through the services that keep the rules."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EnrolmentInline(ReadOnlyMixin, admin.TabularInline):
     model = Enrolment
     fk_name = "person"
-    extra = 0
-    autocomplete_fields = ["unit"]
-    raw_id_fields = ["household"]
+    fields = ["household", "unit", "category", "role", "relationship", "insured_salary", "started_on", "ended_on"]
 
 
-class CardInline(admin.TabularInline):
+class CardInline(ReadOnlyMixin, admin.TabularInline):
     model = NhiCard
-    extra = 0
     fields = ["card_number", "issued_on", "reason", "reported_lost_on"]
 
 

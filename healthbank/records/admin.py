@@ -5,20 +5,20 @@ from __future__ import annotations
 from django.contrib import admin
 
 from healthbank.audit.services import record_operator_read
-from healthbank.identity.admin import NationalIdSearchMixin
+from healthbank.core import codes
+from healthbank.identity.admin import NationalIdSearchMixin, ReadOnlyMixin
 
 from . import models
 
 
-class PersonRecordAdmin(NationalIdSearchMixin, admin.ModelAdmin):
+class PersonRecordAdmin(ReadOnlyMixin, NationalIdSearchMixin, admin.ModelAdmin):
+    """Records are read here, never edited: corrections come from the institution that sent them."""
+
     national_id_lookup = "person__national_id_hash"
     search_fields = ["source_record_id"]
     search_help_text = "身分證字號 National ID (exact) or the sender's record id"
     raw_id_fields = ["person"]
     list_select_related = ["person"]
-
-    def has_add_permission(self, request):
-        return False  # records arrive through the ingestion API
 
     def changelist_view(self, request, extra_context=None):
         person_id = request.GET.get("person__id__exact")
@@ -35,22 +35,37 @@ class PersonRecordAdmin(NationalIdSearchMixin, admin.ModelAdmin):
         return response
 
 
-class DiagnosisInline(admin.TabularInline):
+class DiagnosisInline(ReadOnlyMixin, admin.TabularInline):
     model = models.VisitDiagnosis
-    exclude = ["person"]
-    extra = 0
+    fields = ["position", "icd10", "name"]
+    readonly_fields = fields
+
+    @admin.display(description="diagnosis")
+    def name(self, obj) -> str:
+        found = codes.diagnoses().get(obj.icd10)
+        return f"{found.name_zh} {found.name_en}" if found else ""
 
 
-class DrugOrderInline(admin.TabularInline):
+class DrugOrderInline(ReadOnlyMixin, admin.TabularInline):
     model = models.DrugOrder
-    exclude = ["person"]
-    extra = 0
+    fields = ["position", "drug_code", "name", "days_supplied", "quantity", "frequency"]
+    readonly_fields = fields
+
+    @admin.display(description="drug")
+    def name(self, obj) -> str:
+        found = codes.drugs().get(obj.drug_code)
+        return f"{found.name} ({found.atc_class_zh})" if found else ""
 
 
-class NonDrugOrderInline(admin.TabularInline):
+class NonDrugOrderInline(ReadOnlyMixin, admin.TabularInline):
     model = models.NonDrugOrder
-    exclude = ["person"]
-    extra = 0
+    fields = ["position", "payment_code", "name", "quantity", "tooth", "body_site", "is_surgery"]
+    readonly_fields = fields
+
+    @admin.display(description="order")
+    def name(self, obj) -> str:
+        found = codes.payment_codes().get(obj.payment_code)
+        return found.name_zh if found else ""
 
 
 @admin.register(models.Visit)

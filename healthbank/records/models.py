@@ -160,6 +160,7 @@ class VisitDiagnosis(VisitChild):
     icd10 = models.CharField(max_length=8)
 
     class Meta(VisitChild.Meta):
+        verbose_name_plural = "diagnoses"
         indexes = [models.Index(fields=["person", "icd10"])]
 
 

@@ -63,3 +63,19 @@ def test_operator_record_lists_filtered_by_person_are_logged(admin_client, perso
     response = admin_client.get("/admin/records/visit/", {"person__id__exact": str(person.pk)})
     assert response.status_code == 200
     assert AccessLog.objects.filter(person_id=person.pk, what__contains="visits").exists()
+
+
+def test_operators_read_records_but_cannot_edit_them(admin_client, clinic, person, known, frozen_today):
+    from healthbank.core import codes
+    from healthbank.records.models import Visit
+    from tests.conftest import api_for, post, visit_payload
+
+    post(api_for(clinic), "visits", [visit_payload(known)])
+    visit = Visit.objects.get()
+    page = admin_client.get(f"/admin/records/visit/{visit.pk}/change/")
+    assert page.status_code == 200
+    assert codes.drugs()[known.drug].name in page.content.decode()
+    response = admin_client.post(f"/admin/records/visit/{visit.pk}/change/", {"copayment": 9999})
+    assert response.status_code == 403
+    visit.refresh_from_db()
+    assert visit.copayment == 50
