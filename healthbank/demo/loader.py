@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from healthbank import policy
@@ -30,6 +31,10 @@ SEND_ORDER = (  # prescriptions before their refills, visits before the reports 
     "care-wishes",
 )
 CHUNK = 2000
+
+
+def card_public_key(private_key: bytes) -> bytes:
+    return Ed25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
 
 
 class GenerationError(RuntimeError):
@@ -107,7 +112,13 @@ def _people(population: Population) -> list:
     ]
     Person.objects.bulk_create(people, batch_size=1000)
     cards = [
-        NhiCard(person=person, card_number=c.card_number, issued_on=c.issued_on, reason=c.reason)
+        NhiCard(
+            person=person,
+            card_number=c.card_number,
+            issued_on=c.issued_on,
+            reason=c.reason,
+            public_key=card_public_key(c.private_key) if c.private_key else None,
+        )
         for plan, person in zip(population.people, people, strict=True)
         for c in plan.cards
     ]

@@ -85,6 +85,18 @@ class CardPlan:
     card_number: str
     issued_on: dt.date
     reason: str
+    private_key: bytes = b""  # the simulated card's Ed25519 key (its public half is registered at issue)
+
+
+@dataclass(frozen=True)
+class RegistryAddress:
+    """戶籍 — household number and registered address as the household registry holds them."""
+
+    household_number: str
+    county: str
+    township: str
+    village: str
+    neighbourhood: int
 
 
 @dataclass
@@ -99,6 +111,11 @@ class PersonPlan:
     is_indigenous: bool
     cards: list[CardPlan]
     conditions: tuple[str, ...] = ()
+    address: RegistryAddress | None = None
+    mobile: str = ""
+    mobile_plan: str = ""
+    email: str = ""
+    certificate_serial: str = ""
 
     def age_on(self, day: dt.date) -> int:
         years = day.year - self.birth_date.year
@@ -150,6 +167,8 @@ class Planner:
         self.batches: dict[tuple[str, str], list[dict]] = defaultdict(list)
         self.ids: set[str] = set()
         self.card_numbers: set[str] = set()
+        self.household_numbers: set[str] = set()
+        self.mobiles: set[str] = set()
         self.counter = itertools.count(1)
         self._catalogues()
 
@@ -330,10 +349,11 @@ class Planner:
         first_issue = min(first_issue + dt.timedelta(days=self.rng.randrange(0, 200)), self.yesterday)
         if birth >= dt.date(2004, 1, 1):
             first_issue = min(birth + dt.timedelta(days=self.rng.randrange(7, 45)), self.yesterday)
-        cards = [CardPlan(self.card_number(), first_issue, "first")]
+        cards = [CardPlan(self.card_number(), first_issue, "first", self.rng.randbytes(32))]
         if self.rng.random() < 0.15 and first_issue < self.history_start:
             replaced = self.day_between(self.history_start, self.yesterday - dt.timedelta(days=30))
-            cards.append(CardPlan(self.card_number(), replaced, self.rng.choice(["replacement", "photo", "damaged"])))
+            reason = self.rng.choice(["replacement", "photo", "damaged"])
+            cards.append(CardPlan(self.card_number(), replaced, reason, self.rng.randbytes(32)))
         return PersonPlan(
             national_id=self.national_id(county["id_letter"], sex),
             name=name,
@@ -390,9 +410,44 @@ class Planner:
             since = max(head.birth_date + dt.timedelta(days=365 * 20), self.birth_for_age(self.rng.randint(0, 20)))
             since = min(since, self.history_start)
             households.append(HouseholdPlan(head_index, dependents, unit.code, unit.category, salary, since))
+            self.register_household(county, [head_index] + [i for i, _ in dependents], people)
         for person in people:
             person.conditions = self.conditions(person)
         return people, households, units
+
+    def register_household(self, county: dict, members: list[int], people: list[PersonPlan]) -> None:
+        """One registered address for the household, and each adult's own mobile, e-mail and certificate."""
+        head = people[members[0]]
+        township = next(t for t in county["townships"] if t["name_zh"] == head.township)
+        while True:
+            number = f"{county['id_letter']}{self.rng.randrange(10**7):07d}"
+            if number not in self.household_numbers:
+                self.household_numbers.add(number)
+                break
+        address = RegistryAddress(
+            number,
+            county["name_zh"],
+            township["name_zh"],
+            self.rng.choice(township["villages"]),
+            self.rng.randint(1, 30),
+        )
+        for index in members:
+            person = people[index]
+            person.township = township["name_zh"]
+            person.address = address
+            if person.age_on(self.today) < 15:
+                continue
+            while True:
+                mobile = f"09{self.rng.randrange(10**8):08d}"
+                if mobile not in self.mobiles:
+                    self.mobiles.add(mobile)
+                    break
+            person.mobile = mobile
+            person.mobile_plan = self.rng.choices(["postpaid", "prepaid", "company"], weights=[80, 12, 8])[0]
+            handle = (person.name_en.split(",")[0].lower() or "user") + f".{index + 1}"
+            person.email = f"{handle}@{self.rng.choice(['mail', 'post', 'inbox'])}.example.tw"
+            if person.age_on(self.today) >= 18 and self.rng.random() < 0.3:
+                person.certificate_serial = f"{self.rng.randrange(16**16):016X}"
 
     def conditions(self, person: PersonPlan) -> tuple[str, ...]:
         age = person.age_on(self.today)

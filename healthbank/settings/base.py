@@ -146,7 +146,14 @@ SPECTACULAR_SETTINGS = {
 NATIONAL_ID_HASH_KEY = os.environ.get("NATIONAL_ID_HASH_KEY", "")
 NATIONAL_ID_ENCRYPTION_KEY = os.environ.get("NATIONAL_ID_ENCRYPTION_KEY", "")
 
-# External government systems: adapters chosen here (healthbank/external/).
+# External government systems: adapters chosen here (healthbank/external/), simulators fed by data files.
+EXTERNAL_ADAPTERS = {
+    "household_registry": "healthbank.external.registry.SimulatedHouseholdRegistry",
+    "mobile_carrier": "healthbank.external.carriers.SimulatedMobileCarriers",
+    "citizen_certificate": "healthbank.external.certificates.SimulatedCertificateAuthority",
+}
+EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "external"))
+SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = "HealthBank <no-reply@healthbank.example>"
 

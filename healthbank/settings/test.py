@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .keys import new_keys
@@ -20,3 +22,8 @@ if REDIS_URL:  # noqa: F405
 # Serve static files from the app folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The simulated outside world of each test run lives in its own scratch folder.
+_scratch = Path(tempfile.mkdtemp(prefix="healthbank-test-"))
+EXTERNAL_DATA_DIR = _scratch / "external"
+SIMULATED_CARDS_DIR = _scratch / "cards"

@@ -68,3 +68,15 @@ def test_the_whole_population_passes_ingestion(time_machine):
     assert Person.objects.count() == 40
     assert Enrolment.objects.filter(role="dependent").exists()
     assert Visit.objects.count() == summary.records["visits"] == len(plan_records(small, "visits"))
+
+
+def test_institutions_cover_every_county_and_kind(plan):
+    from healthbank.core import codes
+
+    assert {i.county for i in plan.institutions} == {c["name_zh"] for c in codes.counties()}
+    assert {i.kind for i in plan.institutions} == {
+        "medical_center", "regional_hospital", "district_hospital", "clinic", "pharmacy", "home_care", "health_center"
+    }  # fmt: skip
+    assert len({i.code for i in plan.institutions}) == len(plan.institutions)
+    assert all(len(i.code) == 10 for i in plan.institutions)
+    assert all(i.name and i.name_en for i in plan.institutions)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -11,6 +12,7 @@ from django.utils import timezone
 from healthbank.core.masking import mask_national_id
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
+from healthbank.demo.world import write_world
 from healthbank.identity.models import Person
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
@@ -36,6 +38,7 @@ class Command(BaseCommand):
             plan = build_population(people, seed, timezone.localdate())
             planned = time.perf_counter() - started
             summary = load_population(plan)
+            write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "

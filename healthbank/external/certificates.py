@@ -1,0 +1,133 @@
+"""自然人憑證 — MOICA citizen digital certificates, simulated with the card's challenge–signature shape.
+
+A simulated certificate is a JSON file (``certificates/<serial>.json``) with
+the holder's ID, an Ed25519 key and a PIN hash; the registry of issued
+certificates (serial → holder, public key, revoked) is ``certificates.csv``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+FILE_NAME = "certificates.csv"
+COLUMNS = ["serial", "national_id", "public_key", "revoked"]
+PROOF_PREFIX = b"HBCERT1|"
+
+
+class CertificateError(ValueError):
+    pass
+
+
+def proof_message(challenge: str, serial: str, national_id: str) -> bytes:
+    return PROOF_PREFIX + f"{challenge}|{serial}|{national_id}".encode()
+
+
+def pin_hash(pin: str, salt: bytes) -> str:
+    return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, 100_000).hex()
+
+
+@dataclass
+class CertificateCard:
+    """The card in the reader: signs a challenge once the right PIN is given."""
+
+    serial: str
+    national_id: str
+    private_key: bytes
+    pin_salt: bytes
+    pin_hash: str
+
+    @classmethod
+    def load(cls, path: str | Path) -> CertificateCard:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(
+            data["serial"],
+            data["national_id"],
+            bytes.fromhex(data["private_key"]),
+            bytes.fromhex(data["pin_salt"]),
+            data["pin_hash"],
+        )
+
+    def sign(self, challenge: str, pin: str) -> str:
+        if pin_hash(pin, self.pin_salt) != self.pin_hash:
+            raise CertificateError("Wrong PIN.")
+        key = Ed25519PrivateKey.from_private_bytes(self.private_key)
+        return base64.b64encode(key.sign(proof_message(challenge, self.serial, self.national_id))).decode()
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    serial: str
+    national_id: str
+    public_key: bytes
+    revoked: bool
+
+
+class SimulatedCertificateAuthority:
+    """Verifies a certificate proof against the issued-certificates file (the CA's directory)."""
+
+    def __init__(self, data_dir: str | Path):
+        self.path = Path(data_dir) / FILE_NAME
+        self._rows: dict[str, IssuedCertificate] | None = None
+
+    def _load(self) -> dict[str, IssuedCertificate]:
+        if self._rows is None:
+            rows: dict[str, IssuedCertificate] = {}
+            if self.path.exists():
+                with open(self.path, encoding="utf-8", newline="") as handle:
+                    for r in csv.DictReader(handle):
+                        rows[r["serial"]] = IssuedCertificate(
+                            r["serial"], r["national_id"], bytes.fromhex(r["public_key"]), r["revoked"] == "1"
+                        )
+            self._rows = rows
+        return self._rows
+
+    def verify(self, challenge: str, serial: str, signature_b64: str) -> str | None:
+        """The holder's national ID when the proof is good and the certificate live, else None."""
+        issued = self._load().get(serial)
+        if issued is None or issued.revoked:
+            return None
+        try:
+            signature = base64.b64decode(signature_b64, validate=True)
+            Ed25519PublicKey.from_public_bytes(issued.public_key).verify(
+                signature, proof_message(challenge, serial, issued.national_id)
+            )
+        except (InvalidSignature, ValueError):
+            return None
+        return issued.national_id
+
+
+def issue(directory: Path, serial: str, national_id: str, pin: str, private_key: bytes) -> dict:
+    """Write a certificate card file and return its row for ``certificates.csv``."""
+    salt = os.urandom(16)
+    key = Ed25519PrivateKey.from_private_bytes(private_key)
+    card = {
+        "serial": serial,
+        "national_id": national_id,
+        "private_key": private_key.hex(),
+        "pin_salt": salt.hex(),
+        "pin_hash": pin_hash(pin, salt),
+    }
+    (directory / "certificates").mkdir(parents=True, exist_ok=True)
+    (directory / "certificates" / f"{serial}.json").write_text(json.dumps(card), encoding="utf-8")
+    return {
+        "serial": serial,
+        "national_id": national_id,
+        "public_key": key.public_key().public_bytes_raw().hex(),
+        "revoked": "0",
+    }
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    with open(path / FILE_NAME, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
