@@ -159,3 +159,7 @@ PREMIUM_RATE_PER_MILLE = 517  # 5.17 % since 2021-01-01
 PREMIUM_INSURED_SHARE_PCT = {1: 30, 2: 60, 3: 30, 4: 0, 5: 0, 6: 60}  # share the insured pays, by category
 PREMIUM_MAX_DEPENDENTS_BILLED = 3  # dependents beyond three are free (NHI Act art. 18)
 PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 average premium)
+
+# ---------------------------------------------------------------- card proofs and challenges (issue 3)
+CARD_CHALLENGE_VALID_FOR = dt.timedelta(minutes=2)  # a server challenge the card must answer in time
+CONFIRMATION_TOKEN_BYTES = 32  # e-mail confirmation and reset links

@@ -19,6 +19,7 @@ urlpatterns = [
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("", include("healthbank.accounts.urls")),
     path("", include("healthbank.passbook.urls")),
     prefix_default_language=False,
 )

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "healthbank.audit",
     "healthbank.identity",
+    "healthbank.accounts",
     "healthbank.records",
     "healthbank.insurance",
     "healthbank.passbook",
@@ -154,6 +155,8 @@ EXTERNAL_ADAPTERS = {
 }
 EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "external"))
 SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+CARD_AGENT_URL = os.environ.get("CARD_AGENT_URL", "http://127.0.0.1:7777")  # cardagent on the person's computer
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = "HealthBank <no-reply@healthbank.example>"
 

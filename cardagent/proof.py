@@ -1,0 +1,43 @@
+"""HealthBank's card proof: an Ed25519 signature over a server challenge, the card number and the national ID.
+
+The HealthBank server imports this module to verify proofs, so it depends on the standard library and
+``cryptography`` only (never on the rest of ``cardagent``).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["CHALLENGE_RE", "PROOF_PREFIX", "is_valid_challenge", "proof_message", "verify_proof"]
+
+PROOF_PREFIX = b"HBCARD1"
+#: A server challenge: 16-128 URL-safe characters (the base64url alphabet, as ``secrets.token_urlsafe`` makes).
+CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+_SEPARATOR = "|"
+
+
+def is_valid_challenge(challenge: object) -> bool:
+    return isinstance(challenge, str) and CHALLENGE_RE.fullmatch(challenge) is not None
+
+
+def proof_message(challenge: str, card_number: str, national_id: str) -> bytes:
+    """``b"HBCARD1|<challenge>|<card number>|<national ID>"`` (UTF-8): the bytes the card signs."""
+    parts = (challenge, card_number, national_id)
+    for label, part in zip(("challenge", "card number", "national ID"), parts, strict=True):
+        if not isinstance(part, str) or not part:
+            raise ValueError(f"{label} must be a non-empty string")
+        if _SEPARATOR in part:
+            raise ValueError(f"{label} must not contain {_SEPARATOR!r}")
+    return PROOF_PREFIX + b"|" + "|".join(parts).encode("utf-8")
+
+
+def verify_proof(public_key_raw: bytes, challenge: str, card_number: str, national_id: str, signature: bytes) -> bool:
+    """True when ``signature`` is the card key's Ed25519 signature of ``proof_message(...)``; never raises."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        key = Ed25519PublicKey.from_public_bytes(bytes(public_key_raw))
+        key.verify(bytes(signature), proof_message(challenge, card_number, national_id))
+    except Exception:  # any failure (bad key, bad signature, bad input) is a refusal
+        return False
+    return True

@@ -1,0 +1,71 @@
+"""Online-service registration (健保卡網路服務註冊) and its e-mail confirmations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from healthbank.core.ids import new_public_id
+from healthbank.identity.models import Person
+
+
+class OnlineAccount(models.Model):
+    """A person's registration for online services; login needs it active."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待確認 Awaiting e-mail confirmation"
+        ACTIVE = "active", "已啟用 Active"
+        LOCKED = "locked", "已鎖定 Locked until password reset"
+        SUSPENDED = "suspended", "已停用 Suspended at the counter"
+
+    class Channel(models.TextChoices):
+        ONLINE = "online", "線上註冊 Online"
+        COUNTER = "counter", "臨櫃註冊 Counter"
+        BATCH = "batch", "投保單位整批註冊 Insurance unit batch"
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="online_account")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    password = models.CharField(max_length=128, blank=True, help_text="Argon2 hash")
+    email = models.EmailField()
+    backup_email = models.EmailField(blank=True)
+    mobile = models.CharField(max_length=10, blank=True)
+    landline = models.CharField(max_length=24, blank=True)
+    created_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_status_display()}"
+
+
+class RegistrationApplication(models.Model):
+    """One confirmation e-mail: its link works once, only for ``policy.REGISTRATION_CONFIRM_DAYS``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待確認 Pending"
+        CONFIRMED = "confirmed", "已確認 Confirmed"
+        CANCELLED = "cancelled", "已取消 Cancelled"
+        SUPERSEDED = "superseded", "已重寄 Replaced by a newer e-mail"
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(OnlineAccount, on_delete=models.CASCADE, related_name="applications")
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.status} until {self.expires_at:%Y-%m-%d}"

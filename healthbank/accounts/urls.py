@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("register/", views.terms, name="register"),
+    path("register/card/", views.register_card, name="register-card"),
+    path("register/details/", views.register_details, name="register-details"),
+    path("register/done/", views.register_done, name="register-done"),
+    path("register/pending/", views.pending, name="register-pending"),
+    path("register/confirm/<str:token>/", views.confirm, name="confirm"),
+    path("register/places.json", views.places, name="places"),
+    path("card/challenge", views.card_challenge, name="card-challenge"),
+]

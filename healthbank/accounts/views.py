@@ -1,0 +1,148 @@
+"""Registration pages (SPEC §3): terms → card → registered address, password, contacts → e-mail link → card."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from healthbank.core import codes
+from healthbank.identity.card_proof import CardProofError, issue_challenge, verify
+from healthbank.identity.models import NhiCard
+
+from . import services
+from .forms import CardProofForm, RegistrationDetailsForm, TermsForm
+
+PURPOSES = {"register", "confirm", "resend", "cancel"}
+SESSION_CARD = "registration_card"
+
+
+def _card_context(purpose: str, **extra) -> dict:
+    return {"purpose": purpose, "agent_url": settings.CARD_AGENT_URL, "card_form": CardProofForm(), **extra}
+
+
+def _verified_card(request, purpose: str) -> tuple[NhiCard | None, str]:
+    form = CardProofForm(request.POST)
+    if not form.is_valid():
+        return None, _("The card could not be read; check the card agent and try again.")
+    try:
+        return verify(form.proof(), purpose), ""
+    except CardProofError as exc:
+        return None, exc.message
+
+
+@require_POST
+def card_challenge(request):
+    purpose = request.POST.get("purpose", "")
+    if purpose not in PURPOSES:
+        return JsonResponse({"errors": {"purpose": [_("Unknown purpose.")]}}, status=400)
+    return JsonResponse({"challenge": issue_challenge(purpose)})
+
+
+def terms(request):
+    form = TermsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        request.session["registration_terms"] = True
+        return redirect("accounts:register-card")
+    return render(request, "accounts/terms.html", {"form": form})
+
+
+def register_card(request):
+    if not request.session.get("registration_terms"):
+        return redirect("accounts:register")
+    error = ""
+    if request.method == "POST":
+        card, error = _verified_card(request, "register")
+        if card is not None:
+            request.session[SESSION_CARD] = str(card.pk)
+            return redirect("accounts:register-details")
+    return render(request, "accounts/card.html", _card_context("register", error=error, step=2))
+
+
+def register_details(request):
+    card = NhiCard.objects.select_related("person").filter(pk=request.session.get(SESSION_CARD)).first()
+    if card is None:
+        return redirect("accounts:register-card")
+    form = RegistrationDetailsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            application = services.start_online_registration(
+                card,
+                services.RegisteredAddressInput(
+                    d["household_number"].strip().upper(), d["county"], d["township"], d["village"], d["neighbourhood"]
+                ),
+                d["password"],
+                d["password_confirm"],
+                services.Contacts(d["email"], d["mobile"], d["backup_email"], d["landline"]),
+                language=get_language(),
+            )
+        except services.RegistrationError as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            request.session.pop(SESSION_CARD, None)
+            request.session["registration_email"] = application.email
+            return redirect("accounts:register-done")
+    return render(request, "accounts/details.html", {"form": form, "name": card.person.name, "step": 3})
+
+
+def register_done(request):
+    return render(request, "accounts/done.html", {"email": request.session.get("registration_email", "")})
+
+
+def pending(request):
+    """Resend the confirmation e-mail or cancel the application, after reading the card."""
+    message, error = "", ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action not in ("resend", "cancel"):
+            raise Http404
+        card, error = _verified_card(request, action)
+        if card is not None:
+            try:
+                if action == "resend":
+                    application = services.resend_confirmation(card, language=get_language())
+                    message = "resent"
+                    request.session["registration_email"] = application.email
+                else:
+                    services.cancel_registration(card)
+                    message = "cancelled"
+            except services.RegistrationError as exc:
+                error = " ".join(m for ms in exc.errors.values() for m in ms)
+    actions = [("resend", _("Resend confirmation e-mail")), ("cancel", _("Cancel registration application"))]
+    return render(
+        request, "accounts/pending.html", _card_context("resend", error=error, message=message, actions=actions)
+    )
+
+
+def confirm(request, token: str):
+    try:
+        services.application_for_token(token)
+    except services.RegistrationError as exc:
+        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+    error = ""
+    if request.method == "POST":
+        card, error = _verified_card(request, "confirm")
+        if card is not None:
+            try:
+                services.confirm_registration(token, card)
+            except services.RegistrationError as exc:
+                error = " ".join(m for ms in exc.errors.values() for m in ms)
+            else:
+                return render(request, "accounts/confirmed.html")
+    return render(request, "accounts/card.html", _card_context("confirm", error=error, step=4))
+
+
+def places(request):
+    """Townships of a county, or villages of a township, for the cascading address selects."""
+    county = next((c for c in codes.counties() if c["name_zh"] == request.GET.get("county")), None)
+    if county is None:
+        return JsonResponse({"options": []})
+    township_name = request.GET.get("township")
+    if not township_name:
+        return JsonResponse({"options": [t["name_zh"] for t in county["townships"]]})
+    township = next((t for t in county["townships"] if t["name_zh"] == township_name), None)
+    return JsonResponse({"options": township["villages"] if township else []})

@@ -1,0 +1,30 @@
+// County → township → village cascading selects, from the reference lists the server holds.
+(function () {
+  const form = document.querySelector("form[data-places-url]");
+  if (!form) return;
+  const url = form.dataset.placesUrl;
+  const county = form.querySelector("[name=county]");
+  function toSelect(name) {
+    const input = form.querySelector("[name=" + name + "]");
+    const select = document.createElement("select");
+    select.name = input.name; select.id = input.id; select.required = true;
+    select.dataset.initial = input.value;
+    input.replaceWith(select);
+    return select;
+  }
+  const township = toSelect("township");
+  const village = toSelect("village");
+  async function fill(select, query) {
+    const options = (await (await fetch(url + "?" + new URLSearchParams(query))).json()).options;
+    select.innerHTML = "<option value=''>—</option>" + options.map((o) => "<option>" + o + "</option>").join("");
+    if (options.includes(select.dataset.initial)) select.value = select.dataset.initial;
+  }
+  county.addEventListener("change", async function () {
+    await fill(township, { county: county.value });
+    await fill(village, { county: county.value, township: township.value });
+  });
+  township.addEventListener("change", function () { fill(village, { county: county.value, township: township.value }); });
+  if (county.value) fill(township, { county: county.value }).then(function () {
+    fill(village, { county: county.value, township: township.value });
+  });
+})();

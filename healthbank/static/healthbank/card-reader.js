@@ -1,0 +1,56 @@
+// Reads the NHI card through the local card agent: our server's challenge, signed by the card.
+(function () {
+  const section = document.querySelector(".card-reader");
+  if (!section) return;
+  const agent = section.dataset.agentUrl;
+  const form = section.querySelector("form.card-form");
+  const status = section.querySelector(".agent-status");
+  const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+
+  function say(text, kind) {
+    status.textContent = text;
+    status.className = "agent-status " + kind;
+  }
+
+  async function check() {
+    say(status.dataset.checking, "");
+    try {
+      const answer = await (await fetch(agent + "/status")).json();
+      say(answer.card_present ? status.dataset.ok : status.dataset.nocard, answer.card_present ? "ok" : "warn");
+      return answer.card_present;
+    } catch (e) {
+      say(status.dataset.down, "error");
+      return false;
+    }
+  }
+
+  async function read(purpose, action) {
+    const body = new URLSearchParams({ purpose: purpose });
+    const issued = await fetch(section.dataset.challengeUrl, {
+      method: "POST", headers: { "X-CSRFToken": csrf }, body: body, credentials: "same-origin",
+    });
+    const challenge = (await issued.json()).challenge;
+    const signed = await fetch(agent + "/proof", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ challenge: challenge }),
+    });
+    const proof = await signed.json();
+    if (!signed.ok) { say(proof.error || status.dataset.down, "error"); return; }
+    form.querySelector("[name=challenge]").value = challenge;
+    form.querySelector("[name=card_number]").value = proof.card_number;
+    form.querySelector("[name=national_id]").value = proof.national_id;
+    form.querySelector("[name=signature]").value = proof.signature;
+    const actionField = form.querySelector("input[type=hidden][name=action]");
+    if (actionField) actionField.value = action || "";
+    form.submit();
+  }
+
+  section.querySelectorAll(".read-card").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      button.disabled = true;
+      if (await check()) await read(button.dataset.purpose, button.value);
+      button.disabled = false;
+    });
+  });
+  section.querySelector(".check-agent").addEventListener("click", check);
+  check();
+})();

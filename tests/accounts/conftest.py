@@ -1,0 +1,48 @@
+"""A small loaded population with its simulated world, and a helper that reads a card like the agent does."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+
+from cardagent.proof import proof_message
+from healthbank.demo.loader import load_population
+from healthbank.demo.population import build_population
+from healthbank.demo.world import write_world
+from healthbank.identity.card_proof import CardProof, issue_challenge
+
+TODAY = dt.date(2026, 11, 20)
+NOON = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+@pytest.fixture
+def world(db, time_machine):
+    time_machine.move_to(NOON, tick=False)
+    plan = build_population(30, seed=21, today=TODAY)
+    load_population(plan)
+    write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
+    return plan
+
+
+@pytest.fixture
+def adult(world):
+    """An adult with a registered address and a post-paid mobile."""
+    return next(p for p in world.people if p.mobile and p.mobile_plan == "postpaid" and p.age_on(TODAY) >= 20)
+
+
+def card_file(card_number: str) -> dict:
+    return json.loads((settings.SIMULATED_CARDS_DIR / f"{card_number}.json").read_text(encoding="utf-8"))
+
+
+def read_card(card_number: str, purpose: str, challenge: str | None = None) -> CardProof:
+    """What the card agent answers: the card's signature over a fresh server challenge."""
+    data = card_file(card_number)
+    challenge = challenge or issue_challenge(purpose)
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(data["private_key"]))
+    signature = key.sign(proof_message(challenge, data["card_number"], data["national_id"]))
+    return CardProof(challenge, data["card_number"], data["national_id"], base64.b64encode(signature).decode())
