@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cardagent.proof import verify_proof
@@ -42,7 +43,13 @@ class CardProof:
 
 def issue_challenge(purpose: str) -> str:
     challenge = secrets.token_urlsafe(24)
-    cache.set(_PREFIX + challenge, purpose, timeout=int(policy.CARD_CHALLENGE_VALID_FOR.total_seconds()))
+    # The expiry travels with the value: the cache's own TTL (Redis keeps its own clock) is only the upper bound.
+    expires = timezone.now() + policy.CARD_CHALLENGE_VALID_FOR
+    cache.set(
+        _PREFIX + challenge,
+        (purpose, expires.timestamp()),
+        timeout=int(policy.CARD_CHALLENGE_VALID_FOR.total_seconds()) + 5,
+    )
     return challenge
 
 
@@ -50,7 +57,10 @@ def _consume(challenge: str, purpose: str) -> bool:
     key = _PREFIX + challenge
     stored = cache.get(key)
     # delete() reports whether this caller removed it: two requests racing with one challenge, one wins.
-    return stored == purpose and cache.delete(key)
+    if stored is None or not cache.delete(key):
+        return False
+    stored_purpose, expires = stored
+    return stored_purpose == purpose and timezone.now().timestamp() < expires
 
 
 def verify(proof: CardProof, purpose: str) -> NhiCard:

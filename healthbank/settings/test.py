@@ -27,3 +27,6 @@ WHITENOISE_AUTOREFRESH = True
 _scratch = Path(tempfile.mkdtemp(prefix="healthbank-test-"))
 EXTERNAL_DATA_DIR = _scratch / "external"
 SIMULATED_CARDS_DIR = _scratch / "cards"
+
+# No worker runs beside the test suite: tasks execute in-process (the real task code, eagerly).
+CELERY_TASK_ALWAYS_EAGER = True

@@ -27,3 +27,10 @@ def test_the_home_page_speaks_both_languages(client, path, text):
     response = client.get(path)
     assert response.status_code == 200
     assert text in response.content.decode()
+
+
+def test_switching_language_keeps_the_page(client):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/register/"})
+    assert response.url == "/en/register/"
+    response = client.post("/en/i18n/setlang/", {"language": "zh-hant", "next": "/en/register/"})
+    assert response.url == "/register/"

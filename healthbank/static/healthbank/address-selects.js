@@ -15,9 +15,14 @@
   const township = toSelect("township");
   const village = toSelect("village");
   async function fill(select, query) {
+    // Answers can arrive out of order: only the newest request may fill the list,
+    // and a choice the person already made survives a refill that still offers it.
+    const ticket = (select.ticket = (select.ticket || 0) + 1);
     const options = (await (await fetch(url + "?" + new URLSearchParams(query))).json()).options;
+    if (ticket !== select.ticket) return;
+    const keep = select.value || select.dataset.initial;
     select.innerHTML = "<option value=''>—</option>" + options.map((o) => "<option>" + o + "</option>").join("");
-    if (options.includes(select.dataset.initial)) select.value = select.dataset.initial;
+    if (options.includes(keep)) select.value = keep;
   }
   county.addEventListener("change", async function () {
     await fill(township, { county: county.value });
