@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("captcha/", include("captcha.urls")),
 ]
 urlpatterns += i18n_patterns(
     # Under the language prefix, so set_language reads the current page's path in its own language.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from captcha.fields import CaptchaField
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -54,3 +55,12 @@ class RegistrationDetailsForm(forms.Form):
         for field, messages in errors.items():
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
+
+
+class CardNumberLoginForm(forms.Form):
+    """SPEC §4: registered card without a reader — national ID + card number + password + image captcha."""
+
+    national_id = forms.CharField(label=_("National ID"), max_length=10)
+    card_number = forms.CharField(label=_("NHI card number"), max_length=12)
+    password = forms.CharField(label=_("Registration password"), widget=forms.PasswordInput, max_length=64)
+    captcha = CaptchaField(label=_("Characters in the picture"))

@@ -12,4 +12,7 @@ urlpatterns = [
     path("register/confirm/<str:token>/", views.confirm, name="confirm"),
     path("register/places.json", views.places, name="places"),
     path("card/challenge", views.card_challenge, name="card-challenge"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("me/", views.me, name="me"),
 ]

@@ -14,7 +14,8 @@ from healthbank.identity.card_proof import CardProofError, issue_challenge, veri
 from healthbank.identity.models import NhiCard
 
 from . import services
-from .forms import CardProofForm, RegistrationDetailsForm, TermsForm
+from .forms import CardNumberLoginForm, CardProofForm, RegistrationDetailsForm, TermsForm
+from .login import LoginError, authenticate_with_card_number, end_session, start_session
 
 PURPOSES = {"register", "confirm", "resend", "cancel"}
 SESSION_CARD = "registration_card"
@@ -146,3 +147,33 @@ def places(request):
         return JsonResponse({"options": [t["name_zh"] for t in county["townships"]]})
     township = next((t for t in county["townships"] if t["name_zh"] == township_name), None)
     return JsonResponse({"options": township["villages"] if township else []})
+
+
+def login(request):
+    form = CardNumberLoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            account = authenticate_with_card_number(
+                d["national_id"], d["card_number"], d["password"], request.META.get("REMOTE_ADDR", "")
+            )
+        except LoginError as exc:
+            error = exc.message
+            form = CardNumberLoginForm()  # a new captcha for every try
+        else:
+            start_session(request, account)
+            return redirect("accounts:me")
+    return render(request, "accounts/login.html", {"form": form, "error": error})
+
+
+@require_POST
+def logout(request):
+    end_session(request)
+    return redirect("passbook:home")
+
+
+def me(request):
+    if request.citizen is None:
+        return redirect("accounts:login")
+    return render(request, "accounts/me.html", {"account": request.citizen})

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "captcha",
     "healthbank.audit",
     "healthbank.identity",
     "healthbank.accounts",
@@ -42,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "healthbank.accounts.middleware.CitizenSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -171,3 +173,8 @@ LOGGING = {
     # Request lines carry query strings (an operator's search by national ID): mask them too.
     "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+
+# Image captcha on the web logins (django-simple-captcha).
+CAPTCHA_LENGTH = 5
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_TIMEOUT = 5  # minutes

@@ -179,7 +179,8 @@ def test_strength_meter(password, expected):
     assert passwords.strength(password) == expected
 
 
-def test_messages_come_in_chinese_by_default(adult):
+@translation.override("zh-hant")
+def test_messages_come_in_traditional_chinese(adult):
     with pytest.raises(RegistrationError) as info:
         apply(adult, password_confirm="different")
     assert info.value.errors["password_confirm"] == ["兩次輸入的密碼不一致。"]

@@ -1,0 +1,115 @@
+"""Logging in (SPEC §4): checks, failure counting, lockout, and the person's own session.
+
+Messages never say whether a national ID is registered: every failure of the
+ID / card number / password check answers the same words, and a missing
+account still costs one password hash, so timing tells nothing either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from healthbank import policy
+from healthbank.core import national_id as nid
+from healthbank.identity.models import Person
+from healthbank.identity.services import current_card
+
+from .models import OnlineAccount
+
+SESSION_ACCOUNT = "citizen_account"
+SESSION_AUTH = "citizen_auth"
+_DUMMY_HASH = make_password("a password nobody has")
+
+
+class LoginError(ValueError):
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _wrong() -> LoginError:
+    return LoginError(_("The national ID, card number or password is not correct."))
+
+
+def _source_key(source: str) -> str:
+    return "login-failures:" + hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def source_blocked(source: str) -> bool:
+    return (cache.get(_source_key(source)) or 0) >= policy.LOGIN_MAX_FAILURES_PER_SOURCE
+
+
+def _count_source_failure(source: str) -> None:
+    key = _source_key(source)
+    timeout = int(policy.LOGIN_FAILURE_WINDOW.total_seconds())
+    if not cache.add(key, 1, timeout=timeout):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=timeout)
+
+
+def _count_account_failure(account: OnlineAccount) -> None:
+    with transaction.atomic():
+        OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=F("failed_logins") + 1)
+        account.refresh_from_db(fields=["failed_logins", "status"])
+        if account.failed_logins >= policy.LOGIN_MAX_FAILURES_PER_ACCOUNT and account.status == "active":
+            OnlineAccount.objects.filter(pk=account.pk).update(
+                status=OnlineAccount.Status.LOCKED, locked_at=timezone.now()
+            )
+
+
+def authenticate_with_card_number(national_id: str, card_number: str, password: str, source: str) -> OnlineAccount:
+    """Web login without a reader: national ID + card number + registration password (captcha checked by the form)."""
+    if source_blocked(source):
+        raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
+    value = nid.normalize(national_id)
+    account = None
+    if nid.is_valid(value):
+        person = Person.objects.by_national_id(value).first()
+        account = getattr(person, "online_account", None) if person else None
+    if account is None:
+        check_password(password, _DUMMY_HASH)  # same cost as a real check
+        _count_source_failure(source)
+        raise _wrong()
+    password_ok = check_password(password, account.password)
+    card = current_card(account.person)
+    if not password_ok or card is None or card.card_number != card_number.strip():
+        _count_source_failure(source)
+        if account.status == OnlineAccount.Status.ACTIVE:
+            _count_account_failure(account)
+        raise _wrong()
+    if account.status == OnlineAccount.Status.LOCKED:
+        raise LoginError(_("Too many wrong passwords: reset your password to use the service again."), code="locked")
+    if account.status == OnlineAccount.Status.SUSPENDED:
+        raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
+    if account.status != OnlineAccount.Status.ACTIVE:
+        raise LoginError(_("Finish the registration first: open the confirmation e-mail."), code="pending")
+    OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=0)
+    return account
+
+
+def session_auth_hash(account: OnlineAccount) -> str:
+    """Changes whenever the password changes, which ends every session of the account."""
+    return hmac.new(settings.SECRET_KEY.encode(), account.password.encode(), hashlib.sha256).hexdigest()
+
+
+def start_session(request, account: OnlineAccount) -> None:
+    request.session.cycle_key()  # no session fixation
+    request.session[SESSION_ACCOUNT] = str(account.pk)
+    request.session[SESSION_AUTH] = session_auth_hash(account)
+    request.session.set_expiry(int(policy.SESSION_IDLE_TIMEOUT.total_seconds()))
+
+
+def end_session(request) -> None:
+    request.session.flush()
