@@ -64,3 +64,10 @@ class CardNumberLoginForm(forms.Form):
     card_number = forms.CharField(label=_("NHI card number"), max_length=12)
     password = forms.CharField(label=_("Registration password"), widget=forms.PasswordInput, max_length=64)
     captcha = CaptchaField(label=_("Characters in the picture"))
+
+
+class CardLoginForm(CardProofForm):
+    """SPEC §4: card in the reader + registration password + image captcha."""
+
+    password = forms.CharField(label=_("Registration password"), widget=forms.PasswordInput, max_length=64)
+    captcha = CaptchaField(label=_("Characters in the picture"))

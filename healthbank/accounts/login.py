@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from healthbank import policy
 from healthbank.core import national_id as nid
-from healthbank.identity.models import Person
+from healthbank.identity.models import NhiCard, Person
 from healthbank.identity.services import current_card
 
 from .models import OnlineAccount
@@ -82,13 +82,29 @@ def authenticate_with_card_number(national_id: str, card_number: str, password: 
         check_password(password, _DUMMY_HASH)  # same cost as a real check
         _count_source_failure(source)
         raise _wrong()
-    password_ok = check_password(password, account.password)
     card = current_card(account.person)
-    if not password_ok or card is None or card.card_number != card_number.strip():
+    return _finish(account, password, source, card is not None and card.card_number == card_number.strip(), _wrong)
+
+
+def authenticate_with_card(card: NhiCard, password: str, source: str) -> OnlineAccount:
+    """Web login with the card in the reader (its proof already verified) + registration password."""
+    if source_blocked(source):
+        raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
+    account = OnlineAccount.objects.filter(person_id=card.person_id).first()
+    if account is None:
+        check_password(password, _DUMMY_HASH)
+        _count_source_failure(source)
+        raise LoginError(_("This card is not registered for online services yet."), code="unregistered")
+    return _finish(account, password, source, True, lambda: LoginError(_("The registration password is not correct.")))
+
+
+def _finish(account: OnlineAccount, password: str, source: str, card_ok: bool, wrong) -> OnlineAccount:
+    """The checks every method shares once an account is found: password, then the account's state."""
+    if not check_password(password, account.password) or not card_ok:
         _count_source_failure(source)
         if account.status == OnlineAccount.Status.ACTIVE:
             _count_account_failure(account)
-        raise _wrong()
+        raise wrong()
     if account.status == OnlineAccount.Status.LOCKED:
         raise LoginError(_("Too many wrong passwords: reset your password to use the service again."), code="locked")
     if account.status == OnlineAccount.Status.SUSPENDED:

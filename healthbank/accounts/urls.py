@@ -13,6 +13,7 @@ urlpatterns = [
     path("register/places.json", views.places, name="places"),
     path("card/challenge", views.card_challenge, name="card-challenge"),
     path("login/", views.login, name="login"),
+    path("login/card/", views.login_with_card, name="login-card"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
 ]

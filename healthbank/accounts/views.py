@@ -14,10 +14,10 @@ from healthbank.identity.card_proof import CardProofError, issue_challenge, veri
 from healthbank.identity.models import NhiCard
 
 from . import services
-from .forms import CardNumberLoginForm, CardProofForm, RegistrationDetailsForm, TermsForm
-from .login import LoginError, authenticate_with_card_number, end_session, start_session
+from .forms import CardLoginForm, CardNumberLoginForm, CardProofForm, RegistrationDetailsForm, TermsForm
+from .login import LoginError, authenticate_with_card, authenticate_with_card_number, end_session, start_session
 
-PURPOSES = {"register", "confirm", "resend", "cancel"}
+PURPOSES = {"register", "confirm", "resend", "cancel", "login"}
 SESSION_CARD = "registration_card"
 
 
@@ -165,6 +165,30 @@ def login(request):
             start_session(request, account)
             return redirect("accounts:me")
     return render(request, "accounts/login.html", {"form": form, "error": error})
+
+
+def login_with_card(request):
+    """Card in the reader: the page has the card agent sign a challenge; password and captcha ride along."""
+    form = CardLoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                card = verify(form.proof(), "login")
+                account = authenticate_with_card(
+                    card, form.cleaned_data["password"], request.META.get("REMOTE_ADDR", "")
+                )
+            except (CardProofError, LoginError) as exc:
+                error = exc.message
+            else:
+                start_session(request, account)
+                return redirect("accounts:me")
+        else:
+            error = " ".join(m for field in ("password", "captcha") for m in form.errors.get(field, []))
+            error = error or _("The card could not be read; check the card agent and try again.")
+        form = CardLoginForm()  # a new captcha for every try
+    context = _card_context("login", error=error, extra_form=form)
+    return render(request, "accounts/login_card.html", context)
 
 
 @require_POST

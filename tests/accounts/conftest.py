@@ -9,12 +9,16 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 
 from cardagent.proof import proof_message
+from healthbank.accounts.models import OnlineAccount
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import write_world
 from healthbank.identity.card_proof import CardProof, issue_challenge
+from healthbank.identity.models import Person
 
 TODAY = dt.date(2026, 11, 20)
 NOON = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -46,3 +50,23 @@ def read_card(card_number: str, purpose: str, challenge: str | None = None) -> C
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(data["private_key"]))
     signature = key.sign(proof_message(challenge, data["card_number"], data["national_id"]))
     return CardProof(challenge, data["card_number"], data["national_id"], base64.b64encode(signature).decode())
+
+
+PASSWORD = "Hb-2026ok"
+
+
+@pytest.fixture
+def registered(adult):
+    """The adult with an active online account and password PASSWORD."""
+    person = Person.objects.by_national_id(adult.national_id).get()
+    OnlineAccount.objects.create(
+        person=person,
+        status="active",
+        channel="online",
+        password=make_password(PASSWORD),
+        email="me@example.tw",
+        mobile=adult.mobile,
+        created_at=timezone.now(),
+        activated_at=timezone.now(),
+    )
+    return adult

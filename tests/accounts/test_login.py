@@ -7,30 +7,12 @@ import re
 import pytest
 from captcha.models import CaptchaStore
 from django.contrib.auth.hashers import make_password
-from django.utils import timezone
 
 from healthbank import policy
 from healthbank.accounts.models import OnlineAccount
-from healthbank.identity.models import Person
+from tests.accounts.conftest import PASSWORD
 
-PASSWORD = "Hb-2026ok"
 WRONG = "The national ID, card number or password is not correct."
-
-
-@pytest.fixture
-def registered(adult):
-    person = Person.objects.by_national_id(adult.national_id).get()
-    OnlineAccount.objects.create(
-        person=person,
-        status="active",
-        channel="online",
-        password=make_password(PASSWORD),
-        email="me@example.tw",
-        mobile=adult.mobile,
-        created_at=timezone.now(),
-        activated_at=timezone.now(),
-    )
-    return adult
 
 
 def captcha(client) -> dict:
