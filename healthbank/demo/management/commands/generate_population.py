@@ -14,6 +14,7 @@ from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import write_world
 from healthbank.identity.models import Person
+from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
 
@@ -64,11 +65,16 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  Ingestion API docs  http://127.0.0.1:8000/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
-        self.stdout.write("  Demo people (search the operator pages by name):")
+        self.stdout.write("  Demo people (search the operator pages by name; register at /register/ with their card):")
         for label, person in _showcase():
+            card = current_card(person)
             self.stdout.write(
                 f"    {person.name:6} {mask_national_id(person.national_id):11} {person.birth_date}  {label}"
             )
+            if card is not None:
+                self.stdout.write(f"      .venv/bin/python -m cardagent --card var/cards/{card.card_number}.json")
+        self.stdout.write("  Household numbers and registered addresses: var/external/household_registry.csv;")
+        self.stdout.write("  confirmation e-mails: var/mail/.")
 
 
 def _showcase() -> list[tuple[str, Person]]:
