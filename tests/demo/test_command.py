@@ -1,0 +1,31 @@
+"""`generate_population --demo-logins`, as `make demo` runs it."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from healthbank.identity.models import Person
+from healthbank.records.auth import client_for_key
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_prints_working_logins_and_keeps_an_existing_population():
+    out = io.StringIO()
+    call_command("generate_population", people=40, seed=4, demo_logins=True, stdout=out)
+    text = out.getvalue()
+    assert "Generated 40 people" in text
+    assert "user 'operator' password 'healthbank-demo'" in text
+    key = re.search(r"Bearer (hb_\S+)", text).group(1)
+    assert client_for_key(key) is not None  # the printed API key works
+    card_files = re.findall(r"--card var/cards/(\d{12})\.json", text)
+    assert card_files and all((settings.SIMULATED_CARDS_DIR / f"{n}.json").exists() for n in card_files)
+    assert not re.search(r"[A-Z][12]\d{8}", text)  # no full national ID on the console
+    again = io.StringIO()
+    call_command("generate_population", people=40, seed=4, stdout=again)
+    assert "already loaded" in again.getvalue() and Person.objects.count() == 40
