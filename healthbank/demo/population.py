@@ -367,8 +367,12 @@ class Planner:
         )
 
     def birth_for_age(self, age: int) -> dt.date:
+        """A birthday that makes the person exactly ``age`` today (and never a future one)."""
         year = self.today.year - age
-        return dt.date(year, 1, 1) + dt.timedelta(days=self.rng.randrange(365))
+        latest = self.today.replace(year=year, day=28) if (self.today.month, self.today.day) == (2, 29) else None
+        latest = min(latest or self.today.replace(year=year), self.yesterday)
+        earliest = latest - dt.timedelta(days=364)
+        return self.day_between(earliest, latest)
 
     def population(self, size: int) -> tuple[list[PersonPlan], list[HouseholdPlan], list[UnitPlan]]:
         units = self.units()
@@ -732,7 +736,10 @@ class Planner:
 
     def inpatient(self, ctx: _PersonContext, hospital: InstitutionPlan) -> None:
         start = max(self.history_start, ctx.person.cards[0].issued_on)
-        admitted = self.day_between(start, self.yesterday - dt.timedelta(days=14))
+        latest = self.yesterday - dt.timedelta(days=14)
+        if start > latest:  # a newborn's card is too new for a stay that has already ended
+            return
+        admitted = self.day_between(start, latest)
         discharged = admitted + dt.timedelta(days=self.rng.randint(2, 9))
         female_only, male_only = ("子宮", "剖腹", "卵巢", "乳房"), ("攝護腺", "前列腺", "睪丸")
         surgeries = [

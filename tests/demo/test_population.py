@@ -80,3 +80,21 @@ def test_institutions_cover_every_county_and_kind(plan):
     assert len({i.code for i in plan.institutions}) == len(plan.institutions)
     assert all(len(i.code) == 10 for i in plan.institutions)
     assert all(i.name and i.name_en for i in plan.institutions)
+
+
+DATE_FIELDS = (
+    "visit_date", "end_date", "collected_on", "performed_on", "uploaded_on", "vaccinated_on", "checked_on",
+    "screened_on", "measured_on", "signed_on", "registered_on",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "today"), [(1, TODAY), (2026, dt.date(2026, 11, 23)), (9, dt.date(2027, 2, 28))])
+def test_no_planned_record_lies_in_the_future_or_before_birth(seed, today):
+    plan = build_population(150, seed=seed, today=today)
+    born = {p.national_id: p.birth_date for p in plan.people}
+    for rows in plan.batches.values():
+        for row in rows:
+            for name in DATE_FIELDS:
+                if row.get(name):
+                    day = dt.date.fromisoformat(row[name])
+                    assert born[row["national_id"]] <= day < today, (name, row)
