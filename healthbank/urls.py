@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from healthbank.devices.api import BindDeviceView
 from healthbank.records.api import INGEST_VIEWS
 
 admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
@@ -13,6 +14,7 @@ api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}")
 
 urlpatterns = [
     path("api/", include(api_patterns)),
+    path("api/app/v1/devices/bind", BindDeviceView.as_view(), name="app-bind-device"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("captcha/", include("captcha.urls")),
@@ -22,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("healthbank.accounts.urls")),
+    path("", include("healthbank.devices.urls")),
     path("", include("healthbank.passbook.urls")),
     prefix_default_language=False,
 )

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "healthbank.audit",
     "healthbank.identity",
     "healthbank.accounts",
+    "healthbank.devices",
     "healthbank.records",
     "healthbank.insurance",
     "healthbank.passbook",
@@ -132,6 +133,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "healthbank.records.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_RATES": {"device_bind": os.environ.get("DEVICE_BIND_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HealthBank API",

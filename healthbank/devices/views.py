@@ -1,0 +1,31 @@
+"""Device verification page: generate a code (QR + text + valid until) and manage bound devices."""
+
+from __future__ import annotations
+
+import segno
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+
+from . import services
+from .models import DeviceBinding
+
+
+def devices(request):
+    if request.citizen is None:
+        return redirect("accounts:login")
+    person = request.citizen.person
+    issued, qr = None, ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "generate":
+            issued = services.issue_device_code(person)
+            qr = segno.make(issued.code, error="m").svg_inline(scale=6, title="device verification code")
+        elif action in ("enable", "disable"):
+            try:
+                services.set_device_enabled(person, request.POST.get("device"), action == "enable")
+            except (services.DeviceError, ValueError):
+                raise Http404 from None
+            return redirect("devices:devices")
+    bindings = DeviceBinding.objects.filter(person=person).order_by("-verified_at")
+    return render(request, "devices/devices.html", {"issued": issued, "qr": mark_safe(qr), "bindings": bindings})  # noqa: S308

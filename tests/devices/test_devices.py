@@ -1,0 +1,89 @@
+"""Mobile device verification by code (SPEC §5): QR + text code, single use, one enabled device."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import re
+
+import pytest
+
+from healthbank import policy
+from healthbank.devices.models import DeviceBinding
+from tests.accounts.test_login import log_in
+
+_addresses = itertools.count(1)
+
+
+@pytest.fixture
+def ip():
+    """A client address of this test's own, so throttle counts never leak between tests."""
+    return f"10.88.{next(_addresses)}.1"
+
+
+@pytest.fixture
+def logged_in(client, registered):
+    log_in(client, registered)
+    return client
+
+
+def new_code(client) -> str:
+    page = client.post("/en/me/devices/", {"action": "generate"}).content.decode()
+    assert "<svg" in page  # the QR code
+    return re.search(r"<code>([A-Za-z0-9]{8})</code>", page).group(1)
+
+
+def bind(client, code, ip, device="dev-1"):
+    body = {"code": code, "platform": "Android", "model": "Pixel 9", "device_identifier": device}
+    return client.post("/api/app/v1/devices/bind", json.dumps(body), content_type="application/json", REMOTE_ADDR=ip)
+
+
+def test_a_code_binds_one_device_once(logged_in, ip):
+    code = new_code(logged_in)
+    assert len(code) == policy.DEVICE_CODE_LENGTH and set(code) <= set(policy.DEVICE_CODE_ALPHABET)
+    response = bind(logged_in, code, ip)
+    assert response.status_code == 201 and len(response.json()["credential"]) >= 40
+    again = bind(logged_in, code, ip, device="dev-2")
+    assert again.status_code == 400 and "code" in again.json()["errors"]
+    assert DeviceBinding.objects.count() == 1
+
+
+def test_an_expired_code_binds_nothing(logged_in, ip, time_machine):
+    code = new_code(logged_in)
+    time_machine.shift(policy.DEVICE_CODE_VALID_FOR + dt.timedelta(seconds=1))
+    assert bind(logged_in, code, ip).status_code == 400
+    assert not DeviceBinding.objects.exists()
+
+
+def test_a_new_device_disables_the_previous_one_and_the_page_lists_both(logged_in, ip):
+    bind(logged_in, new_code(logged_in), ip, device="old-phone")
+    bind(logged_in, new_code(logged_in), ip, device="new-phone")
+    statuses = dict(DeviceBinding.objects.values_list("device_identifier", "status"))
+    assert statuses == {"old-phone": "disabled", "new-phone": "enabled"}
+    page = logged_in.get("/en/me/devices/").content.decode()
+    assert "old-phone" in page and "new-phone" in page
+    old = DeviceBinding.objects.get(device_identifier="old-phone")
+    logged_in.post("/en/me/devices/", {"action": "enable", "device": str(old.pk)})
+    statuses = dict(DeviceBinding.objects.values_list("device_identifier", "status"))
+    assert statuses == {"old-phone": "enabled", "new-phone": "disabled"}
+
+
+def test_generating_a_new_code_voids_the_unused_one(logged_in, ip):
+    first = new_code(logged_in)
+    new_code(logged_in)
+    assert bind(logged_in, first, ip).status_code == 400
+
+
+def test_guessing_codes_is_throttled(client, ip, db):
+    answers = [bind(client, f"Guess{n:03d}", ip).status_code for n in range(12)]
+    assert answers[:10] == [400] * 10 and answers[-1] == 429
+
+
+def test_the_device_page_needs_a_login(client, db):
+    assert client.get("/en/me/devices/").status_code == 302
+
+
+def test_the_device_page_speaks_chinese(logged_in):
+    page = logged_in.post("/me/devices/", {"action": "generate"}).content.decode()
+    assert "產生裝置認證碼" in page and "有效至" in page
