@@ -1,0 +1,49 @@
+"""The device verification page in a real browser: the QR code on screen decodes to the code shown."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from captcha.models import CaptchaStore
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from healthbank.accounts.models import OnlineAccount
+from healthbank.identity.services import create_person, issue_card
+from tests.e2e.conftest import shot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_qr_code_carries_the_device_code(page, live_server):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    person = create_person(
+        national_id="A123456789", name="王小明", sex="M", birth_date=timezone.localdate().replace(year=1970)
+    )
+    issue_card(person, card_number="000033334444", issued_on=timezone.localdate().replace(year=2025, month=3, day=1))
+    now = timezone.now()
+    OnlineAccount.objects.create(
+        person=person, status="active", channel="online", password=make_password("Hb-2026ok"),
+        email="me@example.tw", created_at=now, activated_at=now,
+    )  # fmt: skip
+    page.goto(live_server.url + "/en/login/")
+    key = page.get_attribute("input[name=captcha_0]", "value")
+    page.fill("[name=national_id]", "A123456789")
+    page.fill("[name=card_number]", "000033334444")
+    page.fill("[name=password]", "Hb-2026ok")
+    page.fill("[name=captcha_1]", CaptchaStore.objects.get(hashkey=key).response)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/me/")
+    page.goto(live_server.url + "/en/me/devices/")
+    page.click("button[value=generate]")
+    page.wait_for_selector(".device-code svg")
+    path = shot(page, "devices-code")
+    shown = page.inner_text(".device-code code")
+    assert re.fullmatch(r"[A-Za-z0-9]{8}", shown)
+    qr_path = path.with_name("devices-qr.png")
+    page.locator(".device-code .qr").screenshot(path=str(qr_path))
+    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(qr_path))]
+    assert decoded == [shown]
