@@ -163,3 +163,5 @@ PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 av
 # ---------------------------------------------------------------- card proofs and challenges (issue 3)
 CARD_CHALLENGE_VALID_FOR = dt.timedelta(minutes=2)  # a server challenge the card must answer in time
 CONFIRMATION_TOKEN_BYTES = 32  # e-mail confirmation and reset links
+APP_TOKEN_VALID_FOR = dt.timedelta(hours=8)  # §4 app login token; our number (decisions.md)
+CARD_LAST_DIGITS_FOR_PHONE_CHECK = 4  # §5 phone verification: last 4 digits of the card number

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from healthbank.devices.api import BindDeviceView
+from healthbank.devices.api import AppLoginView, AppMeView, BindDeviceView, PhoneVerifyView
 from healthbank.records.api import INGEST_VIEWS
 
 admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
@@ -15,6 +15,9 @@ api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}")
 urlpatterns = [
     path("api/", include(api_patterns)),
     path("api/app/v1/devices/bind", BindDeviceView.as_view(), name="app-bind-device"),
+    path("api/app/v1/devices/verify-phone", PhoneVerifyView.as_view(), name="app-verify-phone"),
+    path("api/app/v1/login", AppLoginView.as_view(), name="app-login"),
+    path("api/app/v1/me", AppMeView.as_view(), name="app-me"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("captcha/", include("captcha.urls")),

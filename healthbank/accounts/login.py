@@ -69,32 +69,68 @@ def _count_account_failure(account: OnlineAccount) -> None:
             )
 
 
-def authenticate_with_card_number(national_id: str, card_number: str, password: str, source: str) -> OnlineAccount:
-    """Web login without a reader: national ID + card number + registration password (captcha checked by the form)."""
+def _account_for(national_id: str) -> OnlineAccount | None:
+    value = nid.normalize(national_id)
+    if not nid.is_valid(value):
+        return None
+    person = Person.objects.by_national_id(value).first()
+    return getattr(person, "online_account", None) if person else None
+
+
+def _unknown(source: str, password: str, error: LoginError) -> LoginError:
+    check_password(password, _DUMMY_HASH)  # same cost as a real check
+    _count_source_failure(source)
+    return error
+
+
+def _refuse_if_throttled(source: str) -> None:
     if source_blocked(source):
         raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
-    value = nid.normalize(national_id)
-    account = None
-    if nid.is_valid(value):
-        person = Person.objects.by_national_id(value).first()
-        account = getattr(person, "online_account", None) if person else None
+
+
+def authenticate_with_card_number(national_id: str, card_number: str, password: str, source: str) -> OnlineAccount:
+    """Web login without a reader: national ID + card number + registration password (captcha checked by the form)."""
+    _refuse_if_throttled(source)
+    account = _account_for(national_id)
     if account is None:
-        check_password(password, _DUMMY_HASH)  # same cost as a real check
-        _count_source_failure(source)
-        raise _wrong()
+        raise _unknown(source, password, _wrong())
     card = current_card(account.person)
     return _finish(account, password, source, card is not None and card.card_number == card_number.strip(), _wrong)
 
 
+def authenticate_with_card_suffix(national_id: str, card_last4: str, password: str, source: str) -> OnlineAccount:
+    """App phone verification: national ID + the last digits of the newest card + registration password."""
+    _refuse_if_throttled(source)
+    account = _account_for(national_id)
+    if account is None:
+        raise _unknown(source, password, _wrong())
+    card = current_card(account.person)
+    digits = policy.CARD_LAST_DIGITS_FOR_PHONE_CHECK
+    card_ok = card is not None and len(card_last4.strip()) == digits and card.card_number.endswith(card_last4.strip())
+    return _finish(account, password, source, card_ok, _wrong)
+
+
+def _wrong_on_device() -> LoginError:
+    return LoginError(_("The national ID or password is not correct, or this device is not verified for it."))
+
+
+def authenticate_on_device(device_person: Person | None, national_id: str, password: str, source: str) -> OnlineAccount:
+    """App login: national ID + registration password, from a device verified for that person."""
+    _refuse_if_throttled(source)
+    account = _account_for(national_id)
+    if account is None or device_person is None or account.person_id != device_person.pk:
+        raise _unknown(source, password, _wrong_on_device())
+    return _finish(account, password, source, True, _wrong_on_device)
+
+
 def authenticate_with_card(card: NhiCard, password: str, source: str) -> OnlineAccount:
     """Web login with the card in the reader (its proof already verified) + registration password."""
-    if source_blocked(source):
-        raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
+    _refuse_if_throttled(source)
     account = OnlineAccount.objects.filter(person_id=card.person_id).first()
     if account is None:
-        check_password(password, _DUMMY_HASH)
-        _count_source_failure(source)
-        raise LoginError(_("This card is not registered for online services yet."), code="unregistered")
+        raise _unknown(
+            source, password, LoginError(_("This card is not registered for online services yet."), "unregistered")
+        )
     return _finish(account, password, source, True, lambda: LoginError(_("The registration password is not correct.")))
 
 

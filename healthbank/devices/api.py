@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
+from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -46,3 +47,96 @@ class BindDeviceView(APIView):
         except services.DeviceError as exc:
             return Response({"errors": {exc.field: [exc.message]}}, status=400)
         return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
+
+
+class PhoneVerifyIn(BaseModel):
+    national_id: str
+    card_last4: str = Field(description="the last 4 digits of the NHI card number")
+    mobile: str = Field(description="the mobile number of this phone, 09xxxxxxxx")
+    password: str = Field(description="registration password")
+    platform: str
+    model: str
+    device_identifier: str
+
+
+class PhoneVerifyView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "device_bind"
+
+    @extend_schema(
+        operation_id="app_verify_device_by_phone",
+        request=PhoneVerifyIn,
+        responses={201: BindOut, 400: OpenApiResponse(description="refused, with the reason and what to do instead"),
+                   429: OpenApiResponse(description="too many tries")},
+        tags=["app"],
+    )  # fmt: skip
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        fields = {k: str(data.get(k, "")) for k in PhoneVerifyIn.model_fields}
+        try:
+            binding, credential = services.bind_by_phone(source=request.META.get("REMOTE_ADDR", ""), **fields)
+        except services.DeviceError as exc:
+            return Response({"errors": {exc.field: [exc.message]}}, status=400)
+        return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
+
+
+class AppLoginIn(BaseModel):
+    national_id: str
+    password: str
+    device_credential: str = Field(description="what device binding returned")
+
+
+class AppLoginOut(BaseModel):
+    token: str
+    expires_at: str
+
+
+class AppLoginView(APIView):
+    @extend_schema(
+        operation_id="app_login",
+        request=AppLoginIn,
+        responses={200: AppLoginOut, 400: OpenApiResponse(description="wrong ID or password, or device not verified")},
+        tags=["app"],
+    )
+    def post(self, request):
+        data = request.data if isinstance(request.data, dict) else {}
+        try:
+            row, token = services.app_login(
+                national_id=str(data.get("national_id", "")),
+                password=str(data.get("password", "")),
+                device_credential=str(data.get("device_credential", "")),
+                source=request.META.get("REMOTE_ADDR", ""),
+            )
+        except services.DeviceError as exc:
+            return Response({"errors": {exc.field: [exc.message]}}, status=400)
+        return Response({"token": token, "expires_at": row.expires_at.isoformat()})
+
+
+class AppTokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request):
+        scheme, _, token = authentication.get_authorization_header(request).decode("latin-1").partition(" ")
+        if scheme != "Token" or not token:
+            return None
+        person = services.person_for_app_token(token.strip())
+        if person is None:
+            raise exceptions.AuthenticationFailed("This token is not valid any more; log in again.")
+        return (None, person)
+
+    def authenticate_header(self, request):
+        return "Token"
+
+
+class AppMeOut(BaseModel):
+    name: str = Field(description="masked name")
+    national_id: str = Field(description="masked national ID")
+
+
+class AppMeView(APIView):
+    authentication_classes = [AppTokenAuthentication]
+
+    @extend_schema(operation_id="app_me", responses={200: AppMeOut}, tags=["app"])
+    def get(self, request):
+        person = request.auth
+        if person is None:
+            raise exceptions.NotAuthenticated("Log in from the app first.")
+        return Response({"name": person.masked_name, "national_id": person.national_id_masked})

@@ -51,3 +51,20 @@ class DeviceBinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform} {self.model} ({self.status})"
+
+
+class AppToken(models.Model):
+    """A token the app sends after logging in from an enabled device (SPEC §4 app login)."""
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(DeviceBinding, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"app token until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from healthbank import policy
 from healthbank.identity.models import Person
 
-from .models import DeviceBinding, DeviceVerificationCode
+from .models import AppToken, DeviceBinding, DeviceVerificationCode
 
 
 class DeviceError(ValueError):
@@ -53,15 +53,7 @@ def issue_device_code(person: Person) -> IssuedCode:
 def bind_device(code: str, *, platform: str, model: str, device_identifier: str) -> tuple[DeviceBinding, str]:
     """Use a code once: bind the device, disable the person's other devices, return the device credential."""
     now = timezone.now()
-    for name, value, limit in (
-        ("platform", platform, 20),
-        ("model", model, 60),
-        ("device_identifier", device_identifier, 100),
-    ):
-        if not value or len(value) > limit:
-            raise DeviceError(
-                name, _("Give the device's %(name)s (at most %(limit)s characters).") % {"name": name, "limit": limit}
-            )
+    _check_device_fields(platform, model, device_identifier)
     row = (
         DeviceVerificationCode.objects.select_for_update()
         .filter(code_hash=_digest(code.strip()), used_at__isnull=True, expires_at__gt=now)
@@ -71,12 +63,28 @@ def bind_device(code: str, *, platform: str, model: str, device_identifier: str)
         raise DeviceError("code", _("This device verification code is wrong, used or expired; generate a new one."))
     row.used_at = now
     row.save(update_fields=["used_at"])
-    DeviceBinding.objects.filter(person_id=row.person_id, status=DeviceBinding.Status.ENABLED).update(
+    return _bind(row.person_id, platform, model, device_identifier, now)
+
+
+def _check_device_fields(platform: str, model: str, device_identifier: str) -> None:
+    for name, value, limit in (
+        ("platform", platform, 20),
+        ("model", model, 60),
+        ("device_identifier", device_identifier, 100),
+    ):
+        if not value or len(value) > limit:
+            raise DeviceError(
+                name, _("Give the device's %(name)s (at most %(limit)s characters).") % {"name": name, "limit": limit}
+            )
+
+
+def _bind(person_id, platform: str, model: str, device_identifier: str, now) -> tuple[DeviceBinding, str]:
+    DeviceBinding.objects.filter(person_id=person_id, status=DeviceBinding.Status.ENABLED).update(
         status=DeviceBinding.Status.DISABLED
     )
     credential = secrets.token_urlsafe(32)
     binding = DeviceBinding.objects.create(
-        person_id=row.person_id,
+        person_id=person_id,
         platform=platform,
         model=model,
         device_identifier=device_identifier,
@@ -84,6 +92,71 @@ def bind_device(code: str, *, platform: str, model: str, device_identifier: str)
         credential_hash=_digest(credential),
     )
     return binding, credential
+
+
+def bind_by_phone(
+    *, national_id: str, card_last4: str, mobile: str, password: str, source: str, **device: str
+) -> tuple[DeviceBinding, str]:
+    """SPEC §5 phone verification: card digits, mobile and ID, the password, then the carrier's word."""
+    from healthbank.accounts.login import LoginError, authenticate_with_card_suffix
+    from healthbank.external import adapter
+    from healthbank.external.carriers import Verdict
+
+    _check_device_fields(device.get("platform", ""), device.get("model", ""), device.get("device_identifier", ""))
+    try:
+        account = authenticate_with_card_suffix(national_id, card_last4, password, source)
+    except LoginError as exc:
+        raise DeviceError("credentials", exc.message) from None
+    verdict = adapter("mobile_carrier").verify(account.person.national_id, mobile.strip())
+    if verdict is not Verdict.CONFIRMED:
+        raise DeviceError(
+            "mobile",
+            _(
+                "This number cannot be verified: prepaid, company or someone else's numbers, and numbers not "
+                "post-paid in your name, must use a device verification code instead."
+            ),
+        )
+    with transaction.atomic():
+        return _bind(
+            account.person_id, device["platform"], device["model"], device["device_identifier"], timezone.now()
+        )
+
+
+def app_login(*, national_id: str, password: str, device_credential: str, source: str) -> tuple[AppToken, str]:
+    """SPEC §4 app login: national ID + registration password, from this person's enabled device."""
+    from healthbank.accounts.login import LoginError, authenticate_on_device
+
+    binding = (
+        DeviceBinding.objects.select_related("person")
+        .filter(credential_hash=_digest(device_credential or ""), status=DeviceBinding.Status.ENABLED)
+        .first()
+    )
+    try:
+        account = authenticate_on_device(binding.person if binding else None, national_id, password, source)
+    except LoginError as exc:
+        raise DeviceError("credentials", exc.message) from None
+    now = timezone.now()
+    token = secrets.token_urlsafe(32)
+    row = AppToken.objects.create(
+        person_id=account.person_id,
+        device=binding,
+        token_hash=_digest(token),
+        created_at=now,
+        expires_at=now + policy.APP_TOKEN_VALID_FOR,
+    )
+    return row, token
+
+
+def person_for_app_token(token: str):
+    """The person an unexpired token from a still-enabled device speaks for, else None."""
+    row = (
+        AppToken.objects.select_related("person", "device")
+        .filter(token_hash=_digest(token or ""), expires_at__gt=timezone.now())
+        .first()
+    )
+    if row is None or row.device.status != DeviceBinding.Status.ENABLED:
+        return None
+    return row.person
 
 
 @transaction.atomic

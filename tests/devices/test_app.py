@@ -1,0 +1,138 @@
+"""The app: phone-number verification through the carriers, then login with ID + password from the device."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+
+from healthbank import policy
+from healthbank.devices.models import DeviceBinding
+from tests.accounts.conftest import PASSWORD
+
+_addresses = itertools.count(1)
+
+
+@pytest.fixture
+def ip():
+    return f"10.99.{next(_addresses)}.1"
+
+
+def post(client, path, body, ip):
+    return client.post(path, json.dumps(body), content_type="application/json", REMOTE_ADDR=ip)
+
+
+def phone_body(person, **changes):
+    body = {
+        "national_id": person.national_id,
+        "card_last4": person.cards[-1].card_number[-4:],
+        "mobile": person.mobile,
+        "password": PASSWORD,
+        "platform": "iOS",
+        "model": "iPhone 17",
+        "device_identifier": "phone-1",
+    }
+    body.update(changes)
+    return body
+
+
+def test_a_post_paid_number_in_the_persons_name_binds_the_phone_and_the_app_logs_in(client, registered, ip):
+    response = post(client, "/api/app/v1/devices/verify-phone", phone_body(registered), ip)
+    assert response.status_code == 201, response.json()
+    credential = response.json()["credential"]
+    login = post(
+        client,
+        "/api/app/v1/login",
+        {"national_id": registered.national_id, "password": PASSWORD, "device_credential": credential},
+        ip,
+    )
+    assert login.status_code == 200
+    me = client.get("/api/app/v1/me", HTTP_AUTHORIZATION=f"Token {login.json()['token']}")
+    assert me.status_code == 200
+    assert me.json()["national_id"] == registered.national_id[:6] + "****"
+
+
+@pytest.mark.parametrize("plan", ["prepaid", "company", "someone_else"])
+def test_other_numbers_are_sent_to_the_device_code(client, registered, world, ip, plan, settings):
+    """The carriers' file says the number is prepaid, a company's, or someone else's."""
+    import csv
+
+    from healthbank.external import carriers, reset_adapters
+
+    path = settings.EXTERNAL_DATA_DIR / carriers.FILE_NAME
+    rows = list(csv.DictReader(open(path, encoding="utf-8")))
+    for row in rows:
+        if row["mobile"] == registered.mobile:
+            if plan == "someone_else":
+                row["owner_national_id"] = next(p for p in world.people if p is not registered).national_id
+            else:
+                row["plan"] = plan
+    carriers.write(settings.EXTERNAL_DATA_DIR, rows)
+    reset_adapters()
+    response = post(client, "/api/app/v1/devices/verify-phone", phone_body(registered), ip)
+    assert response.status_code == 400
+    assert "請改以裝置認證碼" in response.json()["errors"]["mobile"][0]  # Chinese unless the app asks otherwise
+    english = client.post(
+        "/api/app/v1/devices/verify-phone",
+        json.dumps(phone_body(registered)),
+        content_type="application/json",
+        REMOTE_ADDR=ip,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "device verification code instead" in english.json()["errors"]["mobile"][0]
+    assert not DeviceBinding.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"), [({"card_last4": "0000"}, "credentials"), ({"password": "Wrong-2026"}, "credentials")]
+)
+def test_wrong_card_digits_or_password_bind_nothing(client, registered, ip, change, field):
+    response = post(client, "/api/app/v1/devices/verify-phone", phone_body(registered, **change), ip)
+    assert response.status_code == 400 and field in response.json()["errors"]
+    assert not DeviceBinding.objects.exists()
+
+
+def test_the_app_cannot_log_in_from_a_disabled_device_or_as_someone_else(client, registered, world, ip):
+    first = post(client, "/api/app/v1/devices/verify-phone", phone_body(registered), ip).json()["credential"]
+    post(client, "/api/app/v1/devices/verify-phone", phone_body(registered, device_identifier="phone-2"), ip)
+    old = post(
+        client,
+        "/api/app/v1/login",
+        {"national_id": registered.national_id, "password": PASSWORD, "device_credential": first},
+        ip,
+    )
+    assert old.status_code == 400  # verifying a new device disabled the old one
+    other = next(p for p in world.people if p is not registered)
+    new = DeviceBinding.objects.get(status="enabled")
+    assert new.device_identifier == "phone-2"
+    stranger = post(
+        client,
+        "/api/app/v1/login",
+        {"national_id": other.national_id, "password": PASSWORD, "device_credential": first},
+        ip,
+    )
+    assert stranger.status_code == 400
+
+
+def test_app_tokens_expire(client, registered, ip, time_machine):
+    credential = post(client, "/api/app/v1/devices/verify-phone", phone_body(registered), ip).json()["credential"]
+    token = post(
+        client,
+        "/api/app/v1/login",
+        {"national_id": registered.national_id, "password": PASSWORD, "device_credential": credential},
+        ip,
+    ).json()["token"]
+    time_machine.shift(policy.APP_TOKEN_VALID_FOR + dt.timedelta(seconds=1))
+    assert client.get("/api/app/v1/me", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
+
+
+def test_the_app_endpoints_are_in_the_openapi_document(client, db):
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    assert {
+        "/api/app/v1/devices/bind",
+        "/api/app/v1/devices/verify-phone",
+        "/api/app/v1/login",
+        "/api/app/v1/me",
+    } <= set(paths)
