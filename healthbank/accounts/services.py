@@ -217,3 +217,78 @@ def confirm_registration(raw_token: str, card: NhiCard) -> OnlineAccount:
     account.activated_at = now
     account.save(update_fields=["status", "activated_at"])
     return account
+
+
+@transaction.atomic
+def register_at_counter(
+    person: Person,
+    *,
+    operator,
+    id_document: str,
+    password: str,
+    password_confirm: str,
+    contacts: Contacts,
+) -> OnlineAccount:
+    """SPEC §3.2: an operator registers the person after checking an ID document; active at once."""
+    from healthbank.audit.services import record_access
+
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    errors: dict[str, list[str]] = {}
+    if OnlineAccount.objects.filter(person=person).exclude(status=OnlineAccount.Status.PENDING).exists():
+        errors["person"] = [_("This person is already registered.")]
+    if not id_document.strip():
+        errors["id_document"] = [_("Record which ID document was checked.")]
+    errors |= check_password(password, password_confirm, person)
+    errors |= check_contacts(contacts)
+    if errors:
+        raise RegistrationError(errors)
+    now = timezone.now()
+    OnlineAccount.objects.filter(person=person, status=OnlineAccount.Status.PENDING).delete()
+    account = OnlineAccount.objects.create(
+        person=person,
+        status=OnlineAccount.Status.ACTIVE,
+        channel=OnlineAccount.Channel.COUNTER,
+        password=make_password(password),
+        password_changed_at=now,
+        email=contacts.email,
+        backup_email=contacts.backup_email,
+        mobile=contacts.mobile,
+        landline=contacts.landline,
+        created_at=now,
+        activated_at=now,
+    )
+    record_access(
+        person_id=person.pk,
+        actor_kind="operator",
+        actor_label=f"operator {operator.get_username()}",
+        operator=operator,
+        what=f"counter registration ({id_document.strip()[:40]})",
+    )
+    return account
+
+
+@transaction.atomic
+def set_suspended(account: OnlineAccount, *, operator, suspended: bool, reason: str = "") -> OnlineAccount:
+    """SPEC §3.2: suspending a registration is counter-only; reinstating returns it to active."""
+    from healthbank.audit.services import record_access
+
+    account = OnlineAccount.objects.select_for_update().get(pk=account.pk)
+    if suspended:
+        if not reason.strip():
+            raise RegistrationError({"reason": [_("Give the reason for the suspension.")]})
+        account.status, account.suspended_at, account.suspended_reason = (
+            OnlineAccount.Status.SUSPENDED,
+            timezone.now(),
+            reason.strip()[:200],
+        )
+    elif account.status == OnlineAccount.Status.SUSPENDED:
+        account.status, account.suspended_at, account.suspended_reason = OnlineAccount.Status.ACTIVE, None, ""
+    account.save(update_fields=["status", "suspended_at", "suspended_reason"])
+    record_access(
+        person_id=account.person_id,
+        actor_kind="operator",
+        actor_label=f"operator {operator.get_username()}",
+        operator=operator,
+        what="registration suspended" if suspended else "registration reinstated",
+    )
+    return account

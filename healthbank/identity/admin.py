@@ -91,7 +91,11 @@ class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="records")
     def record_links(self, obj: Person) -> str:
-        return format_html_join(
+        counter = format_html(
+            '<a href="{}">臨櫃註冊 Counter registration</a> · ',
+            reverse("admin:counter-register", args=[obj.pk]),
+        )
+        return counter + format_html_join(
             " · ",
             '<a href="{}?person__id__exact={}">{}</a>',
             ((reverse(f"admin:{app}_{model}_changelist"), obj.pk, label) for app, model, label in RECORD_ADMINS),
