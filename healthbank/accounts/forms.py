@@ -71,3 +71,47 @@ class CardLoginForm(CardProofForm):
 
     password = forms.CharField(label=_("Registration password"), widget=forms.PasswordInput, max_length=64)
     captcha = CaptchaField(label=_("Characters in the picture"))
+
+
+class ForgotPasswordForm(CardProofForm):
+    """Route 'registered': the link goes to the registered e-mail. Route 'new': a new e-mail + address + mobile."""
+
+    route = forms.ChoiceField(
+        label=_("Send the reset link"),
+        choices=[("registered", _("to my registered e-mail")), ("new", _("to a new e-mail"))],
+        widget=forms.RadioSelect,
+        initial="registered",
+    )
+    new_email = forms.EmailField(label=_("New e-mail"), required=False)
+    household_number = forms.CharField(label=_("Household number (戶號)"), max_length=8, required=False)
+    county = forms.ChoiceField(label=_("County or city"), choices=county_choices, required=False)
+    township = forms.CharField(label=_("Township or district"), max_length=10, required=False)
+    village = forms.CharField(label=_("Village (村里)"), max_length=10, required=False)
+    neighbourhood = forms.IntegerField(label=_("Neighbourhood (鄰)"), min_value=1, max_value=999, required=False)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=10, required=False)
+
+
+class ResetPasswordForm(CardProofForm):
+    password = forms.CharField(
+        label=_("New registration password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "data-strength-meter": "1"}),
+        max_length=64,
+    )
+    password_confirm = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, max_length=64)
+
+
+class ChangePasswordForm(forms.Form):
+    current_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput, max_length=64)
+    password = forms.CharField(
+        label=_("New registration password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "data-strength-meter": "1"}),
+        max_length=64,
+    )
+    password_confirm = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, max_length=64)
+
+
+class ContactsForm(forms.Form):
+    mobile = forms.CharField(label=_("Mobile number"), max_length=10)
+    email = forms.EmailField(label=_("E-mail"))
+    backup_email = forms.EmailField(label=_("Backup e-mail (optional)"), required=False)
+    landline = forms.CharField(label=_("Landline (optional)"), required=False, max_length=24)

@@ -69,3 +69,25 @@ class RegistrationApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.status} until {self.expires_at:%Y-%m-%d}"
+
+
+class PasswordReset(models.Model):
+    """忘記密碼 — a reset link sent to the registered e-mail or to a new one (SPEC §3 forgot password)."""
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(OnlineAccount, on_delete=models.CASCADE, related_name="resets")
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(help_text="where the link was sent")
+    new_email = models.BooleanField(
+        default=False, help_text="the link went to a new e-mail that becomes the registered one"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"password reset until {self.expires_at:%Y-%m-%d %H:%M}"

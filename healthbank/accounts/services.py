@@ -51,7 +51,7 @@ class RegisteredAddressInput:
     neighbourhood: int
 
 
-def _token() -> tuple[str, str]:
+def new_token() -> tuple[str, str]:
     raw = secrets.token_urlsafe(policy.CONFIRMATION_TOKEN_BYTES)
     return raw, hash_token(raw)
 
@@ -98,7 +98,7 @@ def _new_application(account: OnlineAccount, language: str, now: dt.datetime) ->
     account.applications.filter(status=RegistrationApplication.Status.PENDING).update(
         status=RegistrationApplication.Status.SUPERSEDED
     )
-    raw, hashed = _token()
+    raw, hashed = new_token()
     application = RegistrationApplication.objects.create(
         person=account.person,
         account=account,

@@ -29,3 +29,20 @@ def send_registration_email(application_id: str, raw_token: str) -> None:
         from_email=None,
         recipient_list=[application.email],
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_password_reset_email(reset_id: str, raw_token: str) -> None:
+    from .models import PasswordReset
+
+    reset = PasswordReset.objects.select_related("person").get(pk=reset_id)
+    link = settings.SITE_URL.rstrip("/") + reverse("accounts:password-reset", args=[raw_token])
+    send_mail(
+        subject="健保卡網路服務 重設密碼 NHI online services: reset your password",
+        message=render_to_string(
+            "accounts/email/password_reset.txt",
+            {"name": reset.person.masked_name, "link": link, "expires_at": reset.expires_at},
+        ),
+        from_email=None,
+        recipient_list=[reset.email],
+    )

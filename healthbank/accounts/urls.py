@@ -16,4 +16,8 @@ urlpatterns = [
     path("login/card/", views.login_with_card, name="login-card"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
+    path("me/password/", views.change_password, name="change-password"),
+    path("me/contacts/", views.change_contacts, name="change-contacts"),
+    path("password/forgot/", views.forgot_password, name="forgot-password"),
+    path("password/reset/<str:token>/", views.reset_password, name="password-reset"),
 ]

@@ -13,11 +13,21 @@ from healthbank.core import codes
 from healthbank.identity.card_proof import CardProofError, issue_challenge, verify
 from healthbank.identity.models import NhiCard
 
-from . import services
-from .forms import CardLoginForm, CardNumberLoginForm, CardProofForm, RegistrationDetailsForm, TermsForm
+from . import passwordreset, services
+from .forms import (
+    CardLoginForm,
+    CardNumberLoginForm,
+    CardProofForm,
+    ChangePasswordForm,
+    ContactsForm,
+    ForgotPasswordForm,
+    RegistrationDetailsForm,
+    ResetPasswordForm,
+    TermsForm,
+)
 from .login import LoginError, authenticate_with_card, authenticate_with_card_number, end_session, start_session
 
-PURPOSES = {"register", "confirm", "resend", "cancel", "login"}
+PURPOSES = {"register", "confirm", "resend", "cancel", "login", "forgot", "reset"}
 SESSION_CARD = "registration_card"
 
 
@@ -201,3 +211,103 @@ def me(request):
     if request.citizen is None:
         return redirect("accounts:login")
     return render(request, "accounts/me.html", {"account": request.citizen})
+
+
+def _add_errors(form, errors: dict[str, list[str]]) -> None:
+    for field, messages in errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def forgot_password(request):
+    """Read the card, then send a reset link to the registered e-mail or to a new one (SPEC §3)."""
+    form = ForgotPasswordForm(request.POST or None)
+    error, sent_to = "", ""
+    if request.method == "POST":
+        card, error = _verified_card(request, "forgot")
+        if card is not None and form.is_valid():
+            d = form.cleaned_data
+            try:
+                if d["route"] == "new":
+                    reset = passwordreset.reset_to_new_email(
+                        card,
+                        d["new_email"] or "",
+                        services.RegisteredAddressInput(
+                            (d["household_number"] or "").strip().upper(),
+                            d["county"] or "",
+                            d["township"] or "",
+                            d["village"] or "",
+                            d["neighbourhood"] or 0,
+                        ),
+                        d["mobile"] or "",
+                    )
+                else:
+                    reset = passwordreset.reset_to_registered_email(card)
+            except services.RegistrationError as exc:
+                error = " ".join(m for ms in exc.errors.values() for m in ms)
+            else:
+                sent_to = reset.email
+        form = ForgotPasswordForm(initial={"route": request.POST.get("route", "registered")})
+    context = _card_context("forgot", error=error, extra_form=form, sent_to=sent_to)
+    return render(request, "accounts/forgot.html", context)
+
+
+def reset_password(request, token: str):
+    try:
+        passwordreset.reset_for_token(token)
+    except services.RegistrationError as exc:
+        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+    form = ResetPasswordForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        card, error = _verified_card(request, "reset")
+        if card is not None and form.is_valid():
+            d = form.cleaned_data
+            try:
+                passwordreset.complete_reset(token, card, d["password"], d["password_confirm"])
+            except services.RegistrationError as exc:
+                error = " ".join(m for ms in exc.errors.values() for m in ms)
+            else:
+                return render(request, "accounts/password_done.html")
+        form = ResetPasswordForm()
+    return render(request, "accounts/reset.html", _card_context("reset", error=error, extra_form=form))
+
+
+def change_password(request):
+    if request.citizen is None:
+        return redirect("accounts:login")
+    form = ChangePasswordForm(request.POST or None)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            account = passwordreset.change_password(
+                request.citizen, d["current_password"], d["password"], d["password_confirm"]
+            )
+        except services.RegistrationError as exc:
+            _add_errors(form, exc.errors)
+        else:
+            start_session(request, account)  # this session goes on; every other one ends
+            done, form = True, ChangePasswordForm()
+    return render(request, "accounts/change_password.html", {"form": form, "done": done})
+
+
+def change_contacts(request):
+    if request.citizen is None:
+        return redirect("accounts:login")
+    account = request.citizen
+    initial = {"mobile": account.mobile, "email": account.email, "backup_email": account.backup_email,
+               "landline": account.landline}  # fmt: skip
+    form = ContactsForm(request.POST or None, initial=initial)
+    done = False
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            passwordreset.change_contacts(
+                account, services.Contacts(d["email"], d["mobile"], d["backup_email"], d["landline"])
+            )
+        except services.RegistrationError as exc:
+            _add_errors(form, exc.errors)
+        else:
+            done = True
+    return render(request, "accounts/contacts.html", {"form": form, "done": done})

@@ -1,0 +1,145 @@
+"""Forgot password (SPEC §3) by both routes, change password and change contact data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from healthbank import policy
+from healthbank.external import adapter
+from healthbank.identity.models import NhiCard
+
+from .models import OnlineAccount, PasswordReset
+from .services import (
+    Contacts,
+    RegisteredAddressInput,
+    RegistrationError,
+    check_contacts,
+    hash_token,
+    new_token,
+)
+from .services import (
+    check_password as check_new_password,
+)
+
+
+def _account_of(card: NhiCard) -> OnlineAccount:
+    account = OnlineAccount.objects.filter(person_id=card.person_id).exclude(status="pending").first()
+    if account is None:
+        raise RegistrationError({"card": [_("This card is not registered for online services yet.")]})
+    if account.status == OnlineAccount.Status.SUSPENDED:
+        raise RegistrationError({"card": [_("This registration is suspended; please contact an NHI office.")]})
+    return account
+
+
+def _send(reset: PasswordReset, raw: str) -> None:
+    from .tasks import send_password_reset_email
+
+    transaction.on_commit(lambda: send_password_reset_email.delay(str(reset.pk), raw))
+
+
+def _new_reset(account: OnlineAccount, email: str, new_email: bool) -> PasswordReset:
+    now = timezone.now()
+    account.resets.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+    raw, hashed = new_token()
+    reset = PasswordReset.objects.create(
+        person_id=account.person_id,
+        account=account,
+        token_hash=hashed,
+        email=email,
+        new_email=new_email,
+        created_at=now,
+        expires_at=now + policy.PASSWORD_RESET_LINK_VALID_FOR,
+    )
+    _send(reset, raw)
+    return reset
+
+
+@transaction.atomic
+def reset_to_registered_email(card: NhiCard) -> PasswordReset:
+    """Route 1: after reading the card, send the link to the registered e-mail."""
+    account = _account_of(card)
+    return _new_reset(account, account.email, new_email=False)
+
+
+@transaction.atomic
+def reset_to_new_email(card: NhiCard, email: str, address: RegisteredAddressInput, mobile: str) -> PasswordReset:
+    """Route 2: a new e-mail, with the registered address and the mobile; everything must match."""
+    account = _account_of(card)
+    errors = check_contacts(Contacts(email=email, mobile=mobile))
+    if errors:
+        raise RegistrationError(errors)
+    registry = adapter("household_registry")
+    matches = registry.matches(
+        account.person.national_id,
+        address.household_number,
+        address.county,
+        address.township,
+        address.village,
+        address.neighbourhood,
+    )
+    if not matches or mobile.strip() != account.mobile:
+        raise RegistrationError(
+            {"household_number": [_("The registered address or mobile number does not match our records.")]}
+        )
+    return _new_reset(account, email.strip(), new_email=True)
+
+
+def reset_for_token(raw: str) -> PasswordReset:
+    reset = PasswordReset.objects.select_related("account", "person").filter(token_hash=hash_token(raw or "")).first()
+    if reset is None or reset.used_at is not None or reset.expires_at <= timezone.now():
+        raise RegistrationError({"link": [_("This password reset link is not valid any more; ask for a new one.")]})
+    return reset
+
+
+@transaction.atomic
+def complete_reset(raw: str, card: NhiCard, password: str, password_confirm: str) -> OnlineAccount:
+    """Open the link, read the card, choose a new password: also unlocks an account locked by wrong passwords."""
+    reset = reset_for_token(raw)
+    reset = PasswordReset.objects.select_for_update().get(pk=reset.pk)
+    if reset.used_at is not None:
+        raise RegistrationError({"link": [_("This password reset link has already been used.")]})
+    if card.person_id != reset.person_id:
+        raise RegistrationError({"card": [_("This is not the card of the person who asked for the link.")]})
+    account = reset.account
+    errors = check_new_password(password, password_confirm, account.person)
+    if errors:
+        raise RegistrationError(errors)
+    now = timezone.now()
+    reset.used_at = now
+    reset.save(update_fields=["used_at"])
+    account.password = make_password(password)
+    account.password_changed_at = now
+    account.failed_logins = 0
+    if account.status == OnlineAccount.Status.LOCKED:
+        account.status, account.locked_at = OnlineAccount.Status.ACTIVE, None
+    if reset.new_email:
+        account.email = reset.email
+    account.save()
+    return account
+
+
+@transaction.atomic
+def change_password(account: OnlineAccount, current: str, password: str, password_confirm: str) -> OnlineAccount:
+    if not check_password(current, account.password):
+        raise RegistrationError({"current_password": [_("The current password is not correct.")]})
+    errors = check_new_password(password, password_confirm, account.person)
+    if errors:
+        raise RegistrationError(errors)
+    account.password = make_password(password)
+    account.password_changed_at = timezone.now()
+    account.save(update_fields=["password", "password_changed_at"])
+    return account
+
+
+@transaction.atomic
+def change_contacts(account: OnlineAccount, contacts: Contacts) -> OnlineAccount:
+    errors = check_contacts(contacts)
+    if errors:
+        raise RegistrationError(errors)
+    account.email, account.backup_email = contacts.email, contacts.backup_email
+    account.mobile, account.landline = contacts.mobile, contacts.landline
+    account.save(update_fields=["email", "backup_email", "mobile", "landline"])
+    return account

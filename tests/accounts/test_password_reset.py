@@ -1,0 +1,108 @@
+"""Forgot password by both routes, change password and contact data (SPEC §3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+
+from healthbank import policy
+from healthbank.accounts.models import OnlineAccount
+from tests.accounts.conftest import PASSWORD, read_card
+from tests.accounts.test_login import log_in
+
+NEW = "New-2027pw"
+
+
+def proof(person, purpose):
+    p = read_card(person.cards[-1].card_number, purpose)
+    return {
+        "challenge": p.challenge,
+        "card_number": p.card_number,
+        "national_id": p.national_id,
+        "signature": p.signature,
+    }
+
+
+@pytest.fixture
+def on_commit(django_capture_on_commit_callbacks):
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def reset_path(message) -> str:
+    return re.search(r"http://[^\s/]+(/\S*password/reset/[\w-]+/)", message.body).group(1)
+
+
+def finish(client, person, path, password=NEW):
+    return client.post(path, {**proof(person, "reset"), "password": password, "password_confirm": password})
+
+
+def test_reset_by_the_registered_email_also_unlocks_a_locked_account(client, registered, on_commit):
+    OnlineAccount.objects.update(status="locked", failed_logins=5)
+    with on_commit():
+        page = client.post("/en/password/forgot/", {**proof(registered, "forgot"), "route": "registered"})
+    assert "A password reset link was sent to me@example.tw" in page.content.decode()
+    assert mail.outbox[0].to == ["me@example.tw"]
+    path = reset_path(mail.outbox[0])
+    assert "Password changed" in finish(client, registered, path).content.decode()
+    account = OnlineAccount.objects.get()
+    assert (account.status, account.failed_logins) == ("active", 0)
+    assert log_in(client, registered, password=NEW).status_code == 302
+    assert finish(client, registered, path).status_code == 410  # the link works once
+
+
+def test_reset_to_a_new_email_needs_the_registered_address_and_mobile(client, registered, on_commit):
+    a = registered.address
+    form = {
+        "route": "new",
+        "new_email": "new@example.tw",
+        "household_number": a.household_number,
+        "county": a.county,
+        "township": a.township,
+        "village": a.village,
+        "neighbourhood": a.neighbourhood,
+        "mobile": registered.mobile,
+    }
+    wrong = dict(form, mobile="0900000000")
+    with on_commit():
+        page = client.post("/en/password/forgot/", {**proof(registered, "forgot"), **wrong}).content.decode()
+    assert "does not match our records" in page and not mail.outbox
+    with on_commit():
+        client.post("/en/password/forgot/", {**proof(registered, "forgot"), **form})
+    assert mail.outbox[0].to == ["new@example.tw"]
+    finish(client, registered, reset_path(mail.outbox[0]))
+    assert OnlineAccount.objects.get().email == "new@example.tw"  # the new e-mail becomes the registered one
+
+
+def test_reset_links_expire(client, registered, on_commit, time_machine):
+    with on_commit():
+        client.post("/en/password/forgot/", {**proof(registered, "forgot"), "route": "registered"})
+    time_machine.shift(policy.PASSWORD_RESET_LINK_VALID_FOR + dt.timedelta(seconds=1))
+    assert finish(client, registered, reset_path(mail.outbox[0])).status_code == 410
+
+
+def test_change_password_keeps_this_session_and_ends_the_others(client, registered):
+    from django.test import Client
+
+    other = Client()
+    log_in(other, registered, ip="10.4.4.4")
+    log_in(client, registered)
+    page = client.post(
+        "/en/me/password/", {"current_password": PASSWORD, "password": NEW, "password_confirm": NEW}
+    ).content.decode()
+    assert "Your password is changed" in page
+    assert client.get("/en/me/").status_code == 200
+    assert other.get("/en/me/").status_code == 302
+    wrong = client.post("/en/me/password/", {"current_password": "nope", "password": NEW, "password_confirm": NEW})
+    assert "The current password is not correct." in wrong.content.decode()
+
+
+def test_change_contacts(client, registered):
+    log_in(client, registered)
+    bad = client.post("/en/me/contacts/", {"mobile": "123", "email": "me@example.tw"}).content.decode()
+    assert "starting with 09" in bad
+    client.post("/en/me/contacts/", {"mobile": "0911222333", "email": "later@example.tw"})
+    account = OnlineAccount.objects.get()
+    assert (account.mobile, account.email) == ("0911222333", "later@example.tw")
