@@ -49,7 +49,7 @@ def source_blocked(source: str) -> bool:
     return (cache.get(_source_key(source)) or 0) >= policy.LOGIN_MAX_FAILURES_PER_SOURCE
 
 
-def _count_source_failure(source: str) -> None:
+def count_source_failure(source: str) -> None:
     key = _source_key(source)
     timeout = int(policy.LOGIN_FAILURE_WINDOW.total_seconds())
     if not cache.add(key, 1, timeout=timeout):
@@ -79,7 +79,7 @@ def _account_for(national_id: str) -> OnlineAccount | None:
 
 def _unknown(source: str, password: str, error: LoginError) -> LoginError:
     check_password(password, _DUMMY_HASH)  # same cost as a real check
-    _count_source_failure(source)
+    count_source_failure(source)
     return error
 
 
@@ -137,7 +137,7 @@ def authenticate_with_card(card: NhiCard, password: str, source: str) -> OnlineA
 def _finish(account: OnlineAccount, password: str, source: str, card_ok: bool, wrong) -> OnlineAccount:
     """The checks every method shares once an account is found: password, then the account's state."""
     if not check_password(password, account.password) or not card_ok:
-        _count_source_failure(source)
+        count_source_failure(source)
         if account.status == OnlineAccount.Status.ACTIVE:
             _count_account_failure(account)
         raise wrong()

@@ -91,3 +91,24 @@ class PasswordReset(models.Model):
 
     def __str__(self) -> str:
         return f"password reset until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class BatchUpload(models.Model):
+    """整批註冊 — one CSV an insurance unit uploaded, with its per-row result (SPEC §3.3)."""
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    unit = models.ForeignKey("identity.InsuranceUnit", on_delete=models.PROTECT, related_name="batch_uploads")
+    file_name = models.CharField(max_length=40)
+    file_sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField()
+    rows = models.PositiveIntegerField()
+    accepted = models.PositiveIntegerField()
+    rejected = models.PositiveIntegerField()
+    result_csv = models.TextField(help_text="row, masked ID, result, reason — never full IDs")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "file_sha256"], name="batch_upload_once_per_file")]
+        indexes = [models.Index(fields=["unit", "-uploaded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.accepted}/{self.rows}"

@@ -94,7 +94,7 @@ def _send_confirmation(application: RegistrationApplication, raw_token: str) -> 
     transaction.on_commit(lambda: send_registration_email.delay(str(application.pk), raw_token))
 
 
-def _new_application(account: OnlineAccount, language: str, now: dt.datetime) -> tuple[RegistrationApplication, str]:
+def new_application(account: OnlineAccount, language: str, now: dt.datetime) -> tuple[RegistrationApplication, str]:
     account.applications.filter(status=RegistrationApplication.Status.PENDING).update(
         status=RegistrationApplication.Status.SUPERSEDED
     )
@@ -151,7 +151,7 @@ def start_online_registration(
     account.email, account.backup_email = contacts.email, contacts.backup_email
     account.mobile, account.landline = contacts.mobile, contacts.landline
     account.save()
-    application = _new_application(account, language, now)[0]
+    application = new_application(account, language, now)[0]
     return application
 
 
@@ -166,7 +166,7 @@ def pending_account(card: NhiCard) -> OnlineAccount:
 def resend_confirmation(card: NhiCard, *, language: str = "zh-hant") -> RegistrationApplication:
     """A new e-mail with a new link and a new 5 days; earlier links stop working."""
     account = pending_account(card)
-    application = _new_application(account, language, timezone.now())[0]
+    application = new_application(account, language, timezone.now())[0]
     return application
 
 
@@ -200,22 +200,30 @@ def application_for_token(raw_token: str) -> RegistrationApplication:
 
 
 @transaction.atomic
-def confirm_registration(raw_token: str, card: NhiCard) -> OnlineAccount:
-    """Open the link, read the card again: the account becomes active."""
+def confirm_registration(
+    raw_token: str, card: NhiCard, password: str | None = None, password_confirm: str | None = None
+) -> OnlineAccount:
+    """Open the link, read the card again (and, after a batch registration, choose the password): active."""
     application = application_for_token(raw_token)
     application = RegistrationApplication.objects.select_for_update().get(pk=application.pk)
     if application.status != RegistrationApplication.Status.PENDING:  # lost a race with another click
         raise RegistrationError({"link": [_("This confirmation link has already been used.")]})
     if card.person_id != application.person_id:
         raise RegistrationError({"card": [_("This is not the card of the person who applied.")]})
+    account = application.account
+    if not account.password:
+        errors = check_password(password or "", password_confirm or "", account.person)
+        if errors:
+            raise RegistrationError(errors)
+        account.password = make_password(password)
+        account.password_changed_at = timezone.now()
     now = timezone.now()
     application.status = RegistrationApplication.Status.CONFIRMED
     application.confirmed_at = now
     application.save(update_fields=["status", "confirmed_at"])
-    account = application.account
     account.status = OnlineAccount.Status.ACTIVE
     account.activated_at = now
-    account.save(update_fields=["status", "activated_at"])
+    account.save(update_fields=["status", "activated_at", "password", "password_changed_at"])
     return account
 
 

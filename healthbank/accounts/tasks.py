@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from healthbank import policy
 
@@ -16,7 +17,8 @@ from .models import RegistrationApplication
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_registration_email(application_id: str, raw_token: str) -> None:
     application = RegistrationApplication.objects.select_related("person").get(pk=application_id)
-    link = settings.SITE_URL.rstrip("/") + reverse("accounts:confirm", args=[raw_token])
+    with translation.override(application.language):  # the link opens in the language the person applied in
+        link = settings.SITE_URL.rstrip("/") + reverse("accounts:confirm", args=[raw_token])
     context = {
         "name": application.person.masked_name,
         "link": link,
@@ -46,3 +48,25 @@ def send_password_reset_email(reset_id: str, raw_token: str) -> None:
         from_email=None,
         recipient_list=[reset.email],
     )
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_batch_result(upload_id: str) -> None:
+    """The result file of a batch registration to the unit's contact."""
+    from django.core.mail import EmailMessage
+
+    from .models import BatchUpload
+
+    upload = BatchUpload.objects.select_related("unit").get(pk=upload_id)
+    if not upload.unit.contact_email:
+        return
+    message = EmailMessage(
+        subject=f"整批註冊結果 Batch registration result {upload.file_name}",
+        body=(
+            f"{upload.file_name}: {upload.accepted} 筆受理 accepted, {upload.rejected} 筆不受理 rejected.\n"
+            "附檔為逐筆結果 The attached file lists every row."
+        ),
+        to=[upload.unit.contact_email],
+    )
+    message.attach(upload.file_name.replace(".csv", "_result.csv"), "\ufeff" + upload.result_csv, "text/csv")
+    message.send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import unit_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,6 +16,10 @@ urlpatterns = [
     path("login/card/", views.login_with_card, name="login-card"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
+    path("unit/login/", unit_views.unit_login, name="unit-login"),
+    path("unit/", unit_views.unit_home, name="unit-home"),
+    path("unit/uploads/<uuid:upload_id>/result.csv", unit_views.unit_result, name="unit-result"),
+    path("unit/logout/", unit_views.unit_logout, name="unit-logout"),
     path("me/password/", views.change_password, name="change-password"),
     path("me/contacts/", views.change_contacts, name="change-contacts"),
     path("password/forgot/", views.forgot_password, name="forgot-password"),

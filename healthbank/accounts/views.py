@@ -131,20 +131,25 @@ def pending(request):
 
 def confirm(request, token: str):
     try:
-        services.application_for_token(token)
+        application = services.application_for_token(token)
     except services.RegistrationError as exc:
         return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+    needs_password = not application.account.password  # registered by an insurance unit
+    form = ResetPasswordForm(request.POST or None) if needs_password else None
     error = ""
     if request.method == "POST":
         card, error = _verified_card(request, "confirm")
         if card is not None:
             try:
-                services.confirm_registration(token, card)
+                services.confirm_registration(
+                    token, card, request.POST.get("password"), request.POST.get("password_confirm")
+                )
             except services.RegistrationError as exc:
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
             else:
                 return render(request, "accounts/confirmed.html")
-    return render(request, "accounts/card.html", _card_context("confirm", error=error, step=4))
+        form = ResetPasswordForm() if needs_password else None
+    return render(request, "accounts/card.html", _card_context("confirm", error=error, step=4, extra_form=form))
 
 
 def places(request):

@@ -86,6 +86,7 @@ class InsuranceUnit(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     county = models.CharField(max_length=10)
     contact_email = models.EmailField(blank=True)
+    portal_password = models.CharField(max_length=128, blank=True, help_text="unit portal password (hash)")
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"

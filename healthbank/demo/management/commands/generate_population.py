@@ -6,6 +6,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -13,12 +14,13 @@ from healthbank.core.masking import mask_national_id
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import write_world
-from healthbank.identity.models import Person
+from healthbank.identity.models import InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
 
 DEMO_OPERATOR = ("operator", "healthbank-demo")
+DEMO_UNIT_PASSWORD = "unit-demo-2026"  # noqa: S105 - a demo login, printed by design
 
 
 class Command(BaseCommand):
@@ -62,6 +64,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("HealthBank demo — http://127.0.0.1:8000"))
         self.stdout.write(
             f"  NHI operator pages  http://127.0.0.1:8000/admin/  user '{username}' password '{password}'"
+        )
+        unit = InsuranceUnit.objects.order_by("code").first()
+        unit.portal_password = make_password(DEMO_UNIT_PASSWORD)
+        unit.contact_email = unit.contact_email or "hr@unit.example.tw"
+        unit.save(update_fields=["portal_password", "contact_email"])
+        self.stdout.write(
+            f"  Insurance unit      http://127.0.0.1:8000/unit/login/  "
+            f"code '{unit.code}' password '{DEMO_UNIT_PASSWORD}'"
         )
         self.stdout.write(f"  Ingestion API docs  http://127.0.0.1:8000/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
