@@ -1,4 +1,8 @@
-"""``python -m cardagent --card PATH`` (simulated card) or ``python -m cardagent --pcsc`` (real reader)."""
+"""``python -m cardagent [--card PATH | --pcsc] [--certificate PATH]``.
+
+``--card`` a simulated NHI card, ``--pcsc`` a real NHI card in a reader, ``--certificate`` a simulated citizen
+digital certificate (自然人憑證); at least one of them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import logging
 import sys
 
+from .certificate import SimulatedCertificate
 from .server import DEFAULT_ORIGINS, DEFAULT_PORT, HOST, make_server, normalize_origin
 from .sources import PcscCard, SimulatedCard
 
@@ -13,11 +18,19 @@ from .sources import PcscCard, SimulatedCard
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m cardagent",
-        description="Serve the NHI IC card to HealthBank's pages on http://127.0.0.1:PORT.",
+        description=(
+            "Serve the NHI IC card and/or the citizen digital certificate to HealthBank's pages on "
+            "http://127.0.0.1:PORT. Give at least one of --card, --pcsc or --certificate."
+        ),
     )
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--card", metavar="PATH", help="a simulated card file (JSON), e.g. var/cards/<number>.json")
     source.add_argument("--pcsc", action="store_true", help="a real NHI card in a PC/SC reader (needs pyscard)")
+    parser.add_argument(
+        "--certificate",
+        metavar="PATH",
+        help="a simulated citizen digital certificate file (JSON), e.g. var/external/certificates/<serial>.json",
+    )
     parser.add_argument("--reader", type=int, default=0, metavar="N", help="PC/SC reader index (default 0)")
     parser.add_argument(
         "--origin",
@@ -29,22 +42,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The checked command line (``args.origin`` normalized); a usage error exits with status 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    origins = args.origin or list(DEFAULT_ORIGINS)
+    if not (args.card or args.pcsc or args.certificate):
+        parser.error("give at least one of --card, --pcsc or --certificate")
     try:
-        origins = [normalize_origin(origin) for origin in origins]
+        args.origin = [normalize_origin(origin) for origin in args.origin or DEFAULT_ORIGINS]
     except ValueError as exc:
         parser.error(str(exc))
     if not 0 <= args.port <= 65535:
         parser.error("--port must be 0-65535")
-    source = PcscCard(args.reader) if args.pcsc else SimulatedCard(args.card)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    origins = args.origin
+    source = PcscCard(args.reader) if args.pcsc else SimulatedCard(args.card) if args.card else None
+    certificate = SimulatedCertificate(args.certificate) if args.certificate else None
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    server = make_server(source, origins, args.port)
-    _present, detail = source.presence()
-    print(f"cardagent listening on http://{HOST}:{server.port} ({source.kind}: {detail})", flush=True)
+    server = make_server(source, origins, args.port, certificate)
+    serving = []
+    if source is not None:
+        serving.append(f"{source.kind}: {source.presence()[1]}")
+    if certificate is not None:
+        serving.append(f"certificate: {certificate.presence()[1]}")
+    print(f"cardagent listening on http://{HOST}:{server.port} ({'; '.join(serving)})", flush=True)
     print(f"allowed origins: {', '.join(sorted(server.origins))}", flush=True)
     try:
         server.serve_forever()

@@ -1,4 +1,7 @@
-"""HealthBank's card proof: an Ed25519 signature over a server challenge, the card number and the national ID.
+"""HealthBank's card proofs: an Ed25519 signature over a server challenge, the card's number and the national ID.
+
+Two cards sign the same shape of message, each with its own prefix: the NHI card (``HBCARD1``, its card
+number) and the citizen digital certificate, 自然人憑證 (``HBCERT1``, its serial number).
 
 The HealthBank server imports this module to verify proofs, so it depends on the standard library and
 ``cryptography`` only (never on the rest of ``cardagent``).
@@ -8,9 +11,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CHALLENGE_RE", "PROOF_PREFIX", "is_valid_challenge", "proof_message", "verify_proof"]
+__all__ = [
+    "CERTIFICATE_PROOF_PREFIX",
+    "CHALLENGE_RE",
+    "PROOF_PREFIX",
+    "certificate_proof_message",
+    "is_valid_challenge",
+    "proof_message",
+    "verify_proof",
+]
 
 PROOF_PREFIX = b"HBCARD1"
+CERTIFICATE_PROOF_PREFIX = b"HBCERT1"
 #: A server challenge: 16-128 URL-safe characters (the base64url alphabet, as ``secrets.token_urlsafe`` makes).
 CHALLENGE_RE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 _SEPARATOR = "|"
@@ -20,15 +32,28 @@ def is_valid_challenge(challenge: object) -> bool:
     return isinstance(challenge, str) and CHALLENGE_RE.fullmatch(challenge) is not None
 
 
-def proof_message(challenge: str, card_number: str, national_id: str) -> bytes:
-    """``b"HBCARD1|<challenge>|<card number>|<national ID>"`` (UTF-8): the bytes the card signs."""
-    parts = (challenge, card_number, national_id)
-    for label, part in zip(("challenge", "card number", "national ID"), parts, strict=True):
+def _message(prefix: bytes, parts: tuple[tuple[str, object], ...]) -> bytes:
+    """``prefix|part|part|...`` (UTF-8); every part a non-empty string without the separator."""
+    for label, part in parts:
         if not isinstance(part, str) or not part:
             raise ValueError(f"{label} must be a non-empty string")
         if _SEPARATOR in part:
             raise ValueError(f"{label} must not contain {_SEPARATOR!r}")
-    return PROOF_PREFIX + b"|" + "|".join(parts).encode("utf-8")
+    return prefix + b"|" + _SEPARATOR.join(part for _, part in parts).encode("utf-8")
+
+
+def proof_message(challenge: str, card_number: str, national_id: str) -> bytes:
+    """``b"HBCARD1|<challenge>|<card number>|<national ID>"`` (UTF-8): the bytes the NHI card signs."""
+    return _message(
+        PROOF_PREFIX, (("challenge", challenge), ("card number", card_number), ("national ID", national_id))
+    )
+
+
+def certificate_proof_message(challenge: str, serial: str, national_id: str) -> bytes:
+    """``b"HBCERT1|<challenge>|<serial>|<national ID>"`` (UTF-8): the bytes the citizen certificate signs."""
+    return _message(
+        CERTIFICATE_PROOF_PREFIX, (("challenge", challenge), ("serial", serial), ("national ID", national_id))
+    )
 
 
 def verify_proof(public_key_raw: bytes, challenge: str, card_number: str, national_id: str, signature: bytes) -> bool:

@@ -1,13 +1,16 @@
 """The agent's local HTTP endpoint (127.0.0.1 only) that HealthBank's registration and login pages fetch.
 
-Endpoints (all JSON): ``GET /status``, ``GET /card``, ``POST /proof``, plus CORS preflight (``OPTIONS``).
+Endpoints (all JSON): ``GET /status``, ``GET /card``, ``POST /proof`` (the NHI card),
+``POST /certificate/proof`` (the citizen digital certificate, with its PIN), plus CORS preflight (``OPTIONS``).
+The agent serves an NHI card, a citizen certificate, or both.
 
 Security:
 
 - bound to 127.0.0.1 only, and the ``Host`` header must name 127.0.0.1 or localhost (blocks DNS rebinding);
 - a request whose ``Origin`` is not in the allow-list gets 403 and no card data; only allowed origins get
   ``Access-Control-Allow-Origin``;
-- the request log shows method, path and status code only: never a query string, a body or the national ID.
+- the request log shows method, path and status code only: never a query string, a body (so never a PIN) or
+  the national ID.
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from . import __version__
+from .certificate import (
+    BadPin,
+    CertificateFileError,
+    NoCertificateError,
+    PinLocked,
+    SimulatedCertificate,
+    WrongPin,
+)
 from .nhicard import CardDataError, parse_basic_data
 from .proof import is_valid_challenge, proof_message
 from .sources import CardFileError, CardSource, NoCardError, SigningNotAvailable
@@ -43,6 +54,10 @@ DEFAULT_PORT = 7777
 DEFAULT_ORIGINS = ("http://127.0.0.1:8000", "http://localhost:8000")
 MAX_BODY = 4096
 _LOCAL_HOSTS = ("127.0.0.1", "localhost")
+_PATHS = ("/status", "/card", "/proof", "/certificate/proof")
+NO_CARD = "no card in the reader"
+NO_CERTIFICATE = "no certificate in the reader"
+BAD_CHALLENGE = "challenge must be 16-128 URL-safe characters (A-Z a-z 0-9 - _)"
 _ORIGIN_RE = re.compile(
     r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?", re.IGNORECASE
 )
@@ -60,12 +75,23 @@ def normalize_origin(origin: str) -> str:
 
 
 class CardAgentServer(ThreadingHTTPServer):
-    """A ``ThreadingHTTPServer`` on 127.0.0.1 holding the card source and the allowed origins."""
+    """A ``ThreadingHTTPServer`` on 127.0.0.1 holding the card source, the certificate and the allowed origins.
+
+    ``source`` (the NHI card) or ``certificate`` may be ``None``: the agent then answers that there is no such
+    card in the reader.
+    """
 
     daemon_threads = True
 
-    def __init__(self, source: CardSource, origins, port: int = 0) -> None:
+    def __init__(
+        self,
+        source: CardSource | None,
+        origins,
+        port: int = 0,
+        certificate: SimulatedCertificate | None = None,
+    ) -> None:
         self.source = source
+        self.certificate = certificate
         self.origins = frozenset(normalize_origin(origin) for origin in origins)
         self.card_lock = threading.Lock()  # one card, one conversation at a time
         super().__init__((HOST, port), CardAgentHandler)
@@ -75,9 +101,11 @@ class CardAgentServer(ThreadingHTTPServer):
         return self.server_address[1]
 
 
-def make_server(source: CardSource, origins, port: int = 0) -> CardAgentServer:
+def make_server(
+    source: CardSource | None, origins, port: int = 0, certificate: SimulatedCertificate | None = None
+) -> CardAgentServer:
     """The agent's server bound to 127.0.0.1 (``port=0``: an ephemeral port, see ``server.port``); not started."""
-    return CardAgentServer(source, origins, port)
+    return CardAgentServer(source, origins, port, certificate)
 
 
 class CardAgentHandler(BaseHTTPRequestHandler):
@@ -92,7 +120,7 @@ class CardAgentHandler(BaseHTTPRequestHandler):
         self._dispatch({"/status": self._status, "/card": self._card})
 
     def do_POST(self) -> None:
-        self._dispatch({"/proof": self._proof})
+        self._dispatch({"/proof": self._proof, "/certificate/proof": self._certificate_proof})
 
     def do_OPTIONS(self) -> None:
         if not self._check_host():
@@ -121,7 +149,7 @@ class CardAgentHandler(BaseHTTPRequestHandler):
         handler = routes.get(self._path())
         if handler is not None:
             handler()
-        elif self._path() in ("/status", "/card", "/proof"):
+        elif self._path() in _PATHS:
             self._not_allowed()
         else:
             self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
@@ -133,25 +161,33 @@ class CardAgentHandler(BaseHTTPRequestHandler):
 
     def _status(self) -> None:
         source = self.server.source
-        with self.server.card_lock:
-            present, detail = source.presence()
+        if source is None:
+            present, detail = False, "the agent serves no NHI card (started without --card or --pcsc)"
+        else:
+            with self.server.card_lock:
+                present, detail = source.presence()
+        certificate = self.server.certificate
         body = {
             "agent": AGENT_NAME,
             "version": __version__,
             "card_present": present,
-            "source": source.kind,
+            "source": None if source is None else source.kind,
             "detail": detail,
+            "certificate_present": certificate is not None and certificate.present(),
         }
         self._send_json(HTTPStatus.OK, body)
 
     def _read_card(self) -> dict | None:
         """The parsed card, or ``None`` after sending the error response."""
+        if self.server.source is None:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": NO_CARD})
+            return None
         try:
             with self.server.card_lock:
                 answer = self.server.source.read_basic_data()
             return parse_basic_data(answer)
         except NoCardError:
-            self._send_json(HTTPStatus.NOT_FOUND, {"error": "no card in the reader"})
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": NO_CARD})
         except CardDataError as exc:
             self._send_json(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": str(exc)})
         except CardFileError as exc:
@@ -164,16 +200,22 @@ class CardAgentHandler(BaseHTTPRequestHandler):
             body = {key: value.isoformat() if isinstance(value, dt.date) else value for key, value in card.items()}
             self._send_json(HTTPStatus.OK, body)
 
-    def _proof(self) -> None:
+    def _challenge_body(self) -> tuple[dict, str] | None:
+        """The JSON body and its valid challenge, or ``None`` after sending the error response."""
         body = self._json_body()
         if body is None:
-            return
+            return None
         challenge = body.get("challenge")
         if not is_valid_challenge(challenge):
-            self._send_json(
-                HTTPStatus.BAD_REQUEST, {"error": "challenge must be 16-128 URL-safe characters (A-Z a-z 0-9 - _)"}
-            )
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": BAD_CHALLENGE})
+            return None
+        return body, challenge
+
+    def _proof(self) -> None:
+        request = self._challenge_body()
+        if request is None:
             return
+        _body, challenge = request
         card = self._read_card()
         if card is None:
             return
@@ -185,7 +227,7 @@ class CardAgentHandler(BaseHTTPRequestHandler):
             self._send_json(HTTPStatus.NOT_IMPLEMENTED, {"error": str(exc)})
             return
         except NoCardError:
-            self._send_json(HTTPStatus.NOT_FOUND, {"error": "no card in the reader"})
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": NO_CARD})
             return
         except CardFileError as exc:
             self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": str(exc)})
@@ -198,6 +240,35 @@ class CardAgentHandler(BaseHTTPRequestHandler):
                 "signature": base64.b64encode(signature).decode("ascii"),
             },
         )
+
+    def _certificate_proof(self) -> None:
+        """``{"challenge", "pin"}`` → ``{"serial", "signature"}``; the PIN is never logged nor echoed."""
+        request = self._challenge_body()
+        if request is None:
+            return
+        body, challenge = request
+        certificate = self.server.certificate
+        if certificate is None:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": NO_CERTIFICATE})
+            return
+        try:
+            serial, signature = certificate.sign(challenge, body.get("pin"))
+        except NoCertificateError:
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": NO_CERTIFICATE})
+            return
+        except CertificateFileError as exc:
+            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": str(exc)})
+            return
+        except BadPin as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+            return
+        except WrongPin as exc:
+            self._send_json(HTTPStatus.UNAUTHORIZED, {"error": "wrong PIN", "tries_left": exc.tries_left})
+            return
+        except PinLocked as exc:
+            self._send_json(HTTPStatus.LOCKED, {"error": str(exc)})
+            return
+        self._send_json(HTTPStatus.OK, {"serial": serial, "signature": base64.b64encode(signature).decode("ascii")})
 
     # ------------------------------------------------------------------------------------------- helpers
 
@@ -278,4 +349,4 @@ class CardAgentHandler(BaseHTTPRequestHandler):
 
     def _safe_path(self) -> str:
         path = urlsplit(getattr(self, "path", "") or "").path
-        return path if path in ("/status", "/card", "/proof") else "(other path)"
+        return path if path in _PATHS else "(other path)"

@@ -37,6 +37,8 @@ LOGIN_MAX_FAILURES_PER_ACCOUNT = 5  # §4 / terms art. 10; our number (decisions
 LOGIN_MAX_FAILURES_PER_SOURCE = 20  # §4 per client address per window
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=20)  # issue 3; our number
+KIOSK_IDLE_TIMEOUT = dt.timedelta(minutes=2)  # §4 kiosk: signs itself out; our number (decisions.md)
+KIOSK_SESSION_LIMIT = dt.timedelta(minutes=10)  # §4 kiosk: however busy, a kiosk session ends; our number
 
 # ---------------------------------------------------------------- §5 devices
 DEVICE_CODE_LENGTH = 8  # §5: e.g. De7242jZ

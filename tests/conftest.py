@@ -18,6 +18,16 @@ PERSON_ID = "A123456789"
 OTHER_ID = "F131104093"
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_shared_cache(settings):
+    """Redis outlives a test (the database cache rolls back with it): throttles and challenges must not leak."""
+    yield
+    if "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 def make_institution(code: str, kind: str = "clinic", specialty: str = "western") -> Institution:
     return Institution.objects.create(
         code=code,

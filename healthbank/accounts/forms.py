@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthbank import policy
 from healthbank.core import codes
-from healthbank.identity.card_proof import CardProof
+from healthbank.identity.card_proof import CardProof, CertificateProof
 
 
 class CardProofForm(forms.Form):
@@ -71,6 +71,26 @@ class CardLoginForm(CardProofForm):
 
     password = forms.CharField(label=_("Registration password"), widget=forms.PasswordInput, max_length=64)
     captcha = CaptchaField(label=_("Characters in the picture"))
+
+
+class CertificateLoginForm(forms.Form):
+    """What the card agent answered for the citizen certificate; the PIN stays between the page and the agent."""
+
+    challenge = forms.CharField(widget=forms.HiddenInput, max_length=128)
+    serial = forms.RegexField(regex=r"^[0-9A-Fa-f]{8,40}$", widget=forms.HiddenInput)
+    signature = forms.CharField(widget=forms.HiddenInput, max_length=200)
+
+    def proof(self) -> CertificateProof:
+        d = self.cleaned_data
+        return CertificateProof(d["challenge"], d["serial"].upper(), d["signature"])
+
+
+class KioskForm(CardProofForm):
+    """SPEC §4 kiosk: the card in the kiosk's reader + the household number (戶號)."""
+
+    household_number = forms.CharField(
+        label=_("Household number (戶號)"), max_length=8, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 class ForgotPasswordForm(CardProofForm):

@@ -20,13 +20,27 @@ from django.utils.translation import gettext as _
 
 from healthbank import policy
 from healthbank.core import national_id as nid
+from healthbank.external import adapter
 from healthbank.identity.models import NhiCard, Person
 from healthbank.identity.services import current_card
 
 from .models import OnlineAccount
 
+SESSION_PERSON = "citizen_person"
 SESSION_ACCOUNT = "citizen_account"
 SESSION_AUTH = "citizen_auth"
+SESSION_METHOD = "citizen_method"
+SESSION_ENDS_AT = "citizen_ends_at"
+
+
+class Method:
+    """How the person proved who they are; it decides what the session may do."""
+
+    PASSWORD = "password"  # ID + card number + password, or the card + password  # noqa: S105 - a name, not a secret
+    CERTIFICATE = "certificate"  # citizen certificate + PIN
+    KIOSK = "kiosk"  # card + household number at a self-service kiosk: read only, nothing kept
+
+
 _DUMMY_HASH = make_password("a password nobody has")
 
 
@@ -156,11 +170,56 @@ def session_auth_hash(account: OnlineAccount) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), account.password.encode(), hashlib.sha256).hexdigest()
 
 
-def start_session(request, account: OnlineAccount) -> None:
-    request.session.cycle_key()  # no session fixation
+def authenticate_with_certificate(person: Person | None, source: str) -> Person:
+    """Certificate + PIN (the certificate's proof already checked): no registration or password needed.
+
+    ``person`` is None when the proof failed or names nobody insured; that counts against the address.
+    """
+    _refuse_if_throttled(source)
+    if person is None:
+        count_source_failure(source)
+        raise LoginError(_("The citizen certificate could not be verified; read it again with the right PIN."))
+    account = getattr(person, "online_account", None)
+    if account is not None and account.status == OnlineAccount.Status.SUSPENDED:
+        raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
+    return person
+
+
+def authenticate_at_kiosk(card: NhiCard, household_number: str, source: str) -> Person:
+    """Kiosk: the card (its proof already checked) + the household number the registry holds for its owner."""
+    _refuse_if_throttled(source)
+    given = household_number.strip().upper()
+    registered_household = adapter("household_registry").household_of(card.person.national_id)
+    if not registered_household or not hmac.compare_digest(given, registered_household.upper()):
+        count_source_failure(source)
+        raise LoginError(_("The household number does not match this card's owner."))
+    return card.person
+
+
+def start_session(request, account: OnlineAccount, method: str = Method.PASSWORD) -> None:
+    """A session of a registered person, ended by a password change."""
+    _start(request, account.person, method, policy.SESSION_IDLE_TIMEOUT)
     request.session[SESSION_ACCOUNT] = str(account.pk)
     request.session[SESSION_AUTH] = session_auth_hash(account)
-    request.session.set_expiry(int(policy.SESSION_IDLE_TIMEOUT.total_seconds()))
+
+
+def start_person_session(request, person: Person, method: str) -> None:
+    """A session proved by certificate or at a kiosk; a certificate session also reaches an active account."""
+    idle = policy.KIOSK_IDLE_TIMEOUT if method == Method.KIOSK else policy.SESSION_IDLE_TIMEOUT
+    _start(request, person, method, idle)
+    if method == Method.KIOSK:
+        request.session[SESSION_ENDS_AT] = (timezone.now() + policy.KIOSK_SESSION_LIMIT).timestamp()
+        return
+    account = OnlineAccount.objects.filter(person=person, status=OnlineAccount.Status.ACTIVE).first()
+    if account is not None:
+        request.session[SESSION_ACCOUNT] = str(account.pk)
+
+
+def _start(request, person: Person, method: str, idle) -> None:
+    request.session.flush()  # no session fixation, and nothing of an earlier visitor's session carries over
+    request.session[SESSION_PERSON] = str(person.pk)
+    request.session[SESSION_METHOD] = method
+    request.session.set_expiry(int(idle.total_seconds()))
 
 
 def end_session(request) -> None:

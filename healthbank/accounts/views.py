@@ -9,25 +9,45 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from healthbank import policy
 from healthbank.core import codes
-from healthbank.identity.card_proof import CardProofError, issue_challenge, verify
+from healthbank.identity.card_proof import (
+    CERTIFICATE_PURPOSE,
+    CardProofError,
+    issue_challenge,
+    verify,
+    verify_certificate,
+)
 from healthbank.identity.models import NhiCard
 
 from . import passwordreset, services
+from .decorators import citizen_required
 from .forms import (
     CardLoginForm,
     CardNumberLoginForm,
     CardProofForm,
+    CertificateLoginForm,
     ChangePasswordForm,
     ContactsForm,
     ForgotPasswordForm,
+    KioskForm,
     RegistrationDetailsForm,
     ResetPasswordForm,
     TermsForm,
 )
-from .login import LoginError, authenticate_with_card, authenticate_with_card_number, end_session, start_session
+from .login import (
+    LoginError,
+    Method,
+    authenticate_at_kiosk,
+    authenticate_with_card,
+    authenticate_with_card_number,
+    authenticate_with_certificate,
+    end_session,
+    start_person_session,
+    start_session,
+)
 
-PURPOSES = {"register", "confirm", "resend", "cancel", "login", "forgot", "reset"}
+PURPOSES = {"register", "confirm", "resend", "cancel", "login", "forgot", "reset", "kiosk", CERTIFICATE_PURPOSE}
 SESSION_CARD = "registration_card"
 
 
@@ -206,16 +226,72 @@ def login_with_card(request):
     return render(request, "accounts/login_card.html", context)
 
 
+def login_with_certificate(request):
+    """Citizen certificate + PIN: the agent checks the PIN and signs our challenge; no registration needed."""
+    form = CertificateLoginForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        person = None
+        if form.is_valid():
+            try:
+                person = verify_certificate(form.proof())
+            except CardProofError as exc:
+                error = exc.message
+        else:
+            error = _("The certificate could not be read; check the card agent and try again.")
+        try:
+            person = authenticate_with_certificate(person, request.META.get("REMOTE_ADDR", ""))
+        except LoginError as exc:
+            error = exc.message if exc.code != "invalid" or not error else error
+        else:
+            start_person_session(request, person, Method.CERTIFICATE)
+            return redirect("accounts:me")
+        form = CertificateLoginForm()
+    context = {"agent_url": settings.CARD_AGENT_URL, "form": form, "error": error, "purpose": CERTIFICATE_PURPOSE}
+    return render(request, "accounts/login_certificate.html", context)
+
+
+def kiosk(request):
+    """Self-service kiosk (SPEC §4): card in the kiosk's reader + household number; read only, nothing kept."""
+    form = KioskForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        card, error = _verified_card(request, "kiosk")
+        if card is not None:
+            if form.is_valid():
+                try:
+                    person = authenticate_at_kiosk(
+                        card, form.cleaned_data["household_number"], request.META.get("REMOTE_ADDR", "")
+                    )
+                except LoginError as exc:
+                    error = exc.message
+                else:
+                    start_person_session(request, person, Method.KIOSK)
+                    return redirect("accounts:me")
+            else:
+                error = " ".join(form.errors.get("household_number", []))
+        form = KioskForm()
+    idle_minutes = int(policy.KIOSK_IDLE_TIMEOUT.total_seconds() // 60)
+    context = _card_context("kiosk", error=error, extra_form=form, idle_minutes=idle_minutes)
+    return render(request, "accounts/kiosk.html", context)
+
+
+def _kiosk_context(request) -> dict:
+    if not request.citizen.at_kiosk:
+        return {}
+    return {"kiosk_idle_seconds": int(policy.KIOSK_IDLE_TIMEOUT.total_seconds()), "agent_url": settings.CARD_AGENT_URL}
+
+
 @require_POST
 def logout(request):
+    at_kiosk = request.citizen is not None and request.citizen.at_kiosk
     end_session(request)
-    return redirect("passbook:home")
+    return redirect("accounts:kiosk" if at_kiosk else "passbook:home")
 
 
+@citizen_required(kiosk=True)
 def me(request):
-    if request.citizen is None:
-        return redirect("accounts:login")
-    return render(request, "accounts/me.html", {"account": request.citizen})
+    return render(request, "accounts/me.html", {"citizen": request.citizen, **_kiosk_context(request)})
 
 
 def _add_errors(form, errors: dict[str, list[str]]) -> None:
@@ -278,16 +354,15 @@ def reset_password(request, token: str):
     return render(request, "accounts/reset.html", _card_context("reset", error=error, extra_form=form))
 
 
+@citizen_required(account=True)
 def change_password(request):
-    if request.citizen is None:
-        return redirect("accounts:login")
     form = ChangePasswordForm(request.POST or None)
     done = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             account = passwordreset.change_password(
-                request.citizen, d["current_password"], d["password"], d["password_confirm"]
+                request.citizen.account, d["current_password"], d["password"], d["password_confirm"]
             )
         except services.RegistrationError as exc:
             _add_errors(form, exc.errors)
@@ -297,10 +372,9 @@ def change_password(request):
     return render(request, "accounts/change_password.html", {"form": form, "done": done})
 
 
+@citizen_required(account=True)
 def change_contacts(request):
-    if request.citizen is None:
-        return redirect("accounts:login")
-    account = request.citizen
+    account = request.citizen.account
     initial = {"mobile": account.mobile, "email": account.email, "backup_email": account.backup_email,
                "landline": account.landline}  # fmt: skip
     form = ContactsForm(request.POST or None, initial=initial)

@@ -7,13 +7,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 
+from healthbank.accounts.decorators import citizen_required
+
 from . import services
 from .models import DeviceBinding
 
 
+@citizen_required()
 def devices(request):
-    if request.citizen is None:
-        return redirect("accounts:login")
     person = request.citizen.person
     issued, qr = None, ""
     if request.method == "POST":

@@ -3,6 +3,9 @@
 A simulated certificate is a JSON file (``certificates/<serial>.json``) with
 the holder's ID, an Ed25519 key and a PIN hash; the registry of issued
 certificates (serial → holder, public key, revoked) is ``certificates.csv``.
+The certificate in the reader is served by the local card agent
+(``cardagent.certificate``, ``POST /certificate/proof``); this module issues
+certificate files and verifies the agent's proofs.
 """
 
 from __future__ import annotations
@@ -18,49 +21,15 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from cardagent.proof import certificate_proof_message
+
 FILE_NAME = "certificates.csv"
 COLUMNS = ["serial", "national_id", "public_key", "revoked"]
-PROOF_PREFIX = b"HBCERT1|"
-
-
-class CertificateError(ValueError):
-    pass
-
-
-def proof_message(challenge: str, serial: str, national_id: str) -> bytes:
-    return PROOF_PREFIX + f"{challenge}|{serial}|{national_id}".encode()
 
 
 def pin_hash(pin: str, salt: bytes) -> str:
+    """The PIN hash written into a certificate file (the agent's ``cardagent.certificate`` checks it)."""
     return hashlib.pbkdf2_hmac("sha256", pin.encode(), salt, 100_000).hex()
-
-
-@dataclass
-class CertificateCard:
-    """The card in the reader: signs a challenge once the right PIN is given."""
-
-    serial: str
-    national_id: str
-    private_key: bytes
-    pin_salt: bytes
-    pin_hash: str
-
-    @classmethod
-    def load(cls, path: str | Path) -> CertificateCard:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(
-            data["serial"],
-            data["national_id"],
-            bytes.fromhex(data["private_key"]),
-            bytes.fromhex(data["pin_salt"]),
-            data["pin_hash"],
-        )
-
-    def sign(self, challenge: str, pin: str) -> str:
-        if pin_hash(pin, self.pin_salt) != self.pin_hash:
-            raise CertificateError("Wrong PIN.")
-        key = Ed25519PrivateKey.from_private_bytes(self.private_key)
-        return base64.b64encode(key.sign(proof_message(challenge, self.serial, self.national_id))).decode()
 
 
 @dataclass(frozen=True)
@@ -91,14 +60,16 @@ class SimulatedCertificateAuthority:
         return self._rows
 
     def verify(self, challenge: str, serial: str, signature_b64: str) -> str | None:
-        """The holder's national ID when the proof is good and the certificate live, else None."""
+        """The holder's national ID when the proof is good and the certificate live, else None (also if malformed)."""
+        if not isinstance(serial, str) or not isinstance(signature_b64, str):
+            return None
         issued = self._load().get(serial)
         if issued is None or issued.revoked:
             return None
         try:
             signature = base64.b64decode(signature_b64, validate=True)
             Ed25519PublicKey.from_public_bytes(issued.public_key).verify(
-                signature, proof_message(challenge, serial, issued.national_id)
+                signature, certificate_proof_message(challenge, serial, issued.national_id)
             )
         except (InvalidSignature, ValueError):
             return None

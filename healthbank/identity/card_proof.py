@@ -84,3 +84,30 @@ def verify(proof: CardProof, purpose: str) -> NhiCard:
     if not verify_proof(bytes(card.public_key), proof.challenge, proof.card_number, proof.national_id, signature):
         raise CardProofError("bad_signature", _("The card's answer could not be verified; read the card again."))
     return card
+
+
+CERTIFICATE_PURPOSE = "login-certificate"
+
+
+@dataclass(frozen=True)
+class CertificateProof:
+    challenge: str
+    serial: str
+    signature: str  # base64
+
+
+def verify_certificate(proof: CertificateProof) -> Person:
+    """The insured holder of a live citizen certificate that signed a fresh login challenge (after its PIN)."""
+    from healthbank.external import adapter
+
+    if not _consume(proof.challenge, CERTIFICATE_PURPOSE):
+        raise CardProofError("stale_challenge", _("The certificate reading has expired; read it again."))
+    national_id = adapter("citizen_certificate").verify(proof.challenge, proof.serial, proof.signature)
+    if national_id is None:
+        raise CardProofError(
+            "bad_certificate", _("The citizen certificate could not be verified, or it has been revoked.")
+        )
+    person = Person.objects.by_national_id(national_id).first()
+    if person is None:
+        raise CardProofError("not_insured", _("There is no NHI record for this certificate's holder."))
+    return person

@@ -60,3 +60,32 @@ def test_a_suspended_registration_cannot_log_in_until_reinstated(admin_client, c
     assert log_in(client, registered).status_code == 302
     whats = list(AccessLog.objects.order_by("at").values_list("what", flat=True))
     assert whats == ["registration suspended", "registration reinstated"]
+
+
+def test_the_counter_view_shows_the_passbook_only_after_an_id_check_and_logs_it(admin_client, world):
+    from django.utils import timezone
+
+    from healthbank import policy
+    from healthbank.records.models import Visit
+
+    recent = Visit.objects.filter(visit_date__gte=timezone.localdate() - policy.SPAN_CARD_RECORDS).first()
+    person = recent.person
+    newest = Visit.objects.filter(person=person).select_related("institution").order_by("-visit_date").first()
+    url = f"/admin/identity/person/{person.pk}/counter-view/"
+    before = AccessLog.objects.filter(person_id=person.pk).count()
+    form = admin_client.get(url).content.decode()
+    assert "ID document checked" in form and "就醫紀錄" not in form
+    refused = admin_client.post(url, {"id_document": "passport"}).content.decode()  # photo not confirmed
+    assert "就醫紀錄" not in refused
+    assert AccessLog.objects.filter(person_id=person.pk).count() == before  # nothing shown, nothing logged
+    page = admin_client.post(url, {"id_document": "passport", "confirmed": "on"}).content.decode()
+    assert "就醫紀錄 Visits" in page and person.national_id not in page
+    assert newest.institution.name in page and newest.visit_date.isoformat() in page
+    log = AccessLog.objects.filter(person_id=person.pk).latest("at")
+    assert log.what == "counter passbook view; ID document: passport" and log.operator.username == "admin"
+
+
+def test_only_staff_reach_the_counter_view(client, adult):
+    person = Person.objects.by_national_id(adult.national_id).get()
+    response = client.get(f"/admin/identity/person/{person.pk}/counter-view/")
+    assert response.status_code == 302 and "/admin/login/" in response.url

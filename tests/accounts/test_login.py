@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -105,3 +106,13 @@ def test_logging_out(client, registered):
 def test_the_login_page_is_bilingual(client, world):
     assert "健保卡卡號" in client.get("/login/").content.decode()
     assert "NHI card number" in client.get("/en/login/").content.decode()
+
+
+def test_a_session_ends_after_idle_minutes_but_not_while_used(client, registered, time_machine):
+    log_in(client, registered)
+    almost = policy.SESSION_IDLE_TIMEOUT - dt.timedelta(minutes=1)
+    for _ in range(3):  # used every 19 minutes for an hour: still logged in
+        time_machine.shift(almost)
+        assert client.get("/en/me/").status_code == 200
+    time_machine.shift(policy.SESSION_IDLE_TIMEOUT + dt.timedelta(seconds=1))
+    assert client.get("/en/me/").status_code == 302

@@ -1,4 +1,8 @@
-"""Fixtures for the card agent: a simulated card file with a known key (no Django needed)."""
+"""Fixtures for the card agent: a simulated card file with a known key, and a simulated citizen certificate.
+
+The certificate is issued by HealthBank's own simulated CA (``healthbank.external.certificates``, plain Python:
+no Django settings needed), so the tests show that what the agent signs is what HealthBank accepts.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import datetime as dt
 
 import pytest
 
+from cardagent.certificate import SimulatedCertificate
 from cardagent.sources import SimulatedCard, write_card_file
+from healthbank.external import certificates
 
 CARD = {
     "card_number": "000012345678",
@@ -29,3 +35,28 @@ def card_path(tmp_path):
 @pytest.fixture
 def card(card_path):
     return SimulatedCard(card_path)
+
+
+CERTIFICATE_SERIAL = "00A1B2C3D4E5F607"
+CERTIFICATE_HOLDER = "A123456789"
+CERTIFICATE_PIN = "80417263"
+CERTIFICATE_KEY = bytes(range(100, 132))
+
+
+@pytest.fixture
+def certificate_path(tmp_path):
+    """``<tmp>/ca/certificates/<serial>.json``, issued with PIN ``CERTIFICATE_PIN``; the CA's list next to it."""
+    row = certificates.issue(tmp_path / "ca", CERTIFICATE_SERIAL, CERTIFICATE_HOLDER, CERTIFICATE_PIN, CERTIFICATE_KEY)
+    certificates.write(tmp_path / "ca", [row])
+    return tmp_path / "ca" / "certificates" / f"{CERTIFICATE_SERIAL}.json"
+
+
+@pytest.fixture
+def certificate(certificate_path):
+    return SimulatedCertificate(certificate_path)
+
+
+@pytest.fixture
+def ca(certificate_path):
+    """HealthBank's side: the simulated certificate authority that issued ``certificate_path``."""
+    return certificates.SimulatedCertificateAuthority(certificate_path.parent.parent)

@@ -6,7 +6,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from cardagent.proof import is_valid_challenge, proof_message, verify_proof
+from cardagent.proof import (
+    CERTIFICATE_PROOF_PREFIX,
+    certificate_proof_message,
+    is_valid_challenge,
+    proof_message,
+    verify_proof,
+)
 
 CHALLENGE = "q3Vx_Zt-8sLkP0aW"
 
@@ -28,6 +34,34 @@ def test_proof_message_bytes():
 def test_proof_message_refuses_ambiguous_parts(challenge, card_number, national_id):
     with pytest.raises(ValueError):
         proof_message(challenge, card_number, national_id)
+
+
+def test_certificate_proof_message_bytes():
+    assert CERTIFICATE_PROOF_PREFIX == b"HBCERT1"
+    assert certificate_proof_message(CHALLENGE, "00A1B2C3D4E5F607", "A123456789") == (
+        b"HBCERT1|q3Vx_Zt-8sLkP0aW|00A1B2C3D4E5F607|A123456789"
+    )
+
+
+@pytest.mark.parametrize(
+    ("challenge", "serial", "national_id", "message"),
+    [
+        ("a|b" * 8, "00A1B2C3D4E5F607", "A123456789", "challenge must not contain '|'"),
+        (CHALLENGE, "00A1|B2", "A123456789", "serial must not contain '|'"),
+        (CHALLENGE, "", "A123456789", "serial must be a non-empty string"),
+        (CHALLENGE, "00A1B2C3D4E5F607", None, "national ID must be a non-empty string"),
+    ],
+)
+def test_certificate_proof_message_refuses_ambiguous_parts(challenge, serial, national_id, message):
+    with pytest.raises(ValueError, match=message):
+        certificate_proof_message(challenge, serial, national_id)
+
+
+def test_a_card_proof_is_never_a_certificate_proof():
+    """The prefixes keep a signature made by one kind of card from passing as the other's."""
+    parts = (CHALLENGE, "000012345678", "A123456789")
+    assert proof_message(*parts) != certificate_proof_message(*parts)
+    assert proof_message(*parts)[7:] == certificate_proof_message(*parts)[7:]
 
 
 def test_simulated_card_signature_verifies(card):

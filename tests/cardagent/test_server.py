@@ -1,4 +1,8 @@
-"""The agent's HTTP endpoint on an ephemeral 127.0.0.1 port: endpoints, CORS, Host check, logs, CLI."""
+"""The agent's HTTP endpoint on an ephemeral 127.0.0.1 port: endpoints, CORS, Host check, logs, CLI.
+
+The ``agent`` fixture serves both a simulated NHI card and a simulated citizen certificate, as a person with
+both cards in their readers would run it.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
+from cardagent.certificate import SimulatedCertificate
 from cardagent.nhicard import CardDataError, build_basic_data
 from cardagent.proof import verify_proof
 from cardagent.server import AGENT_NAME, make_server, normalize_origin
 from cardagent.sources import SIGNING_NOT_AVAILABLE, CardSource, NoCardError, SigningNotAvailable, SimulatedCard
 
-from .conftest import CARD
+from .conftest import CARD, CERTIFICATE_HOLDER, CERTIFICATE_PIN, CERTIFICATE_SERIAL
 
 ALLOWED = "http://127.0.0.1:8000"
 FOREIGN = "https://evil.example"
@@ -30,8 +35,13 @@ REPO = Path(__file__).resolve().parents[2]
 class Agent:
     """A running agent and a tiny client for it."""
 
-    def __init__(self, source: CardSource, origins=(ALLOWED, "http://localhost:8000/")):
-        self.server = make_server(source, origins, port=0)
+    def __init__(
+        self,
+        source: CardSource | None,
+        origins=(ALLOWED, "http://localhost:8000/"),
+        certificate: SimulatedCertificate | None = None,
+    ):
+        self.server = make_server(source, origins, port=0, certificate=certificate)
         self.port = self.server.port
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
@@ -76,8 +86,8 @@ def agent_for():
 
 
 @pytest.fixture
-def agent(agent_for, card):
-    return agent_for(card)
+def agent(agent_for, card, certificate):
+    return agent_for(card, certificate=certificate)
 
 
 class StubSource(CardSource):
@@ -121,6 +131,7 @@ def test_status(agent):
         "card_present": True,
         "source": "simulated",
         "detail": f"simulated card file {agent.server.source.path}",
+        "certificate_present": True,
     }
 
 
@@ -241,6 +252,109 @@ def test_unknown_path_and_wrong_method(agent):
     assert agent.request("GET", "/proof")[0] == 405
     assert agent.request("DELETE", "/card")[0] == 405
     assert agent.request("GET", "/card?x=1")[0] == 200
+    assert agent.request("GET", "/certificate/proof")[::2] == (405, {"error": "method not allowed"})
+    assert agent.request("GET", "/certificate")[0] == 404
+
+
+# ---------------------------------------------------------------------------------------------------- certificate
+
+
+def certificate_proof(agent, pin, *, challenge=CHALLENGE, origin=ALLOWED):
+    status, _, body = agent.request(
+        "POST", "/certificate/proof", origin=origin, body={"challenge": challenge, "pin": pin}
+    )
+    return status, body
+
+
+def test_certificate_proof_with_the_right_pin(agent, ca):
+    status, body = certificate_proof(agent, CERTIFICATE_PIN)
+    assert status == 200
+    assert set(body) == {"serial", "signature"}
+    assert body["serial"] == CERTIFICATE_SERIAL
+    assert ca.verify(CHALLENGE, body["serial"], body["signature"]) == CERTIFICATE_HOLDER
+    assert ca.verify(CHALLENGE[::-1], body["serial"], body["signature"]) is None
+
+
+def test_certificate_wrong_pins_count_down_then_lock(agent):
+    assert certificate_proof(agent, "11111111") == (401, {"error": "wrong PIN", "tries_left": 2})
+    assert certificate_proof(agent, "222222") == (401, {"error": "wrong PIN", "tries_left": 1})
+    locked = (423, {"error": "PIN locked: too many wrong PINs"})
+    assert certificate_proof(agent, "3333333") == locked
+    assert certificate_proof(agent, CERTIFICATE_PIN) == locked  # the right PIN no longer helps
+    assert agent.request("GET", "/status")[2]["certificate_present"] is True  # still in the reader, just locked
+
+
+def test_certificate_right_pin_resets_the_count(agent):
+    assert certificate_proof(agent, "11111111")[0] == 401
+    assert certificate_proof(agent, CERTIFICATE_PIN)[0] == 200
+    assert certificate_proof(agent, "11111111") == (401, {"error": "wrong PIN", "tries_left": 2})
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"challenge": "short", "pin": CERTIFICATE_PIN}, "challenge must be 16-128 URL-safe characters"),
+        ({"pin": CERTIFICATE_PIN}, "challenge must be 16-128 URL-safe characters"),
+        ({"challenge": CHALLENGE}, "PIN must be 6-8 digits"),
+        ({"challenge": CHALLENGE, "pin": "1234"}, "PIN must be 6-8 digits"),
+        ({"challenge": CHALLENGE, "pin": 80417263}, "PIN must be 6-8 digits"),
+        ([CHALLENGE, CERTIFICATE_PIN], "body must be a JSON object"),
+        (b"{not json", "body is not valid JSON"),
+    ],
+)
+def test_bad_certificate_proof_request_is_400_and_costs_no_try(agent, body, message):
+    for _ in range(4):
+        status, _, answer = agent.request("POST", "/certificate/proof", origin=ALLOWED, body=body)
+        assert (status, set(answer)) == (400, {"error"})
+        assert message in answer["error"]
+    assert certificate_proof(agent, CERTIFICATE_PIN)[0] == 200
+
+
+def test_certificate_proof_without_body_or_with_huge_body(agent):
+    assert agent.request("POST", "/certificate/proof", origin=ALLOWED)[0] == 400
+    assert agent.request("POST", "/certificate/proof", origin=ALLOWED, body=b"x" * 5000)[0] == 413
+
+
+def test_agent_without_certificate(agent_for, card):
+    agent = agent_for(card)
+    assert agent.request("GET", "/status")[2]["certificate_present"] is False
+    assert certificate_proof(agent, CERTIFICATE_PIN) == (404, {"error": "no certificate in the reader"})
+    assert agent.request("GET", "/card")[0] == 200
+
+
+def test_certificate_taken_out_and_put_back(agent, certificate_path):
+    data = certificate_path.read_bytes()
+    certificate_path.unlink()
+    assert agent.request("GET", "/status")[2]["certificate_present"] is False
+    assert certificate_proof(agent, CERTIFICATE_PIN) == (404, {"error": "no certificate in the reader"})
+    certificate_path.write_bytes(data)
+    assert agent.request("GET", "/status")[2]["certificate_present"] is True
+    assert certificate_proof(agent, CERTIFICATE_PIN)[0] == 200
+
+
+def test_malformed_certificate_file_is_500_naming_the_field(agent, certificate_path):
+    raw = json.loads(certificate_path.read_text(encoding="utf-8"))
+    del raw["pin_salt"]
+    certificate_path.write_text(json.dumps(raw), encoding="utf-8")
+    status, body = certificate_proof(agent, CERTIFICATE_PIN)
+    assert status == 500
+    assert body["error"] == f"certificate file {certificate_path}: field 'pin_salt' is missing"
+
+
+def test_agent_with_only_a_certificate(agent_for, certificate, ca):
+    agent = agent_for(None, certificate=certificate)
+    status, _, body = agent.request("GET", "/status", origin=ALLOWED)
+    assert status == 200
+    assert body["card_present"] is False
+    assert body["certificate_present"] is True
+    assert body["source"] is None
+    assert "--card" in body["detail"]
+    assert agent.request("GET", "/card", origin=ALLOWED)[::2] == (404, {"error": "no card in the reader"})
+    status, _, body = agent.request("POST", "/proof", origin=ALLOWED, body={"challenge": CHALLENGE})
+    assert (status, body) == (404, {"error": "no card in the reader"})
+    status, body = certificate_proof(agent, CERTIFICATE_PIN)
+    assert status == 200
+    assert ca.verify(CHALLENGE, body["serial"], body["signature"]) == CERTIFICATE_HOLDER
 
 
 # ---------------------------------------------------------------------------------------------------- CORS
@@ -260,7 +374,12 @@ def test_allowed_origin_gets_the_header(agent, origin):
 )
 @pytest.mark.parametrize(
     ("method", "path", "body"),
-    [("GET", "/card", None), ("GET", "/status", None), ("POST", "/proof", {"challenge": CHALLENGE})],
+    [
+        ("GET", "/card", None),
+        ("GET", "/status", None),
+        ("POST", "/proof", {"challenge": CHALLENGE}),
+        ("POST", "/certificate/proof", {"challenge": CHALLENGE, "pin": CERTIFICATE_PIN}),
+    ],
 )
 def test_foreign_origin_is_refused(agent, origin, method, path, body):
     status, headers, answer = agent.request(method, path, origin=origin, body=body)
@@ -269,10 +388,11 @@ def test_foreign_origin_is_refused(agent, origin, method, path, body):
     assert "access-control-allow-origin" not in headers
 
 
-def test_preflight(agent):
+@pytest.mark.parametrize("path", ["/proof", "/certificate/proof"])
+def test_preflight(agent, path):
     status, headers, body = agent.request(
         "OPTIONS",
-        "/proof",
+        path,
         origin=ALLOWED,
         headers={
             "Access-Control-Request-Method": "POST",
@@ -288,14 +408,39 @@ def test_preflight(agent):
     assert headers["access-control-allow-headers"].lower() == "content-type"
 
 
+@pytest.mark.parametrize("path", ["/card", "/certificate/proof"])
 @pytest.mark.parametrize("origin", [FOREIGN, None])
-def test_preflight_from_a_foreign_origin(agent, origin):
+def test_preflight_from_a_foreign_origin(agent, origin, path):
     status, headers, _ = agent.request(
-        "OPTIONS", "/card", origin=origin, headers={"Access-Control-Request-Method": "GET"}
+        "OPTIONS", path, origin=origin, headers={"Access-Control-Request-Method": "POST"}
     )
     assert status == 403
     assert "access-control-allow-origin" not in headers
     assert "access-control-allow-private-network" not in headers
+
+
+def test_foreign_page_cannot_guess_pins_nor_lock_the_certificate(agent):
+    """A page from another site may post PINs (no preflight is needed to send them), but it gets 403 and no try
+    is counted: it can neither brute-force the PIN nor lock the person out."""
+    for pin in ("11111111", "22222222", "33333333", "44444444", CERTIFICATE_PIN):
+        status, body = certificate_proof(agent, pin, origin=FOREIGN)
+        assert (status, body) == (403, {"error": "origin not allowed"})
+    status, body = certificate_proof(agent, CERTIFICATE_PIN)
+    assert (status, body["serial"]) == (200, CERTIFICATE_SERIAL)
+
+
+def test_dns_rebinding_host_is_refused_for_the_certificate(agent):
+    status, body = 0, None
+    for _ in range(4):
+        status, _, body = agent.request(
+            "POST",
+            "/certificate/proof",
+            host="evil.example",
+            body={"challenge": CHALLENGE, "pin": "11111111"},
+        )
+        assert status == 403
+    assert "serial" not in body
+    assert certificate_proof(agent, CERTIFICATE_PIN)[0] == 200
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:7777", "127.0.0.2", "localhost.evil.example"])
@@ -328,6 +473,8 @@ def test_log_shows_paths_and_status_codes_only(agent, caplog):
         agent.request("GET", "/status", origin=ALLOWED)
         agent.request("GET", "/card", origin=ALLOWED)
         agent.request("POST", "/proof", origin=ALLOWED, body={"challenge": CHALLENGE})
+        certificate_proof(agent, CERTIFICATE_PIN)
+        certificate_proof(agent, "11111111")
         agent.request("GET", "/card?id=A123456789", origin=ALLOWED)
         agent.request("GET", "/A123456789", origin=ALLOWED)
         agent.request("GET", "/card", origin=FOREIGN)
@@ -336,6 +483,8 @@ def test_log_shows_paths_and_status_codes_only(agent, caplog):
         "GET /status 200",
         "GET /card 200",
         "POST /proof 200",
+        "POST /certificate/proof 200",
+        "POST /certificate/proof 401",
         "GET /card 200",
         "GET (other path) 404",
         "GET /card 403",
@@ -343,6 +492,9 @@ def test_log_shows_paths_and_status_codes_only(agent, caplog):
     assert "A123456789" not in caplog.text
     assert CHALLENGE not in caplog.text
     assert "王小明" not in caplog.text
+    assert CERTIFICATE_PIN not in caplog.text
+    assert "11111111" not in caplog.text
+    assert CERTIFICATE_SERIAL not in caplog.text
 
 
 def test_malformed_request_line_is_not_logged(agent, caplog):
@@ -361,19 +513,36 @@ def test_malformed_request_line_is_not_logged(agent, caplog):
 
 
 def test_cli_parses_arguments():
-    from cardagent.__main__ import build_parser
+    from cardagent.__main__ import parse_args
 
-    args = build_parser().parse_args(
-        ["--card", "var/cards/000012345678.json", "--origin", ALLOWED, "--origin", "http://x:1"]
-    )
+    args = parse_args(["--card", "var/cards/000012345678.json", "--origin", ALLOWED, "--origin", "http://x:1/"])
     assert args.card == "var/cards/000012345678.json"
+    assert args.certificate is None
     assert args.origin == [ALLOWED, "http://x:1"]
     assert args.port == 7777
-    assert build_parser().parse_args(["--pcsc"]).pcsc
-    with pytest.raises(SystemExit):
-        build_parser().parse_args([])
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["--pcsc", "--card", "x.json"])
+    assert parse_args(["--pcsc"]).pcsc
+    args = parse_args(["--certificate", "var/external/certificates/00A1B2C3D4E5F607.json"])
+    assert (args.card, args.pcsc, args.certificate) == (None, False, "var/external/certificates/00A1B2C3D4E5F607.json")
+    assert parse_args(["--card", "c.json", "--certificate", "x.json"]).certificate == "x.json"
+    assert parse_args(["--pcsc", "--certificate", "x.json"]).pcsc
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ([], "give at least one of --card, --pcsc or --certificate"),
+        (["--port", "8000"], "give at least one of --card, --pcsc or --certificate"),
+        (["--pcsc", "--card", "x.json"], "not allowed with argument"),
+        (["--certificate", "x.json", "--origin", "*"], "not an origin"),
+    ],
+)
+def test_cli_refuses_bad_arguments(capsys, argv, message):
+    from cardagent.__main__ import parse_args
+
+    with pytest.raises(SystemExit) as exited:
+        parse_args(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
 
 
 def test_python_m_cardagent_serves(card_path):
@@ -402,3 +571,47 @@ def test_python_m_cardagent_serves(card_path):
         _, stderr = process.communicate(timeout=10)
     assert "GET /card 200" in stderr
     assert "A123456789" not in stderr
+
+
+def test_python_m_cardagent_serves_a_certificate_alone(certificate_path, ca):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "cardagent", "--certificate", str(certificate_path), "--port", "0"]
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        [*command, "--origin", ALLOWED], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("cardagent listening on http://127.0.0.1:"), first + process.stderr.read()
+        assert f"certificate: simulated certificate file {certificate_path}" in first
+        port = int(first.split("http://127.0.0.1:")[1].split(" ")[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        payload = json.dumps({"challenge": CHALLENGE, "pin": CERTIFICATE_PIN})
+        connection.request(
+            "POST", "/certificate/proof", body=payload, headers={"Origin": ALLOWED, "Content-Type": "application/json"}
+        )
+        response = connection.getresponse()
+        assert response.status == 200
+        body = json.loads(response.read())
+        assert ca.verify(CHALLENGE, body["serial"], body["signature"]) == CERTIFICATE_HOLDER
+        connection.close()
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=10)
+    assert "POST /certificate/proof 200" in stderr
+    assert CERTIFICATE_PIN not in stderr
+
+
+def test_python_m_cardagent_without_a_card_or_certificate_refuses_to_start():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-m", "cardagent", "--port", "0"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "give at least one of --card, --pcsc or --certificate" in result.stderr
+    assert "listening" not in result.stdout

@@ -7,9 +7,10 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.core.management import call_command
 
-from healthbank.identity.models import Person
+from healthbank.identity.models import InsuranceUnit, Person
 from healthbank.records.auth import client_for_key
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,10 @@ def test_the_demo_prints_working_logins_and_keeps_an_existing_population():
     assert client_for_key(key) is not None  # the printed API key works
     card_files = re.findall(r"--card var/cards/(\d{12})\.json", text)
     assert card_files and all((settings.SIMULATED_CARDS_DIR / f"{n}.json").exists() for n in card_files)
+    serial = re.search(r"--certificate var/external/certificates/([0-9A-F]+)\.json", text).group(1)
+    assert (settings.EXTERNAL_DATA_DIR / "certificates" / f"{serial}.json").exists()  # the printed certificate
+    unit_code, unit_password = re.search(r"code '(\d{9})' password '(\S+)'", text).groups()
+    assert check_password(unit_password, InsuranceUnit.objects.get(code=unit_code).portal_password)
     assert not re.search(r"[A-Z][12]\d{8}", text)  # no full national ID on the console
     again = io.StringIO()
     call_command("generate_population", people=40, seed=4, stdout=again)

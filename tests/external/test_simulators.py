@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import json
@@ -9,12 +10,14 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cardagent.certificate import SimulatedCertificate, WrongPin
 from healthbank.demo.population import build_population
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import carriers, certificates
 from healthbank.external.registry import SimulatedHouseholdRegistry
 
 TODAY = dt.date(2026, 11, 20)
+CHALLENGE = "certificate-challenge-1"
 
 
 @pytest.fixture(scope="module")
@@ -72,25 +75,28 @@ def test_children_have_no_mobile_of_their_own(world):
 def test_a_citizen_certificate_proves_its_holder_with_the_right_pin(world):
     plan, root = world
     holder = next(p for p in plan.people if p.certificate_serial)
-    card = certificates.CertificateCard.load(root / "external" / "certificates" / f"{holder.certificate_serial}.json")
+    card = SimulatedCertificate(root / "external" / "certificates" / f"{holder.certificate_serial}.json")
     ca = certificates.SimulatedCertificateAuthority(root / "external")
-    signature = card.sign("challenge-1", DEMO_CERTIFICATE_PIN)
-    assert ca.verify("challenge-1", card.serial, signature) == holder.national_id
-    assert ca.verify("challenge-2", card.serial, signature) is None  # a proof answers one challenge only
-    with pytest.raises(certificates.CertificateError):
-        card.sign("challenge-1", "00000000")
+    serial, signature = card.sign(CHALLENGE, DEMO_CERTIFICATE_PIN)
+    assert serial == holder.certificate_serial
+    signature_b64 = base64.b64encode(signature).decode()
+    assert ca.verify(CHALLENGE, serial, signature_b64) == holder.national_id
+    assert ca.verify(CHALLENGE + "x", serial, signature_b64) is None  # a proof answers one challenge only
+    with pytest.raises(WrongPin):
+        card.sign(CHALLENGE, "00000000")
 
 
 def test_a_revoked_certificate_proves_nothing(world, tmp_path):
     plan, root = world
     holder = next(p for p in plan.people if p.certificate_serial)
-    card = certificates.CertificateCard.load(root / "external" / "certificates" / f"{holder.certificate_serial}.json")
+    card = SimulatedCertificate(root / "external" / "certificates" / f"{holder.certificate_serial}.json")
     rows = list(csv.DictReader(open(root / "external" / certificates.FILE_NAME, encoding="utf-8")))
     for row in rows:
         row["revoked"] = "1"
     certificates.write(tmp_path, rows)
     ca = certificates.SimulatedCertificateAuthority(tmp_path)
-    assert ca.verify("c", card.serial, card.sign("c", DEMO_CERTIFICATE_PIN)) is None
+    serial, signature = card.sign(CHALLENGE, DEMO_CERTIFICATE_PIN)
+    assert ca.verify(CHALLENGE, serial, base64.b64encode(signature).decode()) is None
 
 
 def test_every_card_has_a_card_file_with_its_key(world):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import time
 
 from django.conf import settings
@@ -13,7 +14,8 @@ from django.utils import timezone
 from healthbank.core.masking import mask_national_id
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
-from healthbank.demo.world import write_world
+from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
+from healthbank.external import certificates
 from healthbank.identity.models import InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
@@ -83,8 +85,29 @@ class Command(BaseCommand):
             )
             if card is not None:
                 self.stdout.write(f"      .venv/bin/python -m cardagent --card var/cards/{card.card_number}.json")
+        holder = _certificate_holder()
+        if holder is not None:
+            person, serial = holder
+            self.stdout.write(
+                f"  Citizen certificate (PIN {DEMO_CERTIFICATE_PIN}) of {person.name} for /login/certificate/:\n"
+                f"      .venv/bin/python -m cardagent --certificate var/external/certificates/{serial}.json"
+            )
+        self.stdout.write("  Kiosk: http://127.0.0.1:8000/kiosk/ with a card and its owner's household number.")
         self.stdout.write("  Household numbers and registered addresses: var/external/household_registry.csv;")
         self.stdout.write("  confirmation e-mails: var/mail/.")
+
+
+def _certificate_holder() -> tuple[Person, str] | None:
+    """The first person with a simulated citizen certificate, and its serial."""
+    path = settings.EXTERNAL_DATA_DIR / certificates.FILE_NAME
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            person = Person.objects.by_national_id(row["national_id"]).first()
+            if person is not None and row["revoked"] != "1":
+                return person, row["serial"]
+    return None
 
 
 def _showcase() -> list[tuple[str, Person]]:
