@@ -1,9 +1,16 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from healthbank.devices.api import AppLoginView, AppMeView, BindDeviceView, PhoneVerifyView
+from healthbank.devices.api import (
+    AppLoginView,
+    AppMeView,
+    BindDeviceView,
+    DeviceListView,
+    DeviceStatusView,
+    PhoneVerifyView,
+)
 from healthbank.records.api import INGEST_VIEWS
 
 admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
@@ -18,6 +25,12 @@ urlpatterns = [
     path("api/app/v1/devices/verify-phone", PhoneVerifyView.as_view(), name="app-verify-phone"),
     path("api/app/v1/login", AppLoginView.as_view(), name="app-login"),
     path("api/app/v1/me", AppMeView.as_view(), name="app-me"),
+    path("api/app/v1/devices", DeviceListView.as_view(), name="app-devices"),
+    re_path(
+        r"^api/app/v1/devices/(?P<device_id>[0-9a-f-]{36})/(?P<action>enable|disable)$",
+        DeviceStatusView.as_view(),
+        name="app-device-status",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("captcha/", include("captcha.urls")),

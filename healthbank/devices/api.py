@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework import authentication, exceptions
@@ -9,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from . import services
+from . import selectors, services
 
 
 class BindIn(BaseModel):
@@ -114,13 +115,13 @@ class AppLoginView(APIView):
 
 class AppTokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request):
-        scheme, _, token = authentication.get_authorization_header(request).decode("latin-1").partition(" ")
+        scheme, _space, token = authentication.get_authorization_header(request).decode("latin-1").partition(" ")
         if scheme != "Token" or not token:
             return None
-        person = services.person_for_app_token(token.strip())
-        if person is None:
-            raise exceptions.AuthenticationFailed("This token is not valid any more; log in again.")
-        return (None, person)
+        row = services.app_token(token.strip())
+        if row is None:
+            raise exceptions.AuthenticationFailed(_("This token is not valid any more; log in again."))
+        return (None, row)
 
     def authenticate_header(self, request):
         return "Token"
@@ -131,12 +132,69 @@ class AppMeOut(BaseModel):
     national_id: str = Field(description="masked national ID")
 
 
+def _token(request):
+    if request.auth is None:
+        raise exceptions.NotAuthenticated(_("Log in from the app first."))
+    return request.auth
+
+
 class AppMeView(APIView):
     authentication_classes = [AppTokenAuthentication]
 
     @extend_schema(operation_id="app_me", responses={200: AppMeOut}, tags=["app"])
     def get(self, request):
-        person = request.auth
-        if person is None:
-            raise exceptions.NotAuthenticated("Log in from the app first.")
+        person = _token(request).person
         return Response({"name": person.masked_name, "national_id": person.national_id_masked})
+
+
+class DeviceOut(BaseModel):
+    device_id: str
+    platform: str
+    model: str
+    device_identifier: str
+    verified_at: str = Field(description="when the device was verified (ISO 8601)")
+    status: str = Field(description="enabled or disabled; one device is enabled at a time")
+    this_device: bool = Field(description="the device this token was issued on")
+
+
+class DeviceListView(APIView):
+    """SPEC §5 device management: every device the person ever verified, newest first."""
+
+    authentication_classes = [AppTokenAuthentication]
+
+    @extend_schema(operation_id="app_devices", responses={200: DeviceOut.model_json_schema()}, tags=["app"])
+    def get(self, request):
+        row = _token(request)
+        return Response([_device(b, row.device_id) for b in selectors.devices_of(row.person)])
+
+
+class DeviceStatusView(APIView):
+    """Enable one device (which disables the person's others) or disable one; disabling ends its tokens."""
+
+    authentication_classes = [AppTokenAuthentication]
+
+    @extend_schema(
+        operation_id="app_device_set_status",
+        request=None,
+        responses={200: DeviceOut.model_json_schema(), 404: OpenApiResponse(description="not one of your devices")},
+        tags=["app"],
+    )
+    def post(self, request, device_id, action):
+        row = _token(request)
+        try:
+            binding = services.set_device_enabled(row.person, device_id, action == "enable")
+        except services.DeviceError as exc:
+            return Response({"errors": {exc.field: [exc.message]}}, status=404)
+        return Response(_device(binding, row.device_id))
+
+
+def _device(binding, current_device_id) -> dict:
+    return DeviceOut(
+        device_id=str(binding.pk),
+        platform=binding.platform,
+        model=binding.model,
+        device_identifier=binding.device_identifier,
+        verified_at=binding.verified_at.isoformat(),
+        status=binding.status,
+        this_device=binding.pk == current_device_id,
+    ).model_dump()

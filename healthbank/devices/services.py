@@ -147,8 +147,8 @@ def app_login(*, national_id: str, password: str, device_credential: str, source
     return row, token
 
 
-def person_for_app_token(token: str):
-    """The person an unexpired token from a still-enabled device speaks for, else None."""
+def app_token(token: str) -> AppToken | None:
+    """An unexpired token from a still-enabled device (``.person`` speaks, ``.device`` is where from), else None."""
     row = (
         AppToken.objects.select_related("person", "device")
         .filter(token_hash=_digest(token or ""), expires_at__gt=timezone.now())
@@ -156,7 +156,7 @@ def person_for_app_token(token: str):
     )
     if row is None or row.device.status != DeviceBinding.Status.ENABLED:
         return None
-    return row.person
+    return row
 
 
 @transaction.atomic

@@ -9,8 +9,7 @@ from django.utils.safestring import mark_safe
 
 from healthbank.accounts.decorators import citizen_required
 
-from . import services
-from .models import DeviceBinding
+from . import selectors, services
 
 
 @citizen_required()
@@ -28,5 +27,5 @@ def devices(request):
             except (services.DeviceError, ValueError):
                 raise Http404 from None
             return redirect("devices:devices")
-    bindings = DeviceBinding.objects.filter(person=person).order_by("-verified_at")
+    bindings = selectors.devices_of(person)
     return render(request, "devices/devices.html", {"issued": issued, "qr": mark_safe(qr), "bindings": bindings})  # noqa: S308

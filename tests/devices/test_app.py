@@ -135,4 +135,68 @@ def test_the_app_endpoints_are_in_the_openapi_document(client, db):
         "/api/app/v1/devices/verify-phone",
         "/api/app/v1/login",
         "/api/app/v1/me",
+        "/api/app/v1/devices",
     } <= set(paths)
+
+
+def _app_session(client, person, ip, device_identifier):
+    credential = post(
+        client, "/api/app/v1/devices/verify-phone", phone_body(person, device_identifier=device_identifier), ip
+    ).json()["credential"]
+    body = {"national_id": person.national_id, "password": PASSWORD, "device_credential": credential}
+    return {"HTTP_AUTHORIZATION": f"Token {post(client, '/api/app/v1/login', body, ip).json()['token']}"}
+
+
+def test_the_app_lists_every_device_and_switches_the_enabled_one(client, registered, ip, time_machine):
+    old = _app_session(client, registered, ip, "old-phone")
+    time_machine.shift(dt.timedelta(days=30))  # a month later, a new phone
+    new = _app_session(client, registered, ip, "new-phone")
+    assert client.get("/api/app/v1/devices", **old).status_code == 401  # verifying the new phone ended the old
+    listed = client.get("/api/app/v1/devices", **new).json()
+    assert [(d["device_identifier"], d["status"], d["this_device"]) for d in listed] == [
+        ("new-phone", "enabled", True),
+        ("old-phone", "disabled", False),
+    ]
+    old_id = listed[1]["device_id"]
+    switched = client.post(f"/api/app/v1/devices/{old_id}/enable", **new)
+    assert switched.status_code == 200 and switched.json()["status"] == "enabled"
+    assert DeviceBinding.objects.get(device_identifier="new-phone").status == "disabled"
+    assert client.get("/api/app/v1/devices", **new).status_code == 401  # this phone is no longer the one
+
+
+def test_a_device_of_someone_else_is_not_found(client, registered, world, ip):
+    session = _app_session(client, registered, ip, "my-phone")
+    mine = client.get("/api/app/v1/devices", **session).json()[0]["device_id"]
+    from healthbank.identity.models import Person
+
+    other = DeviceBinding.objects.create(
+        person=Person.objects.exclude(pk=DeviceBinding.objects.get(pk=mine).person_id).first(),
+        platform="Android", model="X", device_identifier="theirs", verified_at="2026-11-01T00:00:00+08:00",
+        credential_hash="0" * 64,
+    )  # fmt: skip
+    assert client.post(f"/api/app/v1/devices/{other.pk}/disable", **session).status_code == 404
+    assert DeviceBinding.objects.get(pk=other.pk).status == "enabled"
+    assert client.post(f"/api/app/v1/devices/{mine}/reboot", **session).status_code == 404
+
+
+def test_one_phone_serves_two_people_each_with_their_own_login(client, registered, world, ip):
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from healthbank.accounts.models import OnlineAccount
+    from healthbank.devices.services import issue_device_code
+    from healthbank.identity.models import Person
+
+    mine = _app_session(client, registered, ip, "family-phone")
+    relative = next(p for p in world.people if p is not registered and p.age_on(timezone.localdate()) >= 20)
+    person = Person.objects.by_national_id(relative.national_id).get()
+    OnlineAccount.objects.create(person=person, status="active", channel="online", email="r@example.tw",
+                                 password=make_password(PASSWORD), created_at=timezone.now())  # fmt: skip
+    code = issue_device_code(person).code
+    device = {"code": code, "platform": "iOS", "model": "iPhone 17", "device_identifier": "family-phone"}
+    bound = post(client, "/api/app/v1/devices/bind", device, ip)
+    body = {"national_id": relative.national_id, "password": PASSWORD, "device_credential": bound.json()["credential"]}
+    theirs = {"HTTP_AUTHORIZATION": f"Token {post(client, '/api/app/v1/login', body, ip).json()['token']}"}
+    assert client.get("/api/app/v1/me", **mine).json()["national_id"] == registered.national_id[:6] + "****"
+    assert client.get("/api/app/v1/me", **theirs).json()["national_id"] == relative.national_id[:6] + "****"
+    assert DeviceBinding.objects.filter(device_identifier="family-phone", status="enabled").count() == 2
