@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from healthbank import policy
+from healthbank.core.http import client_address
 from healthbank.identity.models import InsuranceUnit
 
 from . import batch
@@ -36,7 +37,7 @@ def _unit(request) -> InsuranceUnit | None:
 def unit_login(request):
     form = UnitLoginForm(request.POST or None)
     error = ""
-    source = request.META.get("REMOTE_ADDR", "")
+    source = client_address(request)
     if request.method == "POST" and form.is_valid():
         unit = InsuranceUnit.objects.filter(code=form.cleaned_data["code"].strip()).first()
         if source_blocked(source):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from healthbank import policy
 from healthbank.core import codes
+from healthbank.core.http import client_address
 from healthbank.identity.card_proof import (
     CERTIFICATE_PURPOSE,
     CardProofError,
@@ -191,7 +192,7 @@ def login(request):
         d = form.cleaned_data
         try:
             account = authenticate_with_card_number(
-                d["national_id"], d["card_number"], d["password"], request.META.get("REMOTE_ADDR", "")
+                d["national_id"], d["card_number"], d["password"], client_address(request)
             )
         except LoginError as exc:
             error = exc.message
@@ -210,9 +211,7 @@ def login_with_card(request):
         if form.is_valid():
             try:
                 card = verify(form.proof(), "login")
-                account = authenticate_with_card(
-                    card, form.cleaned_data["password"], request.META.get("REMOTE_ADDR", "")
-                )
+                account = authenticate_with_card(card, form.cleaned_data["password"], client_address(request))
             except (CardProofError, LoginError) as exc:
                 error = exc.message
             else:
@@ -240,7 +239,7 @@ def login_with_certificate(request):
         else:
             error = _("The certificate could not be read; check the card agent and try again.")
         try:
-            person = authenticate_with_certificate(person, request.META.get("REMOTE_ADDR", ""))
+            person = authenticate_with_certificate(person, client_address(request))
         except LoginError as exc:
             error = exc.message if exc.code != "invalid" or not error else error
         else:
@@ -260,9 +259,7 @@ def kiosk(request):
         if card is not None:
             if form.is_valid():
                 try:
-                    person = authenticate_at_kiosk(
-                        card, form.cleaned_data["household_number"], request.META.get("REMOTE_ADDR", "")
-                    )
+                    person = authenticate_at_kiosk(card, form.cleaned_data["household_number"], client_address(request))
                 except LoginError as exc:
                     error = exc.message
                 else:

@@ -10,7 +10,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from healthbank.core.http import client_address
+
 from . import selectors, services
+
+
+class ClientScopedRateThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle keyed on our client address (DRF's own default trusts a forged X-Forwarded-For)."""
+
+    def get_ident(self, request):
+        return client_address(request)
 
 
 class BindIn(BaseModel):
@@ -26,7 +35,7 @@ class BindOut(BaseModel):
 
 
 class BindDeviceView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "device_bind"
 
     @extend_schema(
@@ -61,7 +70,7 @@ class PhoneVerifyIn(BaseModel):
 
 
 class PhoneVerifyView(APIView):
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "device_bind"
 
     @extend_schema(
@@ -75,7 +84,7 @@ class PhoneVerifyView(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         fields = {k: str(data.get(k, "")) for k in PhoneVerifyIn.model_fields}
         try:
-            binding, credential = services.bind_by_phone(source=request.META.get("REMOTE_ADDR", ""), **fields)
+            binding, credential = services.bind_by_phone(source=client_address(request), **fields)
         except services.DeviceError as exc:
             return Response({"errors": {exc.field: [exc.message]}}, status=400)
         return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
@@ -106,7 +115,7 @@ class AppLoginView(APIView):
                 national_id=str(data.get("national_id", "")),
                 password=str(data.get("password", "")),
                 device_credential=str(data.get("device_credential", "")),
-                source=request.META.get("REMOTE_ADDR", ""),
+                source=client_address(request),
             )
         except services.DeviceError as exc:
             return Response({"errors": {exc.field: [exc.message]}}, status=400)

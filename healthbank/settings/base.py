@@ -80,6 +80,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Our load balancers / reverse proxies (CIDR, comma-separated); only their X-Forwarded-For is believed.
+TRUSTED_PROXIES = [r for r in os.environ.get("TRUSTED_PROXIES", "").split(",") if r.strip()]
+
 # Sessions stay in the database (its clock is the application's); each request moves the idle expiry on.
 SESSION_SAVE_EVERY_REQUEST = True
 
