@@ -82,6 +82,7 @@ class PasswordReset(models.Model):
     new_email = models.BooleanField(
         default=False, help_text="the link went to a new e-mail that becomes the registered one"
     )
+    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE, help_text="the link opens in it")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from healthbank import policy
@@ -50,6 +51,7 @@ def _new_reset(account: OnlineAccount, email: str, new_email: bool) -> PasswordR
         token_hash=hashed,
         email=email,
         new_email=new_email,
+        language=translation.get_language() or settings.LANGUAGE_CODE,  # the language the person asked in
         created_at=now,
         expires_at=now + policy.PASSWORD_RESET_LINK_VALID_FOR,
     )

@@ -38,7 +38,8 @@ def send_password_reset_email(reset_id: str, raw_token: str) -> None:
     from .models import PasswordReset
 
     reset = PasswordReset.objects.select_related("person").get(pk=reset_id)
-    link = settings.SITE_URL.rstrip("/") + reverse("accounts:password-reset", args=[raw_token])
+    with translation.override(reset.language):
+        link = settings.SITE_URL.rstrip("/") + reverse("accounts:password-reset", args=[raw_token])
     send_mail(
         subject="健保卡網路服務 重設密碼 NHI online services: reset your password",
         message=render_to_string(

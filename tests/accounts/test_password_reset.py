@@ -106,3 +106,22 @@ def test_change_contacts(client, registered):
     client.post("/en/me/contacts/", {"mobile": "0911222333", "email": "later@example.tw"})
     account = OnlineAccount.objects.get()
     assert (account.mobile, account.email) == ("0911222333", "later@example.tw")
+
+
+@pytest.mark.parametrize(
+    ("asked_at", "opens_at"), [("/en/password/forgot/", "/en/"), ("/password/forgot/", "/password/")]
+)
+def test_the_reset_link_opens_in_the_language_the_person_asked_in(client, registered, on_commit, asked_at, opens_at):
+    from django.utils import translation
+
+    from healthbank.accounts.models import PasswordReset
+    from healthbank.accounts.tasks import send_password_reset_email
+
+    with on_commit():
+        client.post(asked_at, {**proof(registered, "forgot"), "route": "registered"})
+    path = reset_path(mail.outbox[0])
+    assert path.startswith(opens_at)
+    worker_language = "zh-hant" if opens_at == "/en/" else "en"  # a Celery worker runs in its own language
+    with translation.override(worker_language):
+        send_password_reset_email(str(PasswordReset.objects.get().pk), path.rstrip("/").rsplit("/", 1)[1])
+    assert reset_path(mail.outbox[1]) == path
