@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 import re
 import threading
@@ -24,6 +23,7 @@ from pathlib import Path
 
 from .nhicard import CardDataError, encode_field
 from .proof import certificate_proof_message
+from .sources import read_json_file
 
 __all__ = [
     "CERTIFICATE_FILE_FIELDS",
@@ -121,20 +121,7 @@ class SimulatedCertificate:
 
     def load(self) -> CertificateData:
         """The validated certificate file. Raises ``NoCertificateError`` or ``CertificateFileError``."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NoCertificateError(f"no simulated certificate: {self.path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CertificateFileError(
-                f"certificate file {self.path}: cannot be read as UTF-8 text ({exc.__class__.__name__})"
-            ) from None
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CertificateFileError(
-                f"certificate file {self.path}: not valid JSON (line {exc.lineno}, column {exc.colno})"
-            ) from None
+        raw = read_json_file(self.path, "certificate", NoCertificateError, CertificateFileError)
         return parse_certificate_file(raw, where=f"certificate file {self.path}")
 
     def sign(self, challenge: str, pin: str) -> tuple[str, bytes]:

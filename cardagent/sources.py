@@ -53,6 +53,20 @@ class SigningNotAvailable(Exception):  # the name the HealthBank pages and docs 
     """This card source cannot sign a HealthBank proof."""
 
 
+def read_json_file(path: Path, what: str, missing: type[Exception], malformed: type[Exception]) -> object:
+    """A simulated card or certificate file's JSON; ``missing`` when it is not there (the card is out)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise missing(f"no simulated {what}: {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise malformed(f"{what} file {path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise malformed(f"{what} file {path}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+
+
 class CardSource(abc.ABC):
     """A card the agent can read: ``present()``, ``read_basic_data()`` (57 bytes + 9000) and ``sign()``."""
 
@@ -108,20 +122,7 @@ class SimulatedCard(CardSource):
 
     def load(self) -> dict:
         """The validated card file: dates as ``datetime.date``, the key as an Ed25519 private key object."""
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise NoCardError(f"no simulated card: {self.path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CardFileError(
-                f"card file {self.path}: cannot be read as UTF-8 text ({exc.__class__.__name__})"
-            ) from None
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CardFileError(
-                f"card file {self.path}: not valid JSON (line {exc.lineno}, column {exc.colno})"
-            ) from None
+        raw = read_json_file(self.path, "card", NoCardError, CardFileError)
         return parse_card_file(raw, where=f"card file {self.path}")
 
     def read_basic_data(self) -> bytes:

@@ -2,27 +2,9 @@
 (function () {
   const section = document.querySelector(".card-reader");
   if (!section) return;
-  const agent = section.dataset.agentUrl;
+  const { agent, status, say, check } = window.healthbankAgentStatus(section, "card_present");
   const form = section.querySelector("form.card-form");
-  const status = section.querySelector(".agent-status");
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
-
-  function say(text, kind) {
-    status.textContent = text;
-    status.className = "agent-status " + kind;
-  }
-
-  async function check() {
-    say(status.dataset.checking, "");
-    try {
-      const answer = await (await fetch(agent + "/status")).json();
-      say(answer.card_present ? status.dataset.ok : status.dataset.nocard, answer.card_present ? "ok" : "warn");
-      return answer.card_present;
-    } catch (e) {
-      say(status.dataset.down, "error");
-      return false;
-    }
-  }
 
   async function read(purpose, action) {
     const body = new URLSearchParams({ purpose: purpose });

@@ -3,29 +3,10 @@
 (function () {
   const section = document.querySelector(".certificate-reader");
   if (!section) return;
-  const agent = section.dataset.agentUrl;
+  const { agent, status, say, check } = window.healthbankAgentStatus(section, "certificate_present");
   const form = section.querySelector("form.certificate-form");
-  const status = section.querySelector(".agent-status");
   const pin = form.querySelector("#pin");
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
-
-  function say(text, kind) {
-    status.textContent = text;
-    status.className = "agent-status " + kind;
-  }
-
-  async function check() {
-    say(status.dataset.checking, "");
-    try {
-      const answer = await (await fetch(agent + "/status")).json();
-      const present = Boolean(answer.certificate_present);
-      say(present ? status.dataset.ok : status.dataset.nocard, present ? "ok" : "warn");
-      return present;
-    } catch (e) {
-      say(status.dataset.down, "error");
-      return false;
-    }
-  }
 
   async function signIn() {
     const issued = await fetch(section.dataset.challengeUrl, {
