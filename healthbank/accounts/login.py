@@ -25,6 +25,7 @@ from healthbank.identity.models import NhiCard, Person
 from healthbank.identity.services import current_card
 
 from .models import OnlineAccount
+from .notices import notify
 
 SESSION_PERSON = "citizen_person"
 SESSION_ACCOUNT = "citizen_account"
@@ -78,9 +79,11 @@ def _count_account_failure(account: OnlineAccount) -> None:
         OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=F("failed_logins") + 1)
         account.refresh_from_db(fields=["failed_logins", "status"])
         if account.failed_logins >= policy.LOGIN_MAX_FAILURES_PER_ACCOUNT and account.status == "active":
-            OnlineAccount.objects.filter(pk=account.pk).update(
+            locked = OnlineAccount.objects.filter(pk=account.pk, status=OnlineAccount.Status.ACTIVE).update(
                 status=OnlineAccount.Status.LOCKED, locked_at=timezone.now()
             )
+            if locked:  # only the request that locked it tells the person
+                notify(account, "locked")
 
 
 def _account_for(national_id: str) -> OnlineAccount | None:

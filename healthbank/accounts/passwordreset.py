@@ -13,6 +13,7 @@ from healthbank.external import adapter
 from healthbank.identity.models import NhiCard
 
 from .models import OnlineAccount, PasswordReset
+from .notices import notify
 from .services import (
     Contacts,
     RegisteredAddressInput,
@@ -120,6 +121,7 @@ def complete_reset(raw: str, card: NhiCard, password: str, password_confirm: str
     if reset.new_email:
         account.email = reset.email
     account.save()
+    notify(account, "password_changed")
     return account
 
 
@@ -133,6 +135,7 @@ def change_password(account: OnlineAccount, current: str, password: str, passwor
     account.password = make_password(password)
     account.password_changed_at = timezone.now()
     account.save(update_fields=["password", "password_changed_at"])
+    notify(account, "password_changed")
     return account
 
 
@@ -141,7 +144,9 @@ def change_contacts(account: OnlineAccount, contacts: Contacts) -> OnlineAccount
     errors = check_contacts(contacts)
     if errors:
         raise RegistrationError(errors)
+    previous_email = account.email
     account.email, account.backup_email = contacts.email, contacts.backup_email
     account.mobile, account.landline = contacts.mobile, contacts.landline
     account.save(update_fields=["email", "backup_email", "mobile", "landline"])
+    notify(account, "contacts_changed", to=previous_email)
     return account

@@ -71,3 +71,28 @@ def send_batch_result(upload_id: str) -> None:
     )
     message.attach(upload.file_name.replace(".csv", "_result.csv"), "\ufeff" + upload.result_csv, "text/csv")
     message.send()
+
+
+NOTICE_SUBJECTS = {
+    "password_changed": "健保卡網路服務：密碼已變更 Your password was changed",
+    "contacts_changed": "健保卡網路服務：聯絡資料已變更 Your contact details were changed",
+    "device_bound": "健保卡網路服務：新的行動裝置 A new mobile device was verified",
+    "locked": "健保卡網路服務：帳號已鎖定 Your account is locked",
+}
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_security_notice(account_id: str, kind: str, address: str, detail: dict) -> None:
+    """A security notice (accounts.notices); names the change and what to do if it was not the person."""
+    from django.utils import timezone
+
+    from .models import OnlineAccount
+
+    account = OnlineAccount.objects.select_related("person").get(pk=account_id)
+    context = {"name": account.person.masked_name, "kind": kind, "when": timezone.localtime(), "detail": detail}
+    send_mail(
+        subject=NOTICE_SUBJECTS[kind],
+        message=render_to_string("accounts/email/security_notice.txt", context),
+        from_email=None,
+        recipient_list=[address],
+    )

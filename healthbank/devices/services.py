@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from healthbank import policy
+from healthbank.accounts.models import OnlineAccount
+from healthbank.accounts.notices import notify
 from healthbank.identity.models import Person
 
 from .models import AppToken, DeviceBinding, DeviceVerificationCode
@@ -79,7 +81,7 @@ def _check_device_fields(platform: str, model: str, device_identifier: str) -> N
 
 
 def _bind(person_id, platform: str, model: str, device_identifier: str, now) -> tuple[DeviceBinding, str]:
-    DeviceBinding.objects.filter(person_id=person_id, status=DeviceBinding.Status.ENABLED).update(
+    replaced = DeviceBinding.objects.filter(person_id=person_id, status=DeviceBinding.Status.ENABLED).update(
         status=DeviceBinding.Status.DISABLED
     )
     credential = secrets.token_urlsafe(32)
@@ -91,6 +93,9 @@ def _bind(person_id, platform: str, model: str, device_identifier: str, now) -> 
         verified_at=now,
         credential_hash=_digest(credential),
     )
+    account = OnlineAccount.objects.filter(person_id=person_id).first()
+    if account is not None:
+        notify(account, "device_bound", platform=platform, model=model, replaced="yes" if replaced else "")
     return binding, credential
 
 
