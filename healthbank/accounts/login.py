@@ -193,7 +193,7 @@ def authenticate_at_kiosk(card: NhiCard, household_number: str, source: str) -> 
     _refuse_if_throttled(source)
     given = household_number.strip().upper()
     registered_household = adapter("household_registry").household_of(card.person.national_id)
-    if not registered_household or not hmac.compare_digest(given, registered_household.upper()):
+    if not registered_household or not hmac.compare_digest(given.encode(), registered_household.upper().encode()):
         count_source_failure(source)
         raise LoginError(_("The household number does not match this card's owner."))
     return card.person

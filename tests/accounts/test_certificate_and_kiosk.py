@@ -112,8 +112,9 @@ def test_at_the_kiosk_card_and_household_number_open_a_read_only_session(client,
     assert client.get("/en/me/").status_code == 302 and not client.session.items()
 
 
-def test_a_wrong_household_number_opens_nothing(client, adult):
-    page = client.post("/en/kiosk/", kiosk_fields(adult, household_number="Z9999999")).content.decode()
+@pytest.mark.parametrize("household_number", ["Z9999999", "戶號一二三四"])
+def test_a_wrong_household_number_opens_nothing(client, adult, household_number):
+    page = client.post("/en/kiosk/", kiosk_fields(adult, household_number=household_number)).content.decode()
     assert "does not match" in page
     assert client.get("/en/me/").status_code == 302
 
