@@ -18,6 +18,7 @@ urlpatterns = [
     path("kiosk/", views.kiosk, name="kiosk"),
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
+    path("me/access-log/", views.access_log, name="access-log"),
     path("unit/login/", unit_views.unit_login, name="unit-login"),
     path("unit/", unit_views.unit_home, name="unit-home"),
     path("unit/uploads/<uuid:upload_id>/result.csv", unit_views.unit_result, name="unit-result"),

@@ -291,6 +291,15 @@ def me(request):
     return render(request, "accounts/me.html", {"citizen": request.citizen, **_kiosk_context(request)})
 
 
+@citizen_required(kiosk=True)
+def access_log(request):
+    """SPEC §11: the person sees who else read their data, what and when."""
+    from healthbank.audit.selectors import access_log_for
+
+    entries = access_log_for(request.citizen.person)
+    return render(request, "accounts/access_log.html", {"entries": entries, **_kiosk_context(request)})
+
+
 def _add_errors(form, errors: dict[str, list[str]]) -> None:
     for field, messages in errors.items():
         for message in messages:

@@ -89,3 +89,17 @@ def test_only_staff_reach_the_counter_view(client, adult):
     person = Person.objects.by_national_id(adult.national_id).get()
     response = client.get(f"/admin/identity/person/{person.pk}/counter-view/")
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_person_sees_the_counter_view_in_their_access_log(admin_client, client, registered):
+    from tests.accounts.test_login import log_in
+
+    person = Person.objects.by_national_id(registered.national_id).get()
+    log_in(client, registered)
+    assert "Nobody else has looked" in client.get("/en/me/access-log/").content.decode()
+    admin_client.post(
+        f"/admin/identity/person/{person.pk}/counter-view/", {"id_document": "passport", "confirmed": "on"}
+    )
+    page = client.get("/en/me/access-log/").content.decode()
+    assert "健保署人員 Operator" in page and "counter passbook view" in page
+    assert "operator admin" not in page  # the NHI answers for its staff; their names stay inside
