@@ -273,12 +273,6 @@ def kiosk(request):
     return render(request, "accounts/kiosk.html", context)
 
 
-def _kiosk_context(request) -> dict:
-    if not request.citizen.at_kiosk:
-        return {}
-    return {"kiosk_idle_seconds": int(policy.KIOSK_IDLE_TIMEOUT.total_seconds()), "agent_url": settings.CARD_AGENT_URL}
-
-
 @require_POST
 def logout(request):
     at_kiosk = request.citizen is not None and request.citizen.at_kiosk
@@ -288,7 +282,7 @@ def logout(request):
 
 @citizen_required(kiosk=True)
 def me(request):
-    return render(request, "accounts/me.html", {"citizen": request.citizen, **_kiosk_context(request)})
+    return render(request, "accounts/me.html", {"citizen": request.citizen})
 
 
 @citizen_required(kiosk=True)
@@ -297,7 +291,7 @@ def access_log(request):
     from healthbank.audit.selectors import access_log_for
 
     entries = access_log_for(request.citizen.person)
-    return render(request, "accounts/access_log.html", {"entries": entries, **_kiosk_context(request)})
+    return render(request, "accounts/access_log.html", {"entries": entries})
 
 
 def _add_errors(form, errors: dict[str, list[str]]) -> None:

@@ -104,6 +104,7 @@ def test_at_the_kiosk_card_and_household_number_open_a_read_only_session(client,
     assert response.status_code == 302
     page = client.get("/en/me/")
     assert "Kiosk session" in page.content.decode() and "no-store" in page["Cache-Control"]
+    assert "Kiosk session" in client.get("/en/me/access-log/").content.decode()  # every kiosk page signs out alone
     assert client.session.get_expiry_age() == int(policy.KIOSK_IDLE_TIMEOUT.total_seconds())
     for path in ("/en/me/devices/", "/en/me/contacts/", "/en/me/password/"):
         assert "Not available at a kiosk" in client.get(path).content.decode()
