@@ -34,6 +34,21 @@ class BindOut(BaseModel):
     credential: str = Field(description="keep it on the device; the app sends it with national ID + password")
 
 
+def _fields(request, schema: type[BaseModel]) -> dict[str, str]:
+    """The schema's fields from the JSON body, as text (missing ones empty: the service names what is wrong)."""
+    data = request.data if isinstance(request.data, dict) else {}
+    return {name: str(data.get(name, "")) for name in schema.model_fields}
+
+
+def _bound(bind) -> Response:
+    """Run a binding; 201 with the device credential, or 400 naming the field and the reason."""
+    try:
+        binding, credential = bind()
+    except services.DeviceError as exc:
+        return Response({"errors": {exc.field: [exc.message]}}, status=400)
+    return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
+
+
 class BindDeviceView(APIView):
     throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "device_bind"
@@ -46,17 +61,8 @@ class BindDeviceView(APIView):
         tags=["app"],
     )  # fmt: skip
     def post(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        try:
-            binding, credential = services.bind_device(
-                str(data.get("code", "")),
-                platform=str(data.get("platform", "")),
-                model=str(data.get("model", "")),
-                device_identifier=str(data.get("device_identifier", "")),
-            )
-        except services.DeviceError as exc:
-            return Response({"errors": {exc.field: [exc.message]}}, status=400)
-        return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
+        fields = _fields(request, BindIn)
+        return _bound(lambda: services.bind_device(fields.pop("code"), **fields))
 
 
 class PhoneVerifyIn(BaseModel):
@@ -81,13 +87,8 @@ class PhoneVerifyView(APIView):
         tags=["app"],
     )  # fmt: skip
     def post(self, request):
-        data = request.data if isinstance(request.data, dict) else {}
-        fields = {k: str(data.get(k, "")) for k in PhoneVerifyIn.model_fields}
-        try:
-            binding, credential = services.bind_by_phone(source=client_address(request), **fields)
-        except services.DeviceError as exc:
-            return Response({"errors": {exc.field: [exc.message]}}, status=400)
-        return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
+        fields = _fields(request, PhoneVerifyIn)
+        return _bound(lambda: services.bind_by_phone(source=client_address(request), **fields))
 
 
 class AppLoginIn(BaseModel):
