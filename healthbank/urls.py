@@ -11,6 +11,7 @@ from healthbank.devices.api import (
     DeviceStatusView,
     PhoneVerifyView,
 )
+from healthbank.passbook.counter import counter_view
 from healthbank.records.api import INGEST_VIEWS
 
 admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
@@ -38,6 +39,11 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     # Under the language prefix, so set_language reads the current page's path in its own language.
     path("i18n/", include("django.conf.urls.i18n")),
+    path(  # before the admin's own URLs: an operator page under the admin login
+        "admin/identity/person/<uuid:person_id>/counter-view/",
+        admin.site.admin_view(counter_view),
+        name="counter-view",
+    ),
     path("admin/", admin.site.urls),
     path("", include("healthbank.accounts.urls")),
     path("", include("healthbank.devices.urls")),

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
-from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from healthbank import policy
 from healthbank.audit.services import record_operator_read
 from healthbank.core import national_id as nid
 
@@ -70,23 +66,6 @@ RECORD_ADMINS = [
 ]
 
 
-class CounterViewForm(forms.Form):
-    """SPEC §4 counter: the operator checks an ID document before showing or printing the passbook."""
-
-    id_document = forms.ChoiceField(
-        label="查驗之身分證明文件 ID document checked",
-        choices=[
-            ("", "—"),
-            ("national_id_card", "國民身分證 National ID card"),
-            ("nhi_card", "健保卡（有照片）NHI card with photo"),
-            ("passport", "護照 Passport"),
-            ("residence_permit", "居留證 Residence permit"),
-            ("driving_licence", "駕照 Driving licence"),
-        ],
-    )
-    confirmed = forms.BooleanField(label="文件照片與本人相符 The photo matches the person at the counter")
-
-
 @admin.register(Person)
 class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
     list_display = ["masked", "national_id_masked", "sex", "birth_date"]
@@ -115,7 +94,7 @@ class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
         counter = format_html(
             '<a href="{}">臨櫃查詢 Counter view of the passbook</a> · '
             '<a href="{}">臨櫃註冊 Counter registration</a> · ',
-            reverse("admin:identity_person_counter_view", args=[obj.pk]),
+            reverse("counter-view", args=[obj.pk]),
             reverse("admin:counter-register", args=[obj.pk]),
         )
         return counter + format_html_join(
@@ -126,34 +105,6 @@ class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # people come from enrolment, not typed in here
-
-    def get_urls(self):
-        view = self.admin_site.admin_view(self.counter_view)
-        return [path("<uuid:person_id>/counter-view/", view, name="identity_person_counter_view"), *super().get_urls()]
-
-    def counter_view(self, request, person_id):
-        """After the ID-document check: the person's passbook, to show or print; an audited operator read."""
-        from healthbank.records.selectors import visits_since
-
-        person = get_object_or_404(Person, pk=person_id)
-        form = CounterViewForm(request.POST or None)
-        context = {
-            **self.admin_site.each_context(request),
-            "person": person,
-            "form": form,
-            "title": "臨櫃查詢 Counter view",
-        }
-        if request.method == "POST" and form.is_valid():
-            document = form.cleaned_data["id_document"]
-            record_operator_read(request, person.pk, f"counter passbook view; ID document: {document}")
-            since = timezone.localdate() - policy.SPAN_CARD_RECORDS
-            context.update(
-                visits=visits_since(person, since),
-                since=since,
-                document=dict(form.fields["id_document"].choices)[document],
-            )
-            return render(request, "admin/identity/counter_view.html", context)
-        return render(request, "admin/identity/counter_check.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
