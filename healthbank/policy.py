@@ -168,3 +168,6 @@ CONFIRMATION_TOKEN_BYTES = 32  # e-mail confirmation and reset links
 APP_TOKEN_VALID_FOR = dt.timedelta(hours=8)  # §4 app login token; our number (decisions.md)
 CARD_LAST_DIGITS_FOR_PHONE_CHECK = 4  # §5 phone verification: last 4 digits of the card number
 PASSWORD_RESET_LINK_VALID_FOR = dt.timedelta(hours=24)  # §3 forgot password: reset link; our number (decisions.md)
+
+# ---------------------------------------------------------------- operations (issue 7)
+DEPENDENCY_RETRY_AFTER_SECONDS = 30  # a 503 while the database, cache or broker is away says when to try again
