@@ -1,4 +1,4 @@
-"""Reference code lists shipped as data files (healthbank/demo/data, sources in SOURCES.md).
+"""Reference code lists shipped as data files (``healthbank/core/data``, sources in its SOURCES.md).
 
 Loaded once per process and kept in memory: validation of every ingested record
 asks them, so they must be dictionary look-ups, not queries.
@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 
-DATA_DIR = Path(os.environ.get("HEALTHBANK_REFERENCE_DIR") or Path(__file__).resolve().parent.parent / "demo" / "data")
+# The kernel's own folder: every app validates against these lists, so none of them may live in an app above.
+DATA_DIR = Path(os.environ.get("HEALTHBANK_REFERENCE_DIR") or Path(__file__).resolve().parent / "data")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -153,16 +154,6 @@ def vaccines() -> dict[str, Vaccine]:
 @cache
 def counties() -> list[dict]:
     return json.loads((DATA_DIR / "counties.json").read_text(encoding="utf-8"))
-
-
-@cache
-def names() -> dict:
-    return json.loads((DATA_DIR / "names.json").read_text(encoding="utf-8"))
-
-
-@cache
-def institution_patterns() -> dict:
-    return json.loads((DATA_DIR / "institutions_patterns.json").read_text(encoding="utf-8"))
 
 
 def icd10_normalise(code: str) -> str:

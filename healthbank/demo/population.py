@@ -21,6 +21,8 @@ from healthbank.assessments.egfr import creatinine_for_egfr
 from healthbank.core import codes
 from healthbank.core import national_id as nid
 
+from . import reference
+
 HISTORY_YEARS = 3
 SALARY_GRADES = (
     27470, 28800, 30300, 31800, 33300, 36300, 38200, 40100, 42000, 43900, 45800, 48200, 50600, 53000,
@@ -175,8 +177,8 @@ class Planner:
     # -- reference data ------------------------------------------------
     def _catalogues(self) -> None:
         self.counties = codes.counties()
-        self.names = codes.names()
-        self.patterns = codes.institution_patterns()
+        self.names = reference.names()
+        self.patterns = reference.institution_patterns()
         self.icd = codes.diagnoses()
         self.drug_list = list(codes.drugs().values())
         payment = list(codes.payment_codes().values())
