@@ -157,7 +157,7 @@ INGEST_MAX_COPAYMENT = 1_000_000  # NT$
 
 # ---------------------------------------------------------------- premiums (§6.2 insurance status)
 # NHI Act art. 18–27 and the 2021 rate; shown to people as "how premiums follow from the insured salary".
-PREMIUM_RATE_PER_MILLE = 517  # 5.17 % since 2021-01-01
+PREMIUM_RATE_PER_TEN_THOUSAND = 517  # ‱ (basis points): 517 / 10,000 = 5.17 % since 2021-01-01
 PREMIUM_INSURED_SHARE_PCT = {1: 30, 2: 60, 3: 30, 4: 0, 5: 0, 6: 60}  # share the insured pays, by category
 PREMIUM_MAX_DEPENDENTS_BILLED = 3  # dependents beyond three are free (NHI Act art. 18)
 PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 average premium)

@@ -10,6 +10,9 @@ def egfr_ckd_epi_2021(creatinine_mg_dl: float, age: int, sex: str) -> float:
     if creatinine_mg_dl <= 0:
         raise ValueError("creatinine must be positive")
     p = policy.CKD_EPI_2021
+    if sex not in p["kappa"]:
+        # The equation has coefficients for two sexes only; guessing one would give a wrong stage silently.
+        raise ValueError(f"sex must be 'M' or 'F' for the CKD-EPI 2021 equation, not {sex!r}")
     ratio = creatinine_mg_dl / p["kappa"][sex]
     value = (
         p["constant"]

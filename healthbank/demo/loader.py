@@ -160,7 +160,7 @@ def _households(population: Population, people: list, units: dict[str, Insurance
                 unit=unit,
                 month=month,
                 insured_salary=plan.salary,
-                rate_per_mille=policy.PREMIUM_RATE_PER_MILLE,
+                rate_per_ten_thousand=policy.PREMIUM_RATE_PER_TEN_THOUSAND,
                 contribution_share_pct=policy.PREMIUM_INSURED_SHARE_PCT[plan.category],
                 insured_count=billed,
                 amount=amount,

@@ -16,7 +16,9 @@ class PremiumCalculation(models.Model):
     unit = models.ForeignKey(InsuranceUnit, on_delete=models.PROTECT, related_name="+")
     month = models.DateField(help_text="first day of the month billed")
     insured_salary = models.PositiveIntegerField()
-    rate_per_mille = models.PositiveSmallIntegerField(help_text="premium rate ‰, e.g. 517 = 5.17 %")
+    rate_per_ten_thousand = models.PositiveSmallIntegerField(
+        help_text="premium rate ‱ (per ten thousand), e.g. 517 = 5.17 %"
+    )
     contribution_share_pct = models.PositiveSmallIntegerField(help_text="share the insured pays, %")
     insured_count = models.PositiveSmallIntegerField(help_text="the insured plus dependents billed (at most 4)")
     amount = models.PositiveIntegerField(help_text="NT$")

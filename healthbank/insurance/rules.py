@@ -11,5 +11,5 @@ def monthly_premium(*, category: int, insured_salary: int, dependents: int) -> t
     if category == 6:
         return policy.PREMIUM_CATEGORY6_FLAT * billed, billed
     share = policy.PREMIUM_INSURED_SHARE_PCT[category]
-    per_person = round(insured_salary * policy.PREMIUM_RATE_PER_MILLE / 10000 * share / 100)
+    per_person = round(insured_salary * policy.PREMIUM_RATE_PER_TEN_THOUSAND / 10000 * share / 100)
     return per_person * billed, billed
