@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The demo's address: `PORT=8100 make demo` serves another port; e-mail links and the printed
+# card-agent commands follow SITE_URL (docs/operations.md).
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export SITE_URL
 
 .PHONY: demo test install lint format bench clean serve population
 
@@ -18,7 +23,7 @@ demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py createcachetable
 	$(PY) manage.py generate_population --people $${PEOPLE:-300} --seed $${SEED:-2026} --demo-logins
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -105,6 +105,15 @@ PREVENTIVE_CARE_INDIGENOUS_YEARLY_FROM = 55
 PREVENTIVE_CARE_POLIO_YEARLY_FROM = 35
 HEPATITIS_SCREEN_BORN_BY_YEAR = 1986
 HEPATITIS_SCREEN_MAX_AGE = 79
+# Children's preventive care 兒童預防保健 (HPA): seven visits before age 7, (from, until) age in months.
+CHILD_PREVENTIVE_CARE_MONTHS = ((0, 2), (2, 4), (4, 10), (10, 18), (18, 24), (24, 36), (36, 84))
+# HPA cancer screening 癌症篩檢 as expanded on 2025-01-01: kind → (from age, to age or None, every n years).
+CANCER_SCREENING = {
+    "cervical": (30, None, 3),  # Pap smear; 25–29 are offered one every 3 years too since 2025
+    "breast": (40, 74, 2),  # mammography (45–69 before 2025)
+    "colorectal": (45, 74, 2),  # faecal immunochemical test (50–74 before 2025)
+    "oral": (30, None, 2),  # oral mucosa check for smokers and betel chewers
+}
 
 # Dental scaling 洗牙 (NHI dental payment rules), §7.1.
 DENTAL_SCALING_FROM_AGE = 13

@@ -42,6 +42,7 @@ class Drug:
     atc_name_en: str
     atc_class_zh: str
     chronic: bool
+    herbal: bool = False  # a Chinese herbal preparation (中藥): 7-character NHI code, no ATC code
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ def diagnoses() -> dict[str, Diagnosis]:
 
 @cache
 def drugs() -> dict[str, Drug]:
+    """Western drugs (10-character NHI codes with ATC) and Chinese herbal preparations (7-character codes)."""
     return {
         r["code"]: Drug(
             r["code"],
@@ -101,6 +103,20 @@ def drugs() -> dict[str, Drug]:
             r["chronic"] == "1",
         )
         for r in _rows("nhi_drugs.csv")
+    } | {
+        r["code"]: Drug(
+            r["code"],
+            r["name"],
+            r["formula"],
+            "",
+            "granules",
+            "",
+            f"Chinese herbal preparation ({r['formula_en']})",
+            "中藥複方",
+            False,
+            herbal=True,
+        )
+        for r in _rows("nhi_herbal_medicines.csv")
     }
 
 

@@ -321,14 +321,18 @@ class CancerScreening(IngestedRecord):
 
 
 class FollowUp(IngestedRecord):
-    """Diabetes, early-CKD and hepatitis B/C follow-up measurements (NHI care programmes)."""
+    """Diabetes, early-CKD, hepatitis B and hepatitis C follow-up measurements (NHI care programmes).
+
+    Hepatitis B and C are followed apart: different labs (HBV DNA, HBeAg / HCV RNA), different treatment.
+    """
 
     class Program(models.TextChoices):
         DIABETES = "diabetes", "糖尿病 Diabetes"
         CKD_EARLY = "ckd_early", "初期慢性腎病 Early CKD"
-        HEPATITIS = "hepatitis", "B、C型肝炎 Hepatitis B/C"
+        HEPATITIS_B = "hepatitis_b", "B型肝炎 Hepatitis B"
+        HEPATITIS_C = "hepatitis_c", "C型肝炎 Hepatitis C"
 
-    program = models.CharField(max_length=10, choices=Program.choices)
+    program = models.CharField(max_length=12, choices=Program.choices)
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
     measured_on = models.DateField()
     values = models.JSONField(help_text="lab key → value, e.g. {'hba1c': 7.1}")

@@ -259,13 +259,29 @@ class CancerScreeningIn(PersonRecord):
     abnormal: bool = False
 
 
+# Labs that belong to one hepatitis programme only: a B follow-up carrying an HCV lab is a mix-up.
+HEPATITIS_ONLY_LABS = {"hepatitis_b": {"hbv_dna", "hbsag", "hbeag"}, "hepatitis_c": {"hcv_rna", "anti_hcv"}}
+
+
 class FollowUpIn(PersonRecord):
     institution: InstitutionCode
-    program: Literal["diabetes", "ckd_early", "hepatitis"]
+    program: Literal["diabetes", "ckd_early", "hepatitis_b", "hepatitis_c"] = Field(
+        description="NHI care programme; hepatitis B and C are separate programmes"
+    )
     measured_on: PastDate
     values: dict[Annotated[str, AfterValidator(_lab_key)], Annotated[Decimal, Field(ge=0, le=100000)]] = Field(
         min_length=1, max_length=20
     )
+
+    @field_validator("values")
+    @classmethod
+    def _programme_labs(cls, values: dict, info: ValidationInfo) -> dict:
+        program = info.data.get("program")
+        for other, labs in HEPATITIS_ONLY_LABS.items():
+            wrong = sorted(set(values) & labs) if program != other and program in HEPATITIS_ONLY_LABS else []
+            if wrong:
+                raise ValueError(f"{', '.join(wrong)} belong to the {other} programme, not {program}.")
+        return values
 
 
 class CareWishIn(PersonRecord):

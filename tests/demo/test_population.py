@@ -26,6 +26,31 @@ def test_same_seed_same_population(plan):
     assert [p.national_id for p in other.people] != [p.national_id for p in plan.people]
 
 
+def test_same_seed_and_day_give_the_same_population_whatever_the_clock_says(time_machine):
+    time_machine.move_to(dt.datetime(2031, 5, 2, 8, tzinfo=dt.UTC), tick=False)
+    assert build_population(120, seed=7, today=TODAY) == build_population(120, seed=7, today=TODAY)
+    assert build_population(120, seed=7, today=TODAY + dt.timedelta(days=1)) != build_population(
+        120, seed=7, today=TODAY
+    )  # the day is part of the input, the clock is not
+
+
+@pytest.mark.parametrize("today", [dt.date(2028, 2, 29), dt.date(2027, 3, 1), dt.date(2026, 12, 31)])
+def test_the_generator_works_on_any_day_including_29_february(today):
+    plan = build_population(60, seed=29, today=today)
+    assert len(plan.people) == 60
+    born = [p.birth_date for p in plan.people]
+    assert all(b < today for b in born)
+    assert max(v["visit_date"] for v in plan_records(plan, "visits")) < today.isoformat()
+
+
+@pytest.mark.django_db
+def test_a_population_planned_on_29_february_passes_ingestion(time_machine):
+    leap_day = dt.date(2028, 2, 29)
+    time_machine.move_to(dt.datetime(2028, 2, 29, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    summary = load_population(build_population(25, seed=229, today=leap_day))  # raises if any record is refused
+    assert summary.people == 25 and summary.records["visits"] > 0
+
+
 def test_people_have_valid_unique_ids_and_realistic_names(plan):
     ids = [p.national_id for p in plan.people]
     assert len(ids) == len(set(ids)) == 120

@@ -1,28 +1,36 @@
-"""python manage.py generate_population --people N --seed S [--demo-logins]"""
+"""python manage.py generate_population --people N --seed S [--today YYYY-MM-DD] [--demo-logins]"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import os
 import time
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from healthbank.core.masking import mask_national_id
+from cardagent.server import DEFAULT_ORIGINS as CARD_AGENT_DEFAULT_ORIGINS
+from healthbank.core.masking import mask_name, mask_national_id
+from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
-from healthbank.identity.models import InsuranceUnit, Person
+from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
 
 DEMO_OPERATOR = ("operator", "healthbank-demo")
 DEMO_UNIT_PASSWORD = "unit-demo-2026"  # noqa: S105 - a demo login, printed by design
+DEMO_UNIT_ROWS = 3  # people of the demo unit written into the ready batch file
 
 
 class Command(BaseCommand):
@@ -31,16 +39,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--people", type=int, default=300)
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--today",
+            type=dt.date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the day the history runs up to (default: today); same seed and day, same population",
+        )
         parser.add_argument("--demo-logins", action="store_true", help="create the demo operator and print logins")
 
-    def handle(self, *args, people: int, seed: int, demo_logins: bool, **options):
+    def handle(self, *args, people: int, seed: int, demo_logins: bool, today: dt.date | None = None, **options):
         if people < 1:
             raise CommandError("--people must be at least 1")
+        if isinstance(today, str):  # call_command passes the text through
+            try:
+                today = dt.date.fromisoformat(today)
+            except ValueError:
+                raise CommandError(f"--today must be a date as YYYY-MM-DD, not {today!r}") from None
+        if today is not None and today > timezone.localdate():
+            raise CommandError(f"--today {today.isoformat()} is in the future: institutions cannot send future visits")
         if Person.objects.exists():
             self.stdout.write("A population is already loaded; keeping it (delete var/ to start again).")
         else:
             started = time.perf_counter()
-            plan = build_population(people, seed, timezone.localdate())
+            plan = build_population(people, seed, today or timezone.localdate())
             planned = time.perf_counter() - started
             summary = load_population(plan)
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
@@ -63,20 +85,15 @@ class Command(BaseCommand):
         ApiClient.objects.filter(name="demo key").delete()
         _, key = issue_api_key(name="demo key", institution=clinic)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("HealthBank demo — http://127.0.0.1:8000"))
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write(self.style.SUCCESS(f"HealthBank demo — {site}"))
         self.stdout.write(
             f"  NHI operator pages  http://127.0.0.1:8000/admin/  user '{username}' password '{password}'"
         )
-        unit = InsuranceUnit.objects.order_by("code").first()
-        unit.portal_password = make_password(DEMO_UNIT_PASSWORD)
-        unit.contact_email = unit.contact_email or "hr@unit.example.tw"
-        unit.save(update_fields=["portal_password", "contact_email"])
-        self.stdout.write(
-            f"  Insurance unit      http://127.0.0.1:8000/unit/login/  "
-            f"code '{unit.code}' password '{DEMO_UNIT_PASSWORD}'"
-        )
-        self.stdout.write(f"  Ingestion API docs  http://127.0.0.1:8000/api/docs/  as {clinic.code} {clinic.name}:")
+        self._demo_unit(site)
+        self.stdout.write(f"  Ingestion API docs  {site}/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
+        agent = card_agent_command(site)
         self.stdout.write("  Demo people (search the operator pages by name; register at /register/ with their card):")
         for label, person in _showcase():
             card = current_card(person)
@@ -84,17 +101,88 @@ class Command(BaseCommand):
                 f"    {person.name:6} {mask_national_id(person.national_id):11} {person.birth_date}  {label}"
             )
             if card is not None:
-                self.stdout.write(f"      .venv/bin/python -m cardagent --card var/cards/{card.card_number}.json")
+                self.stdout.write(
+                    f"      {agent} --card {_shown(settings.SIMULATED_CARDS_DIR / f'{card.card_number}.json')}"
+                )
         holder = _certificate_holder()
         if holder is not None:
             person, serial = holder
+            certificate = _shown(settings.EXTERNAL_DATA_DIR / "certificates" / f"{serial}.json")
             self.stdout.write(
                 f"  Citizen certificate (PIN {DEMO_CERTIFICATE_PIN}) of {person.name} for /login/certificate/:\n"
-                f"      .venv/bin/python -m cardagent --certificate var/external/certificates/{serial}.json"
+                f"      {agent} --certificate {certificate}"
             )
-        self.stdout.write("  Kiosk: http://127.0.0.1:8000/kiosk/ with a card and its owner's household number.")
-        self.stdout.write("  Household numbers and registered addresses: var/external/household_registry.csv;")
-        self.stdout.write("  confirmation e-mails: var/mail/.")
+        self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
+        registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
+        self.stdout.write(f"  Household numbers and registered addresses: {registry};")
+        self.stdout.write(
+            f"  confirmation e-mails: {_shown(Path(getattr(settings, 'EMAIL_FILE_PATH', settings.VAR_DIR / 'mail')))}/."
+        )
+
+    def _demo_unit(self, site: str) -> None:
+        """The employer with the most people enrolled, its login, a few of its people and a ready batch file."""
+        today = timezone.localdate()
+        current = Q(enrolments__started_on__lte=today) & (
+            Q(enrolments__ended_on__isnull=True) | Q(enrolments__ended_on__gte=today)
+        )
+        unit = (
+            InsuranceUnit.objects.filter(kind=InsuranceUnit.Kind.EMPLOYER)
+            .annotate(enrolled=Count("enrolments", filter=current))
+            .order_by("-enrolled", "code")
+            .first()
+        ) or InsuranceUnit.objects.order_by("code").first()
+        unit.portal_password = make_password(DEMO_UNIT_PASSWORD)
+        unit.contact_email = unit.contact_email or "hr@unit.example.tw"
+        unit.save(update_fields=["portal_password", "contact_email"])
+        self.stdout.write(
+            f"  Insurance unit      {site}/unit/login/  code '{unit.code}' password '{DEMO_UNIT_PASSWORD}'"
+            f" ({unit.name})"
+        )
+        rows = []
+        enrolments = (
+            Enrolment.objects.filter(unit=unit, started_on__lte=today, person__online_account__isnull=True)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today))
+            .select_related("person")
+            .order_by("person__birth_date", "pk")
+        )
+        for enrolment in enrolments:
+            person = enrolment.person
+            if person.age_on(today) < 15:
+                continue
+            rows.append(person)
+            if len(rows) == DEMO_UNIT_ROWS:
+                break
+        if not rows:
+            return
+        folder = settings.VAR_DIR / "unit-batch"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{unit.code}{format_roc_compact(today)}.csv"
+        lines = [f"{p.national_id},{_demo_email(p)}" for p in rows]
+        path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+        os.chmod(path, 0o600)  # full (synthetic) national IDs, like the simulators' files
+        people = ", ".join(f"{mask_name(p.name)} {mask_national_id(p.national_id)}" for p in rows)
+        self.stdout.write(f"    enrolled there, not yet registered: {people}")
+        self.stdout.write(f"    ready batch file for them (upload it as it is): {_shown(path)}")
+
+
+def card_agent_command(site: str) -> str:
+    """The card-agent command for this site: the agent answers only pages from the origins it is given."""
+    parts = urlsplit(site)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    command = ".venv/bin/python -m cardagent"
+    return command if origin in CARD_AGENT_DEFAULT_ORIGINS else f"{command} --origin {origin}"
+
+
+def _shown(path: Path) -> str:
+    """A path as the person running the demo types it: relative to the project when it lies inside."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _demo_email(person: Person) -> str:
+    return f"staff.{str(person.pk)[-8:]}@unit.example.tw"
 
 
 def _certificate_holder() -> tuple[Person, str] | None:
@@ -115,11 +203,18 @@ def _showcase() -> list[tuple[str, Person]]:
     picks: list[tuple[str, Person]] = []
     seen: set = set()
     today = timezone.localdate()
+    fifteen_years_ago = today.replace(
+        year=today.year - 15, day=28 if (today.month, today.day) == (2, 29) else today.day
+    )
     queries = [
         ("diabetes: refills, HbA1c and lipid trends", Visit.objects.filter(diagnoses__icd10__startswith="E11")),
         ("hepatitis B carrier: ALT and HBeAg", Visit.objects.filter(diagnoses__icd10="B18.1")),
         ("chronic kidney disease: creatinine, eGFR, UACR", Visit.objects.filter(diagnoses__icd10__startswith="N18")),
-        ("inpatient stay with surgery", Visit.objects.filter(kind="inpatient")),
+        (
+            "inpatient stay with surgery",
+            Visit.objects.filter(kind="inpatient", non_drug_orders__body_site__isnull=False),
+        ),
+        ("Chinese medicine: herbal formulae", Visit.objects.filter(kind="chinese")),
         ("dental visits with teeth treated", Visit.objects.filter(kind="dental", non_drug_orders__tooth__isnull=False)),
     ]
     for label, visits in queries:
@@ -127,12 +222,7 @@ def _showcase() -> list[tuple[str, Person]]:
         if person_id:
             seen.add(person_id)
             picks.append((label, Person.objects.get(pk=person_id)))
-    child = (
-        Person.objects.filter(birth_date__gt=today.replace(year=today.year - 15))
-        .exclude(pk__in=seen)
-        .order_by("birth_date")
-        .first()
-    )
+    child = Person.objects.filter(birth_date__gt=fifteen_years_ago).exclude(pk__in=seen).order_by("birth_date").first()
     if child:
         picks.append(("child under 15, visible to the parent", child))
     return picks
