@@ -11,7 +11,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
@@ -76,7 +75,7 @@ def test_the_printed_unit_has_people_and_its_ready_file_uploads_as_the_readme_sa
 
 def agent_accepts(command: str, origin: str) -> int:
     """Start the card agent with the printed arguments and ask it from a page of ``origin``."""
-    args = parse_args(shlex.split(command)[3:] + ["--port", "0"])
+    args = parse_args([*shlex.split(command)[3:], "--port", "0"])
     server = make_server(None, args.origin, args.port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
