@@ -527,7 +527,7 @@ class Planner(ClinicalHistory):
         unit = self.unit(kind, county, township)
         salary = self.rng.choice(SALARY_GRADES[:8] if unit.category != 1 else SALARY_GRADES)
         since = max(person.birth_date + dt.timedelta(days=365 * 20), self.birth_for_age(self.rng.randint(0, 20)))
-        since = min(max(since, person.birth_date), self.history_start)
+        since = max(min(since, self.history_start), person.birth_date)  # never before birth (a baby insured alone)
         return HouseholdPlan(insured, dependents, unit.code, unit.category, salary, since)
 
     def register_family(self, county: dict, members: list[int], people: list) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.hashers import check_password
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
@@ -54,7 +55,10 @@ def test_the_demo_prints_working_logins_and_keeps_an_existing_population(pinned)
     assert "already loaded" in again and Person.objects.count() == 40
 
 
-def test_the_printed_unit_has_people_and_its_ready_file_uploads_as_the_readme_says(pinned, client):
+def test_the_printed_unit_has_people_and_its_ready_file_uploads_as_the_readme_says(
+    pinned, client, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://127.0.0.1:8123"
     text = generate(people=60, seed=6, demo_logins=True)
     unit_code, unit_password = re.search(r"code '(\d{9})' password '(\S+)'", text).groups()
     unit = InsuranceUnit.objects.get(code=unit_code)
@@ -67,10 +71,15 @@ def test_the_printed_unit_has_people_and_its_ready_file_uploads_as_the_readme_sa
     # README: log in at /unit/login/ with the printed code and password, upload the file.
     response = client.post("/unit/login/", {"code": unit_code, "password": unit_password})
     assert response.status_code == 302
-    response = client.post("/unit/", {"file": SimpleUploadedFile(path.name, path.read_bytes(), "text/csv")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/unit/", {"file": SimpleUploadedFile(path.name, path.read_bytes(), "text/csv")})
     assert response.status_code == 200
     upload = BatchUpload.objects.get(unit=unit)
     assert (upload.accepted, upload.rejected) == (len(rows), 0)
+    # each invitation's link leads to the address the server runs on
+    invitations = [m for m in mail.outbox if any(r.split(",")[1] in m.to for r in rows)]
+    assert len(invitations) == len(rows)
+    assert all("http://127.0.0.1:8123/" in m.body and "127.0.0.1:8000" not in m.body for m in invitations)
 
 
 def agent_accepts(command: str, origin: str) -> int:

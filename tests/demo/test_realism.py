@@ -93,6 +93,14 @@ def test_families_have_parents_of_a_fitting_age(plan):
                 assert 20 <= -gap <= 40, (gap, relationship)
 
 
+def test_nobody_is_enrolled_before_birth_and_every_person_once(plan):
+    enrolled = Counter()
+    for household in plan.households:
+        assert household.since >= plan.people[household.insured].birth_date
+        enrolled.update([household.insured] + [i for i, _ in household.dependents])
+    assert set(enrolled.values()) == {1} and len(enrolled) == len(plan.people)
+
+
 def test_township_offices_and_farmers_associations_enrol_the_people_of_their_township(plan):
     units = {u.code: u for u in plan.units}
     local = [h for h in plan.households if units[h.unit].kind in ("township", "farmers")]
