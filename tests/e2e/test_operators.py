@@ -57,5 +57,7 @@ def test_admin_breadcrumbs_are_readable(page, live_server, person, django_user_m
     page.goto(live_server.url + f"/admin/identity/person/{person.pk}/change/")
     for selector in (".breadcrumbs a", ".breadcrumbs"):
         assert page.evaluate(CONTRAST, selector) >= 4.5, selector
+    # A link inside text must not be told apart by colour alone (axe link-in-text-block): underlined.
+    assert "underline" in page.evaluate("getComputedStyle(document.querySelector('.breadcrumbs a')).textDecorationLine")
     page.focus(".breadcrumbs a")
     assert page.evaluate(CONTRAST, ".breadcrumbs a") >= 4.5
