@@ -8,6 +8,7 @@ it says (``PersonDataAdmin``). Each record type needs its own view permission
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from healthbank.audit.operator_pages import PersonDataAdmin, ReadOnlyMixin
@@ -24,7 +25,9 @@ class DiagnosisInline(ReadOnlyMixin, admin.TabularInline):
     @admin.display(description=_("diagnosis"))
     def name(self, obj) -> str:
         found = codes.diagnoses().get(obj.icd10)
-        return f"{found.name_zh} {found.name_en}" if found else ""
+        if found is None:
+            return ""
+        return found.name_en if get_language().startswith("en") else found.name_zh
 
 
 class DrugOrderInline(ReadOnlyMixin, admin.TabularInline):
