@@ -31,6 +31,7 @@ PASSWORD_MIN_LENGTH = 6  # §3
 PASSWORD_MAX_LENGTH = 12  # §3
 PASSWORD_STRONG_MIN_LENGTH = 8  # §3: strong = upper + lower + digit + symbol, ≥ 8
 BATCH_REGISTRATION_MAX_BYTES = 5 * 1024 * 1024  # §3 batch CSV; our ceiling (decisions.md)
+UNIT_PORTAL_PASSWORD_MIN_LENGTH = 12  # §3.3 unit portal password set by an NHI administrator; our number
 
 # ---------------------------------------------------------------- §4 login
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 5  # §4 / terms art. 10; our number (decisions.md)
@@ -180,3 +181,7 @@ PASSWORD_RESET_LINK_VALID_FOR = dt.timedelta(hours=24)  # §3 forgot password: r
 
 # ---------------------------------------------------------------- operations (issue 7)
 DEPENDENCY_RETRY_AFTER_SECONDS = 30  # a 503 while the database, cache or broker is away says when to try again
+
+# ---------------------------------------------------------------- operators (issue 7)
+OPERATOR_LOGIN_MAX_FAILURES = 5  # §11 staff login (django-axes): failures per user name + address; our number
+OPERATOR_LOGIN_COOL_OFF = dt.timedelta(minutes=15)  # §11 then that pair waits this long; our number (decisions.md)

@@ -14,10 +14,6 @@ from healthbank.devices.api import (
 from healthbank.passbook.counter import counter_view
 from healthbank.records.api import INGEST_VIEWS
 
-admin.site.site_header = "HealthBank 健保署作業 NHI operator pages"
-admin.site.site_title = "HealthBank operators"
-admin.site.index_title = "健保署人員作業 Operations"
-
 api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}") for name, view in INGEST_VIEWS.items()]
 
 urlpatterns = [

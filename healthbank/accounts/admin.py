@@ -1,13 +1,24 @@
-"""Counter work on registrations: register after an ID-document check, suspend and reinstate (audited)."""
+"""Counter work on registrations (SPEC §3.2): register after an ID-document check, suspend and reinstate.
+
+Each view checks its own permission (the registration staff group has them),
+each action is written to the person's access log with the operator, and the
+buttons live on the person's page. The registration list is searched with the
+same POST form as people, so no national ID reaches a URL.
+"""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from healthbank.identity.admin import NationalIdSearchMixin, ReadOnlyMixin
+from healthbank.audit.models import AccessLog, IdDocument
+from healthbank.audit.operator_pages import FindByNationalIdMixin, ReadOnlyMixin, operator_view
+from healthbank.audit.services import record_access
 from healthbank.identity.models import Person
 
 from . import services
@@ -15,28 +26,49 @@ from .models import OnlineAccount
 
 
 class CounterRegistrationForm(forms.Form):
-    id_document = forms.CharField(label="ID document checked (type and number)", max_length=60)
-    email = forms.EmailField()
-    mobile = forms.CharField(max_length=10)
-    backup_email = forms.EmailField(required=False)
-    landline = forms.CharField(required=False, max_length=24)
-    password = forms.CharField(widget=forms.PasswordInput, help_text="typed by the person at the counter keypad")
-    password_confirm = forms.CharField(widget=forms.PasswordInput)
+    id_document = forms.ChoiceField(
+        label=_("ID document checked"),
+        choices=[("", "—"), *IdDocument.choices],
+        help_text=_("Its type only; the document's number is not recorded."),
+    )
+    email = forms.EmailField(label=_("E-mail"))
+    mobile = forms.CharField(label=_("Mobile number"), max_length=10)
+    backup_email = forms.EmailField(label=_("Backup e-mail"), required=False)
+    landline = forms.CharField(label=_("Landline"), required=False, max_length=24)
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Typed by the person on the counter keypad."),
+    )
+    password_confirm = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class SuspendForm(forms.Form):
-    reason = forms.CharField(max_length=200)
+    reason = forms.CharField(
+        label=_("Reason for the suspension"),
+        max_length=200,
+        help_text=_("Kept with the registration and shown to NHI staff; the person is told at the counter."),
+    )
+
+
+class ReinstateForm(forms.Form):
+    confirmed = forms.BooleanField(
+        label=_("The person asked at the counter and their ID document was checked"),
+    )
 
 
 @admin.register(OnlineAccount)
-class OnlineAccountAdmin(ReadOnlyMixin, NationalIdSearchMixin, admin.ModelAdmin):
-    national_id_lookup = "person__national_id_hash"
+class OnlineAccountAdmin(ReadOnlyMixin, FindByNationalIdMixin, admin.ModelAdmin):
     list_display = ["person", "status", "channel", "created_at", "activated_at"]
     list_filter = ["status", "channel"]
-    search_fields = []
-    search_help_text = "身分證字號 National ID (exact)"
     exclude = ["password"]
-    actions = ["reinstate"]
+    actions = None
+
+    def find_by_national_id(self, request, national_id: str):
+        return self.get_queryset(request).filter(person__national_id_hash=Person.hash_national_id(national_id)).first()
 
     def get_urls(self):
         return [
@@ -44,18 +76,31 @@ class OnlineAccountAdmin(ReadOnlyMixin, NationalIdSearchMixin, admin.ModelAdmin)
                 "counter/<uuid:person_id>/", self.admin_site.admin_view(self.counter_register), name="counter-register"
             ),
             path("<uuid:account_id>/suspend/", self.admin_site.admin_view(self.suspend), name="account-suspend"),
+            path("<uuid:account_id>/reinstate/", self.admin_site.admin_view(self.reinstate), name="account-reinstate"),
             *super().get_urls(),
         ]
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if obj is not None:
+            record_access(obj.person_id, what=AccessLog.What.REGISTRATION_DETAILS, operator=request.user)
+        return response
 
-    @admin.action(description="Reinstate suspended registrations")
-    def reinstate(self, request, queryset):
-        for account in queryset:
-            services.set_suspended(account, operator=request.user, suspended=False)
-        messages.success(request, "Reinstated.")
+    def _page(self, request, person, form, title, submit_label, intro=""):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Person._meta,
+            "back_url": reverse("admin:identity_person_change", args=[person.pk]),
+            "back_label": str(person),
+            "form": form,
+            "person": person,
+            "title": title,
+            "submit_label": submit_label,
+            "intro": intro,
+        }
+        return TemplateResponse(request, "admin/operator_form.html", context)
 
+    @operator_view("accounts.register_at_counter")
     def counter_register(self, request, person_id):
         person = get_object_or_404(Person, pk=person_id)
         form = CounterRegistrationForm(request.POST or None)
@@ -75,27 +120,60 @@ class OnlineAccountAdmin(ReadOnlyMixin, NationalIdSearchMixin, admin.ModelAdmin)
                     for error in errors:
                         form.add_error(field if field in form.fields else None, error)
             else:
-                messages.success(request, f"{person.masked_name} is registered for online services.")
+                messages.success(
+                    request, gettext("%(name)s is registered for online services.") % {"name": person.masked_name}
+                )
                 return redirect(reverse("admin:identity_person_change", args=[person.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "person": person,
-            "title": "Counter registration",
-        }
-        return render(request, "admin/accounts/counter_form.html", context)
+        return self._page(
+            request,
+            person,
+            form,
+            _("Counter registration of %(person)s") % {"person": person},
+            _("Register"),
+            _("Check an ID document first; the registration is active at once and written to the person's access log."),
+        )
 
+    @operator_view("accounts.suspend_onlineaccount")
     def suspend(self, request, account_id):
-        account = get_object_or_404(OnlineAccount, pk=account_id)
+        account = get_object_or_404(OnlineAccount.objects.select_related("person"), pk=account_id)
         form = SuspendForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            services.set_suspended(account, operator=request.user, suspended=True, reason=form.cleaned_data["reason"])
-            messages.success(request, "Suspended.")
-            return redirect(reverse("admin:accounts_onlineaccount_changelist"))
-        context = {
-            **self.admin_site.each_context(request),
-            "form": form,
-            "person": account.person,
-            "title": "Suspend registration",
-        }
-        return render(request, "admin/accounts/counter_form.html", context)
+            try:
+                services.set_suspended(
+                    account, operator=request.user, suspended=True, reason=form.cleaned_data["reason"]
+                )
+            except services.RegistrationError as exc:
+                for field, errors in exc.errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, gettext("The registration is suspended."))
+                return redirect(reverse("admin:identity_person_change", args=[account.person_id]))
+        return self._page(
+            request,
+            account.person,
+            form,
+            _("Suspend the registration of %(person)s") % {"person": account.person},
+            _("Suspend"),
+            _("A suspended registration logs in nowhere until it is reinstated at the counter."),
+        )
+
+    @operator_view("accounts.suspend_onlineaccount")
+    def reinstate(self, request, account_id):
+        account = get_object_or_404(OnlineAccount.objects.select_related("person"), pk=account_id)
+        if account.status != OnlineAccount.Status.SUSPENDED:
+            messages.info(request, gettext("This registration is not suspended."))
+            return redirect(reverse("admin:identity_person_change", args=[account.person_id]))
+        form = ReinstateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            services.set_suspended(account, operator=request.user, suspended=False)
+            messages.success(request, gettext("The registration is active again."))
+            return redirect(reverse("admin:identity_person_change", args=[account.person_id]))
+        return self._page(
+            request,
+            account.person,
+            form,
+            _("Reinstate the registration of %(person)s") % {"person": account.person},
+            _("Reinstate"),
+            _("Suspended because: %(reason)s") % {"reason": account.suspended_reason or "—"},
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import Person
@@ -13,32 +14,42 @@ class OnlineAccount(models.Model):
     """A person's registration for online services; login needs it active."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待確認 Awaiting e-mail confirmation"
-        ACTIVE = "active", "已啟用 Active"
-        LOCKED = "locked", "已鎖定 Locked until password reset"
-        SUSPENDED = "suspended", "已停用 Suspended at the counter"
+        PENDING = "pending", _("Awaiting e-mail confirmation")
+        ACTIVE = "active", _("Active")
+        LOCKED = "locked", _("Locked until a password reset")
+        SUSPENDED = "suspended", _("Suspended at the counter")
 
     class Channel(models.TextChoices):
-        ONLINE = "online", "線上註冊 Online"
-        COUNTER = "counter", "臨櫃註冊 Counter"
-        BATCH = "batch", "投保單位整批註冊 Insurance unit batch"
+        ONLINE = "online", _("Online")
+        COUNTER = "counter", _("At the counter")
+        BATCH = "batch", _("Insurance-unit batch")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="online_account")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    password = models.CharField(max_length=128, blank=True, help_text="Argon2 hash")
-    email = models.EmailField()
-    backup_email = models.EmailField(blank=True)
-    mobile = models.CharField(max_length=10, blank=True)
-    landline = models.CharField(max_length=24, blank=True)
-    created_at = models.DateTimeField()
-    activated_at = models.DateTimeField(null=True, blank=True)
-    password_changed_at = models.DateTimeField(null=True, blank=True)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_at = models.DateTimeField(null=True, blank=True)
-    suspended_at = models.DateTimeField(null=True, blank=True)
-    suspended_reason = models.CharField(max_length=200, blank=True)
+    person = models.OneToOneField(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="online_account"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(_("registered"), max_length=8, choices=Channel.choices)
+    password = models.CharField(_("password"), max_length=128, blank=True, help_text=_("Argon2 hash"))
+    email = models.EmailField(_("e-mail"))
+    backup_email = models.EmailField(_("backup e-mail"), blank=True)
+    mobile = models.CharField(_("mobile number"), max_length=10, blank=True)
+    landline = models.CharField(_("landline"), max_length=24, blank=True)
+    created_at = models.DateTimeField(_("applied"))
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True)
+    failed_logins = models.PositiveSmallIntegerField(_("wrong passwords in a row"), default=0)
+    locked_at = models.DateTimeField(_("locked"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspended_reason = models.CharField(_("reason for the suspension"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("online-services registration")
+        verbose_name_plural = _("online-services registrations")
+        permissions = [
+            ("register_at_counter", "Can register a person for online services at the counter"),
+            ("suspend_onlineaccount", "Can suspend and reinstate a registration at the counter"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_status_display()}"
@@ -48,23 +59,27 @@ class RegistrationApplication(models.Model):
     """One confirmation e-mail: its link works once, only for ``policy.REGISTRATION_CONFIRM_DAYS``."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "待確認 Pending"
-        CONFIRMED = "confirmed", "已確認 Confirmed"
-        CANCELLED = "cancelled", "已取消 Cancelled"
-        SUPERSEDED = "superseded", "已重寄 Replaced by a newer e-mail"
+        PENDING = "pending", _("Pending")
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        SUPERSEDED = "superseded", _("Replaced by a newer e-mail")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(OnlineAccount, on_delete=models.CASCADE, related_name="applications")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="applications"
+    )
     token_hash = models.CharField(max_length=64, unique=True)
-    email = models.EmailField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE)
+    email = models.EmailField(_("e-mail"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
 
     class Meta:
+        verbose_name = _("registration confirmation e-mail")
+        verbose_name_plural = _("registration confirmation e-mails")
         indexes = [models.Index(fields=["person", "-created_at"])]
 
     def __str__(self) -> str:
@@ -75,19 +90,25 @@ class PasswordReset(models.Model):
     """忘記密碼 — a reset link sent to the registered e-mail or to a new one (SPEC §3 forgot password)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(OnlineAccount, on_delete=models.CASCADE, related_name="resets")
-    token_hash = models.CharField(max_length=64, unique=True)
-    email = models.EmailField(help_text="where the link was sent")
-    new_email = models.BooleanField(
-        default=False, help_text="the link went to a new e-mail that becomes the registered one"
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="resets"
     )
-    language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE, help_text="the link opens in it")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(_("e-mail"), help_text=_("where the link was sent"))
+    new_email = models.BooleanField(
+        _("new e-mail"), default=False, help_text=_("the link went to a new e-mail that becomes the registered one")
+    )
+    language = models.CharField(
+        _("language"), max_length=8, default=settings.LANGUAGE_CODE, help_text=_("the link opens in it")
+    )
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("password reset")
+        verbose_name_plural = _("password resets")
         indexes = [models.Index(fields=["person", "-created_at"])]
 
     def __str__(self) -> str:
@@ -98,16 +119,23 @@ class BatchUpload(models.Model):
     """整批註冊 — one CSV an insurance unit uploaded, with its per-row result (SPEC §3.3)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    unit = models.ForeignKey("identity.InsuranceUnit", on_delete=models.PROTECT, related_name="batch_uploads")
-    file_name = models.CharField(max_length=40)
-    file_sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField()
-    rows = models.PositiveIntegerField()
-    accepted = models.PositiveIntegerField()
-    rejected = models.PositiveIntegerField()
-    result_csv = models.TextField(help_text="row, masked ID, result, reason — never full IDs")
+    unit = models.ForeignKey(
+        "identity.InsuranceUnit",
+        verbose_name=_("insurance unit"),
+        on_delete=models.PROTECT,
+        related_name="batch_uploads",
+    )
+    file_name = models.CharField(_("file name"), max_length=40)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    uploaded_at = models.DateTimeField(_("uploaded"))
+    rows = models.PositiveIntegerField(_("rows"))
+    accepted = models.PositiveIntegerField(_("accepted"))
+    rejected = models.PositiveIntegerField(_("refused"))
+    result_csv = models.TextField(_("result file"), help_text=_("row, masked ID, result, reason — never full IDs"))
 
     class Meta:
+        verbose_name = _("batch registration upload")
+        verbose_name_plural = _("batch registration uploads")
         constraints = [models.UniqueConstraint(fields=["unit", "file_sha256"], name="batch_upload_once_per_file")]
         indexes = [models.Index(fields=["unit", "-uploaded_at"])]
 

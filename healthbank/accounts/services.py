@@ -237,14 +237,18 @@ def register_at_counter(
     password_confirm: str,
     contacts: Contacts,
 ) -> OnlineAccount:
-    """SPEC §3.2: an operator registers the person after checking an ID document; active at once."""
+    """SPEC §3.2: an operator registers the person after checking an ID document; active at once.
+
+    ``id_document`` is the document's type (an ``IdDocument`` code), never its number.
+    """
+    from healthbank.audit.models import IdDocument
     from healthbank.audit.services import record_access
 
     person = Person.objects.select_for_update().get(pk=person.pk)
     errors: dict[str, list[str]] = {}
     if OnlineAccount.objects.filter(person=person).exclude(status=OnlineAccount.Status.PENDING).exists():
         errors["person"] = [_("This person is already registered.")]
-    if not id_document.strip():
+    if id_document not in IdDocument.values:
         errors["id_document"] = [_("Record which ID document was checked.")]
     errors |= check_password(password, password_confirm, person)
     errors |= check_contacts(contacts)
@@ -265,13 +269,7 @@ def register_at_counter(
         created_at=now,
         activated_at=now,
     )
-    record_access(
-        person_id=person.pk,
-        actor_kind="operator",
-        actor_label=f"operator {operator.get_username()}",
-        operator=operator,
-        what=f"counter registration ({id_document.strip()[:40]})",
-    )
+    record_access(person.pk, what="counter_registration", detail=id_document, operator=operator)
     return account
 
 
@@ -293,10 +291,8 @@ def set_suspended(account: OnlineAccount, *, operator, suspended: bool, reason: 
         account.status, account.suspended_at, account.suspended_reason = OnlineAccount.Status.ACTIVE, None, ""
     account.save(update_fields=["status", "suspended_at", "suspended_reason"])
     record_access(
-        person_id=account.person_id,
-        actor_kind="operator",
-        actor_label=f"operator {operator.get_username()}",
+        account.person_id,
+        what="registration_suspended" if suspended else "registration_reinstated",
         operator=operator,
-        what="registration suspended" if suspended else "registration reinstated",
     )
     return account

@@ -1,10 +1,17 @@
-"""A logging filter that masks anything shaped like a national ID before it is written."""
+"""A logging filter that masks anything shaped like a national ID before it is written.
+
+It masks the message, and also the exception text and stack that a formatter
+would append (an exception message often repeats the value that failed), so a
+traceback cannot carry a full ID into a log file.
+"""
 
 from __future__ import annotations
 
 import logging
 
 from .masking import mask_ids_in_text
+
+_formatter = logging.Formatter()
 
 
 class MaskNationalIdFilter(logging.Filter):
@@ -14,4 +21,11 @@ class MaskNationalIdFilter(logging.Filter):
         if masked != message:
             record.msg = masked
             record.args = ()
+        if record.exc_info and not record.exc_text:
+            # Formatters reuse exc_text when it is set: format the traceback once, masked.
+            record.exc_text = _formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_ids_in_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_ids_in_text(record.stack_info)
         return True

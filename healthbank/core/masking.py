@@ -6,8 +6,12 @@ import re
 
 MASK_CHAR = "*"
 NAME_MASK_CHAR = "○"
-# Anything shaped like a national ID or resident certificate number.
-NATIONAL_ID_PATTERN = re.compile(r"(?<![A-Za-z0-9])([A-Za-z][12489ABCDabcd]\d{8})(?![0-9])")
+# Anything shaped like a national ID or resident certificate number: after a character that is not a
+# letter or digit, or right after percent-encoding (``q%3DA123456789``, ``q%253DA123456789`` once more
+# encoded), where the hex digits of the escape would otherwise hide the ID's start.
+NATIONAL_ID_PATTERN = re.compile(
+    r"(?:(?<![A-Za-z0-9])|(?<=%[0-9A-Fa-f]{2})|(?<=%25[0-9A-Fa-f]{2}))([A-Za-z][12489ABCDabcd]\d{8})(?![0-9])"
+)
 
 
 def mask_national_id(value: str) -> str:

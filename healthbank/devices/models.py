@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import Person
@@ -12,13 +13,15 @@ class DeviceVerificationCode(models.Model):
     """An 8-character code shown as text and QR; works once, for ``policy.DEVICE_CODE_VALID_FOR``."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
     code_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("device verification code")
+        verbose_name_plural = _("device verification codes")
         indexes = [models.Index(fields=["person", "-created_at"])]
 
     def __str__(self) -> str:
@@ -29,19 +32,23 @@ class DeviceBinding(models.Model):
     """A device bound to a person; one person may bind many, only one is enabled at a time."""
 
     class Status(models.TextChoices):
-        ENABLED = "enabled", "啟用 Enabled"
-        DISABLED = "disabled", "停用 Disabled"
+        ENABLED = "enabled", _("Enabled")
+        DISABLED = "disabled", _("Disabled")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="device_bindings")
-    platform = models.CharField(max_length=20)
-    model = models.CharField(max_length=60)
-    device_identifier = models.CharField(max_length=100)
-    verified_at = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENABLED)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="device_bindings"
+    )
+    platform = models.CharField(_("platform"), max_length=20)
+    model = models.CharField(_("device model"), max_length=60)
+    device_identifier = models.CharField(_("device identifier"), max_length=100)
+    verified_at = models.DateTimeField(_("verified"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENABLED)
     credential_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
+        verbose_name = _("verified device")
+        verbose_name_plural = _("verified devices")
         indexes = [models.Index(fields=["person", "-verified_at"])]
         constraints = [
             models.UniqueConstraint(
@@ -57,13 +64,15 @@ class AppToken(models.Model):
     """A token the app sends after logging in from an enabled device (SPEC §4 app login)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    device = models.ForeignKey(DeviceBinding, on_delete=models.CASCADE, related_name="tokens")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    device = models.ForeignKey(DeviceBinding, verbose_name=_("device"), on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("issued"))
+    expires_at = models.DateTimeField(_("expires"))
 
     class Meta:
+        verbose_name = _("app token")
+        verbose_name_plural = _("app tokens")
         indexes = [models.Index(fields=["person", "-created_at"])]
 
     def __str__(self) -> str:

@@ -1,43 +1,32 @@
-"""Operator pages for people: find by national ID (through the keyed hash), IDs masked in lists."""
+"""Operator pages for people and insurance units (SPEC §11).
+
+A person is found by national ID (through the keyed hash) or name in a POST
+form, never in a URL; lists show masked names and IDs; opening a person's page
+is written to their access log. The person's page gathers the counter work the
+operator's groups allow: the counter view, counter registration, suspension and
+reinstatement, and links to the person's records.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django import forms
+from django.apps import apps
+from django.contrib import admin, messages
+from django.contrib.auth import password_validation
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ObjectDoesNotExist
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from healthbank.audit.services import record_operator_read
-from healthbank.core import national_id as nid
+from healthbank import policy
+from healthbank.audit.models import AccessLog
+from healthbank.audit.operator_pages import FindByNationalIdMixin, ReadOnlyMixin, operator_view
+from healthbank.audit.services import record_access
 
 from .models import Enrolment, InsuranceUnit, NhiCard, NhiHousehold, Person
-
-
-class NationalIdSearchMixin:
-    """A search term that is a valid national ID is matched through its keyed hash, never in clear."""
-
-    national_id_lookup = "national_id_hash"
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if nid.is_valid(term):
-            value = nid.validate(term).value
-            return queryset.filter(**{self.national_id_lookup: Person.hash_national_id(value)}), False
-        return super().get_search_results(request, queryset, search_term)
-
-
-class ReadOnlyMixin:
-    """Shown to operators, changed only through the services that keep the rules."""
-
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EnrolmentInline(ReadOnlyMixin, admin.TabularInline):
@@ -51,27 +40,29 @@ class CardInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["card_number", "issued_on", "reason", "reported_lost_on"]
 
 
-RECORD_ADMINS = [
-    ("records", "visit", "就醫紀錄 Visits"),
-    ("records", "labresult", "檢驗結果 Lab results"),
-    ("records", "report", "報告 Reports"),
-    ("records", "allergy", "過敏 Allergies"),
-    ("records", "vaccination", "預防接種 Vaccinations"),
-    ("records", "preventivecheck", "成人預防保健 Preventive checks"),
-    ("records", "cancerscreening", "癌症篩檢 Cancer screening"),
-    ("records", "followup", "追蹤 Follow-ups"),
-    ("records", "carewish", "意願 Wishes"),
-    ("insurance", "premiumcalculation", "保費 Premiums"),
-    ("insurance", "premiumpayment", "繳費 Payments"),
+# The record types linked from a person's page, each opening a list narrowed to the person (and audited).
+PERSON_RECORD_TYPES = [
+    "records.visit",
+    "records.chronicprescription",
+    "records.labresult",
+    "records.report",
+    "records.allergy",
+    "records.vaccination",
+    "records.preventivecheck",
+    "records.cancerscreening",
+    "records.followup",
+    "records.carewish",
+    "insurance.premiumcalculation",
+    "insurance.premiumpayment",
 ]
 
 
 @admin.register(Person)
-class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
+class PersonAdmin(FindByNationalIdMixin, admin.ModelAdmin):
     list_display = ["masked", "national_id_masked", "sex", "birth_date"]
-    search_fields = ["name"]
-    search_help_text = "身分證字號 National ID (exact) or name"
-    readonly_fields = ["national_id_masked", "record_links"]
+    find_by_names = True
+    change_form_template = "admin/identity/person/change_form.html"
+    readonly_fields = ["national_id_masked"]
     fields = [
         "national_id_masked",
         "name",
@@ -81,42 +72,149 @@ class PersonAdmin(NationalIdSearchMixin, admin.ModelAdmin):
         "is_indigenous",
         "is_polio_survivor",
         "died_on",
-        "record_links",
     ]
     inlines = [EnrolmentInline, CardInline]
 
-    @admin.display(description="name")
+    @admin.display(description=_("name"))
     def masked(self, obj: Person) -> str:
         return obj.masked_name
 
-    @admin.display(description="records")
-    def record_links(self, obj: Person) -> str:
-        counter = format_html(
-            '<a href="{}">臨櫃查詢 Counter view of the passbook</a> · '
-            '<a href="{}">臨櫃註冊 Counter registration</a> · ',
-            reverse("counter-view", args=[obj.pk]),
-            reverse("admin:counter-register", args=[obj.pk]),
-        )
-        return counter + format_html_join(
-            " · ",
-            '<a href="{}?person__id__exact={}">{}</a>',
-            ((reverse(f"admin:{app}_{model}_changelist"), obj.pk, label) for app, model, label in RECORD_ADMINS),
-        ) or format_html("")
+    def find_by_national_id(self, request, national_id: str):
+        return self.get_queryset(request).by_national_id(national_id).first()
+
+    def find_by_name(self, request, name: str):
+        return self.get_queryset(request).filter(name__contains=name).order_by("name", "birth_date")
 
     def has_add_permission(self, request):
         return False  # people come from enrolment, not typed in here
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200:
-            record_operator_read(request, object_id, "person details (admin)")
+        person = self.get_object(request, object_id)
+        if person is not None:
+            extra_context = {**self.operator_work(request, person), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if obj is not None:
+            record_access(obj.pk, what=AccessLog.What.PERSON_DETAILS, operator=request.user)
         return response
+
+    def operator_work(self, request, person: Person) -> dict:
+        """What this operator may do for the person here, by their own permissions."""
+        user = request.user
+        try:
+            registration = person.online_account
+        except ObjectDoesNotExist:
+            registration = None
+        status = registration.status if registration else ""
+        actions = {}
+        if user.has_perm("identity.show_passbook_at_counter"):
+            actions["counter_view"] = reverse("counter-view", args=[person.pk])
+        if user.has_perm("accounts.register_at_counter") and status in ("", "pending"):
+            actions["counter_register"] = reverse("admin:counter-register", args=[person.pk])
+        if user.has_perm("accounts.suspend_onlineaccount") and status in ("active", "locked"):
+            actions["suspend"] = reverse("admin:account-suspend", args=[registration.pk])
+        if user.has_perm("accounts.suspend_onlineaccount") and status == "suspended":
+            actions["reinstate"] = reverse("admin:account-reinstate", args=[registration.pk])
+        record_links = []
+        for label in PERSON_RECORD_TYPES:
+            app_label, model_name = label.split(".")
+            if user.has_perm(f"{app_label}.view_{model_name}"):
+                url = reverse(f"admin:{app_label}_{model_name}_changelist")
+                name = apps.get_model(label)._meta.verbose_name_plural
+                record_links.append((name, f"{url}?person__id__exact={person.pk}"))
+        return {
+            "registration": registration,
+            "registration_status": registration.get_status_display() if registration else _("Not registered"),
+            "operator_actions": actions,
+            "record_links": record_links,
+        }
+
+
+class UnitPortalPasswordForm(forms.Form):
+    """投保單位網路服務密碼 — set by an administrator; only its hash is kept."""
+
+    password1 = forms.CharField(
+        label=_("New portal password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least %(count)d characters, not a common password.")
+        % {"count": policy.UNIT_PORTAL_PASSWORD_MIN_LENGTH},
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_password1(self) -> str:
+        password = self.cleaned_data["password1"]
+        if len(password) < policy.UNIT_PORTAL_PASSWORD_MIN_LENGTH:
+            raise forms.ValidationError(
+                _("The password needs at least %(count)d characters.")
+                % {"count": policy.UNIT_PORTAL_PASSWORD_MIN_LENGTH}
+            )
+        password_validation.CommonPasswordValidator().validate(password)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") and cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("The two passwords are not the same."))
+        return cleaned
 
 
 @admin.register(InsuranceUnit)
 class InsuranceUnitAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "county"]
     search_fields = ["code", "name"]
+    fields = ["code", "name", "kind", "county", "contact_email", "portal_login"]
+    readonly_fields = ["portal_login"]
+    change_form_template = "admin/identity/insuranceunit/change_form.html"
+
+    @admin.display(description=_("portal password"))
+    def portal_login(self, obj: InsuranceUnit) -> str:
+        if obj is None or obj.pk is None:
+            return "—"
+        return gettext("set") if obj.portal_password else gettext("not set")
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:unit_id>/portal-password/",
+                self.admin_site.admin_view(self.set_portal_password),
+                name="identity_insuranceunit_portal_password",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if request.user.has_perm("identity.set_portal_password"):
+            extra_context["portal_password_url"] = reverse(
+                "admin:identity_insuranceunit_portal_password", args=[object_id]
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @operator_view("identity.set_portal_password")
+    def set_portal_password(self, request, unit_id):
+        unit = get_object_or_404(InsuranceUnit, pk=unit_id)
+        form = UnitPortalPasswordForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            unit.portal_password = make_password(form.cleaned_data["password1"])
+            unit.save(update_fields=["portal_password"])
+            self.log_change(request, unit, [{"changed": {"fields": ["portal password"]}}])
+            messages.success(request, gettext("The portal password of %(unit)s is set.") % {"unit": unit})
+            return redirect(reverse("admin:identity_insuranceunit_change", args=[unit.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": unit,
+            "form": form,
+            "title": _("Set the portal password of %(unit)s") % {"unit": unit},
+        }
+        return TemplateResponse(request, "admin/operator_form.html", context)
 
 
 @admin.register(NhiHousehold)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from healthbank.core import pii
 from healthbank.core.ids import new_public_id
@@ -11,8 +12,8 @@ from healthbank.core.masking import mask_name
 
 
 class Sex(models.TextChoices):
-    MALE = "M", "男 Male"
-    FEMALE = "F", "女 Female"
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
 
 
 class PersonQuerySet(models.QuerySet):
@@ -26,21 +27,22 @@ class Person(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     national_id_hash = models.CharField(max_length=64, unique=True, editable=False)
     national_id_encrypted = models.TextField(editable=False)
-    national_id_masked = models.CharField("national ID", max_length=10, editable=False)
-    name = models.CharField(max_length=40)
-    name_en = models.CharField(max_length=80, blank=True)
-    sex = models.CharField(max_length=1, choices=Sex.choices)
-    birth_date = models.DateField()
-    is_indigenous = models.BooleanField(default=False)
-    is_polio_survivor = models.BooleanField(default=False)
-    died_on = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    national_id_masked = models.CharField(_("national ID"), max_length=10, editable=False)
+    name = models.CharField(_("name"), max_length=40)
+    name_en = models.CharField(_("name in English"), max_length=80, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("date of birth"))
+    is_indigenous = models.BooleanField(_("indigenous"), default=False)
+    is_polio_survivor = models.BooleanField(_("polio survivor"), default=False)
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PersonQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "person"
-        verbose_name_plural = "people"
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        permissions = [("show_passbook_at_counter", "Can show a person's passbook at the counter")]
 
     def __str__(self) -> str:
         return f"{mask_name(self.name)} {self.national_id_masked}"
@@ -75,18 +77,25 @@ class InsuranceUnit(models.Model):
     """投保單位 — an employer, union or township office that enrols people (9-digit code)."""
 
     class Kind(models.TextChoices):
-        EMPLOYER = "employer", "事業單位 Employer"
-        UNION = "union", "職業工會 Occupational union"
-        FARMERS = "farmers", "農會 Farmers' association"
-        TOWNSHIP = "township", "鄉鎮市區公所 Township office"
+        EMPLOYER = "employer", _("Employer")
+        UNION = "union", _("Occupational union")
+        FARMERS = "farmers", _("Farmers' association")
+        TOWNSHIP = "township", _("Township office")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    code = models.CharField(max_length=9, unique=True)
-    name = models.CharField(max_length=100)
-    kind = models.CharField(max_length=12, choices=Kind.choices)
-    county = models.CharField(max_length=10)
-    contact_email = models.EmailField(blank=True)
-    portal_password = models.CharField(max_length=128, blank=True, help_text="unit portal password (hash)")
+    code = models.CharField(_("unit code"), max_length=9, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    county = models.CharField(_("county or city"), max_length=10)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    portal_password = models.CharField(
+        _("portal password"), max_length=128, blank=True, help_text=_("unit portal password (hash)")
+    )
+
+    class Meta:
+        verbose_name = _("insurance unit")
+        verbose_name_plural = _("insurance units")
+        permissions = [("set_portal_password", "Can set an insurance unit's portal password")]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -96,48 +105,60 @@ class NhiHousehold(models.Model):
     """健保戶 — an insured person (被保險人) and the dependents insured under them."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    insured = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="household_as_insured")
-    created_at = models.DateTimeField(auto_now_add=True)
+    insured = models.OneToOneField(
+        Person, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="household_as_insured"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("NHI household")
+        verbose_name_plural = _("NHI households")
 
     def __str__(self) -> str:
-        return f"健保戶 {self.insured}"
+        return _("NHI household of %(insured)s") % {"insured": self.insured}
 
 
 class Enrolment(models.Model):
     """One period of insurance: who, under which unit, as insured or dependent, at what salary."""
 
     class Category(models.IntegerChoices):
-        CAT1 = 1, "第一類 Employees, employers, civil servants"
-        CAT2 = 2, "第二類 Union members, seafarers"
-        CAT3 = 3, "第三類 Farmers, fishers"
-        CAT4 = 4, "第四類 Military service"
-        CAT5 = 5, "第五類 Low-income households"
-        CAT6 = 6, "第六類 Veterans and other residents"
+        CAT1 = 1, _("Category 1: employees, employers, civil servants")
+        CAT2 = 2, _("Category 2: union members, seafarers")
+        CAT3 = 3, _("Category 3: farmers, fishers")
+        CAT4 = 4, _("Category 4: military service")
+        CAT5 = 5, _("Category 5: low-income households")
+        CAT6 = 6, _("Category 6: veterans and other residents")
 
     class Role(models.TextChoices):
-        INSURED = "insured", "被保險人 Insured"
-        DEPENDENT = "dependent", "眷屬 Dependent"
+        INSURED = "insured", _("Insured")
+        DEPENDENT = "dependent", _("Dependent")
 
     class Relationship(models.TextChoices):
-        SELF = "self", "本人 Self"
-        SPOUSE = "spouse", "配偶 Spouse"
-        CHILD = "child", "子女 Child"
-        PARENT = "parent", "父母 Parent"
-        GRANDPARENT = "grandparent", "祖父母 Grandparent"
-        GRANDCHILD = "grandchild", "孫子女 Grandchild"
+        SELF = "self", _("Self")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        GRANDCHILD = "grandchild", _("Grandchild")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="enrolments")
-    household = models.ForeignKey(NhiHousehold, on_delete=models.PROTECT, related_name="enrolments")
-    unit = models.ForeignKey(InsuranceUnit, on_delete=models.PROTECT, related_name="enrolments")
-    category = models.PositiveSmallIntegerField(choices=Category.choices)
-    role = models.CharField(max_length=10, choices=Role.choices)
-    relationship = models.CharField(max_length=12, choices=Relationship.choices)
-    insured_salary = models.PositiveIntegerField(help_text="投保金額 NT$ per month")
-    started_on = models.DateField()
-    ended_on = models.DateField(null=True, blank=True)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrolments")
+    household = models.ForeignKey(
+        NhiHousehold, verbose_name=_("NHI household"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    unit = models.ForeignKey(
+        InsuranceUnit, verbose_name=_("insurance unit"), on_delete=models.PROTECT, related_name="enrolments"
+    )
+    category = models.PositiveSmallIntegerField(_("category"), choices=Category.choices)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    relationship = models.CharField(_("relationship to the insured"), max_length=12, choices=Relationship.choices)
+    insured_salary = models.PositiveIntegerField(_("insured salary"), help_text=_("NT$ per month"))
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
         indexes = [models.Index(fields=["person", "started_on"])]
         constraints = [
             models.CheckConstraint(
@@ -147,7 +168,11 @@ class Enrolment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} {self.unit.code} since {self.started_on}"
+        return _("%(role)s at %(unit)s from %(day)s") % {
+            "role": self.get_role_display(),
+            "unit": self.unit.code,
+            "day": self.started_on,
+        }
 
     def is_current_on(self, day) -> bool:
         return self.started_on <= day and (self.ended_on is None or day <= self.ended_on)
@@ -157,21 +182,25 @@ class NhiCard(models.Model):
     """健保卡 — one issued IC card. Only the newest issued card of a person is valid (SPEC §2)."""
 
     class Reason(models.TextChoices):
-        FIRST = "first", "首次發卡 First issue"
-        REPLACEMENT = "replacement", "補發 Replacement"
-        PHOTO = "photo", "換發 Photo change"
-        DAMAGED = "damaged", "換發 Damaged"
+        FIRST = "first", _("First issue")
+        REPLACEMENT = "replacement", _("Replacement")
+        PHOTO = "photo", _("New photo")
+        DAMAGED = "damaged", _("Damaged card replaced")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="cards")
-    card_number = models.CharField(max_length=12, unique=True)
-    issued_on = models.DateField()
-    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.FIRST)
-    public_key = models.BinaryField(max_length=32, null=True, blank=True, help_text="Ed25519 card proof key")
-    reported_lost_on = models.DateField(null=True, blank=True)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cards")
+    card_number = models.CharField(_("card number"), max_length=12, unique=True)
+    issued_on = models.DateField(_("issued on"))
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.FIRST)
+    public_key = models.BinaryField(
+        _("card proof key"), max_length=32, null=True, blank=True, help_text=_("Ed25519 public key")
+    )
+    reported_lost_on = models.DateField(_("reported lost on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("NHI card")
+        verbose_name_plural = _("NHI cards")
         indexes = [models.Index(fields=["person", "-issued_on"])]
 
     def __str__(self) -> str:
-        return f"card …{self.card_number[-4:]} issued {self.issued_on}"
+        return _("card …%(last4)s issued %(day)s") % {"last4": self.card_number[-4:], "day": self.issued_on}

@@ -1,38 +1,20 @@
-"""Operator pages for records: filtered by person (from the person page), reads audited."""
+"""Operator pages for records (SPEC §11): one person's records, opened from the person's page, every read logged.
+
+Lists across people show who sent which record id, never whose it is or what
+it says (``PersonDataAdmin``). Each record type needs its own view permission
+(the records reviewers group has them).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from healthbank.audit.services import record_operator_read
+from healthbank.audit.operator_pages import PersonDataAdmin, ReadOnlyMixin
 from healthbank.core import codes
-from healthbank.identity.admin import NationalIdSearchMixin, ReadOnlyMixin
 
 from . import models
-
-
-class PersonRecordAdmin(ReadOnlyMixin, NationalIdSearchMixin, admin.ModelAdmin):
-    """Records are read here, never edited: corrections come from the institution that sent them."""
-
-    national_id_lookup = "person__national_id_hash"
-    search_fields = ["source_record_id"]
-    search_help_text = "身分證字號 National ID (exact) or the sender's record id"
-    raw_id_fields = ["person"]
-    list_select_related = ["person"]
-
-    def changelist_view(self, request, extra_context=None):
-        person_id = request.GET.get("person__id__exact")
-        response = super().changelist_view(request, extra_context)
-        if person_id and getattr(response, "status_code", 200) == 200:
-            record_operator_read(request, person_id, f"{self.model._meta.verbose_name_plural} (admin)")
-        return response
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        obj = self.get_object(request, object_id)
-        if obj is not None and response.status_code == 200:
-            record_operator_read(request, obj.person_id, f"{self.model._meta.verbose_name} (admin)")
-        return response
 
 
 class DiagnosisInline(ReadOnlyMixin, admin.TabularInline):
@@ -40,10 +22,12 @@ class DiagnosisInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["position", "icd10", "name"]
     readonly_fields = fields
 
-    @admin.display(description="diagnosis")
+    @admin.display(description=_("diagnosis"))
     def name(self, obj) -> str:
         found = codes.diagnoses().get(obj.icd10)
-        return f"{found.name_zh} {found.name_en}" if found else ""
+        if found is None:
+            return ""
+        return found.name_en if get_language().startswith("en") else found.name_zh
 
 
 class DrugOrderInline(ReadOnlyMixin, admin.TabularInline):
@@ -51,7 +35,7 @@ class DrugOrderInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["position", "drug_code", "name", "days_supplied", "quantity", "frequency"]
     readonly_fields = fields
 
-    @admin.display(description="drug")
+    @admin.display(description=_("drug"))
     def name(self, obj) -> str:
         found = codes.drugs().get(obj.drug_code)
         return f"{found.name} ({found.atc_class_zh})" if found else ""
@@ -62,14 +46,14 @@ class NonDrugOrderInline(ReadOnlyMixin, admin.TabularInline):
     fields = ["position", "payment_code", "name", "quantity", "tooth", "body_site", "is_surgery"]
     readonly_fields = fields
 
-    @admin.display(description="order")
+    @admin.display(description=_("order"))
     def name(self, obj) -> str:
         found = codes.payment_codes().get(obj.payment_code)
         return found.name_zh if found else ""
 
 
 @admin.register(models.Visit)
-class VisitAdmin(PersonRecordAdmin):
+class VisitAdmin(PersonDataAdmin):
     list_display = ["visit_date", "kind", "institution", "person", "copayment", "points", "version"]
     list_filter = ["kind"]
     raw_id_fields = ["person", "institution", "card", "chronic_prescription"]
@@ -89,7 +73,7 @@ for _model, _columns in [
 ]:
     admin.site.register(
         _model,
-        type(f"{_model.__name__}Admin", (PersonRecordAdmin,), {"list_display": [*_columns, "version"]}),
+        type(f"{_model.__name__}Admin", (PersonDataAdmin,), {"list_display": [*_columns, "version"]}),
     )
 
 

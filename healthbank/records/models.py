@@ -9,6 +9,7 @@ the version it replaced is kept in ``RecordRevision``.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import NhiCard, Person
@@ -18,35 +19,37 @@ class Institution(models.Model):
     """醫事機構 — hospital, clinic, pharmacy or home-care agency with a 10-character code."""
 
     class Kind(models.TextChoices):
-        MEDICAL_CENTER = "medical_center", "醫學中心 Medical centre"
-        REGIONAL_HOSPITAL = "regional_hospital", "區域醫院 Regional hospital"
-        DISTRICT_HOSPITAL = "district_hospital", "地區醫院 District hospital"
-        CLINIC = "clinic", "診所 Clinic"
-        PHARMACY = "pharmacy", "藥局 Pharmacy"
-        HOME_CARE = "home_care", "居家護理所 Home-care agency"
-        HEALTH_CENTER = "health_center", "衛生所 Health centre"
+        MEDICAL_CENTER = "medical_center", _("Medical centre")
+        REGIONAL_HOSPITAL = "regional_hospital", _("Regional hospital")
+        DISTRICT_HOSPITAL = "district_hospital", _("District hospital")
+        CLINIC = "clinic", _("Clinic")
+        PHARMACY = "pharmacy", _("Pharmacy")
+        HOME_CARE = "home_care", _("Home-care agency")
+        HEALTH_CENTER = "health_center", _("Health centre")
 
     class Specialty(models.TextChoices):
-        WESTERN = "western", "西醫 Western medicine"
-        DENTAL = "dental", "牙醫 Dentistry"
-        CHINESE = "chinese", "中醫 Chinese medicine"
-        PHARMACY = "pharmacy", "藥事 Pharmacy"
-        NURSING = "nursing", "護理 Nursing"
+        WESTERN = "western", _("Western medicine")
+        DENTAL = "dental", _("Dentistry")
+        CHINESE = "chinese", _("Chinese medicine")
+        PHARMACY = "pharmacy", _("Pharmacy")
+        NURSING = "nursing", _("Nursing")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    code = models.CharField(max_length=10, unique=True)
-    name = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=150, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    specialty = models.CharField(max_length=10, choices=Specialty.choices)
-    division = models.PositiveSmallIntegerField(help_text="NHI regional division 1–6 (分區業務組)")
-    county = models.CharField(max_length=10)
-    township = models.CharField(max_length=10)
-    phone = models.CharField(max_length=20)
-    address = models.CharField(max_length=200)
-    accepts_virtual_card = models.BooleanField(default=False)
+    code = models.CharField(_("institution code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("name in English"), max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    specialty = models.CharField(_("specialty"), max_length=10, choices=Specialty.choices)
+    division = models.PositiveSmallIntegerField(_("NHI division"), help_text=_("NHI regional division 1–6"))
+    county = models.CharField(_("county or city"), max_length=10)
+    township = models.CharField(_("township"), max_length=10)
+    phone = models.CharField(_("phone"), max_length=20)
+    address = models.CharField(_("address"), max_length=200)
+    accepts_virtual_card = models.BooleanField(_("accepts the virtual card"), default=False)
 
     class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
         indexes = [models.Index(fields=["county", "kind"])]
 
     def __str__(self) -> str:
@@ -56,25 +59,29 @@ class Institution(models.Model):
 class Agency(models.TextChoices):
     """Agencies that feed data other than claims (SPEC §1)."""
 
-    CDC = "CDC", "疾病管制署 CDC"
-    HPA = "HPA", "國民健康署 HPA"
-    MOHW = "MOHW", "衛生福利部 MOHW"
+    CDC = "CDC", _("Centers for Disease Control (CDC)")
+    HPA = "HPA", _("Health Promotion Administration (HPA)")
+    MOHW = "MOHW", _("Ministry of Health and Welfare (MOHW)")
 
 
 class ApiClient(models.Model):
     """A machine credential of one institution or agency for the ingestion API."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    name = models.CharField(max_length=100)
-    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.CASCADE)
-    agency = models.CharField(max_length=4, choices=Agency.choices, blank=True)
-    key_prefix = models.CharField(max_length=12, unique=True)
-    key_hash = models.CharField(max_length=64)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    agency = models.CharField(_("agency"), max_length=4, choices=Agency.choices, blank=True)
+    key_prefix = models.CharField(_("key prefix"), max_length=12, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(institution__isnull=False) & models.Q(agency=""))
@@ -94,12 +101,12 @@ class ApiClient(models.Model):
 
 class IngestedRecord(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    source = models.CharField(max_length=10, help_text="institution code or agency")
-    source_record_id = models.CharField(max_length=64)
-    version = models.PositiveIntegerField(default=1)
-    payload_digest = models.CharField(max_length=64, help_text="SHA-256 of the accepted payload")
-    ingested_at = models.DateTimeField()
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("sender"), max_length=10, help_text=_("institution code or agency"))
+    source_record_id = models.CharField(_("sender's record id"), max_length=64)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    payload_digest = models.CharField(_("digest"), max_length=64, help_text=_("SHA-256 of the accepted payload"))
+    ingested_at = models.DateTimeField(_("received"))
 
     class Meta:
         abstract = True
@@ -116,36 +123,49 @@ class Visit(IngestedRecord):
     """就醫紀錄 — one outpatient, dental, Chinese-medicine, inpatient, pharmacy or preventive visit."""
 
     class Kind(models.TextChoices):
-        WESTERN = "western", "西醫門診 Western outpatient"
-        CHINESE = "chinese", "中醫門診 Chinese medicine"
-        DENTAL = "dental", "牙醫門診 Dental"
-        INPATIENT = "inpatient", "住院 Inpatient"
-        PHARMACY = "pharmacy", "藥局調劑 Pharmacy dispensing"
-        PREVENTIVE = "preventive", "預防保健 Preventive care"
+        WESTERN = "western", _("Western-medicine outpatient")
+        CHINESE = "chinese", _("Chinese-medicine outpatient")
+        DENTAL = "dental", _("Dental outpatient")
+        INPATIENT = "inpatient", _("Inpatient stay")
+        PHARMACY = "pharmacy", _("Pharmacy dispensing")
+        PREVENTIVE = "preventive", _("Preventive care")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="visits")
-    card = models.ForeignKey(NhiCard, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    visit_date = models.DateField(help_text="visit, admission or dispensing date")
-    end_date = models.DateField(null=True, blank=True, help_text="discharge date for inpatient stays")
-    card_sequence = models.CharField(max_length=4, blank=True, help_text="就醫序號")
-    department = models.CharField(max_length=4, blank=True)
-    copayment = models.PositiveIntegerField(default=0, help_text="部分負擔 NT$")
-    points = models.PositiveIntegerField(default=0, help_text="健保支付點數")
-    chronic_prescription = models.ForeignKey(
-        "ChronicPrescription", null=True, blank=True, on_delete=models.SET_NULL, related_name="refills"
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="visits"
     )
-    refill_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    card = models.ForeignKey(
+        NhiCard, verbose_name=_("NHI card"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    visit_date = models.DateField(_("date"), help_text=_("visit, admission or dispensing date"))
+    end_date = models.DateField(
+        _("discharged"), null=True, blank=True, help_text=_("discharge date for inpatient stays")
+    )
+    card_sequence = models.CharField(_("card visit sequence number"), max_length=4, blank=True)
+    department = models.CharField(_("department"), max_length=4, blank=True)
+    copayment = models.PositiveIntegerField(_("copayment"), default=0, help_text=_("NT$"))
+    points = models.PositiveIntegerField(_("NHI points"), default=0)
+    chronic_prescription = models.ForeignKey(
+        "ChronicPrescription",
+        verbose_name=_("chronic continuous prescription"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="refills",
+    )
+    refill_number = models.PositiveSmallIntegerField(_("refill number"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
         constraints = [_source_unique("visit")]
         indexes = [models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date")]
 
 
 class VisitChild(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    position = models.PositiveSmallIntegerField()
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:
         abstract = True
@@ -156,50 +176,61 @@ class VisitChild(models.Model):
 
 
 class VisitDiagnosis(VisitChild):
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="diagnoses")
-    icd10 = models.CharField(max_length=8)
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="diagnoses")
+    icd10 = models.CharField(_("ICD-10-CM code"), max_length=8)
 
     class Meta(VisitChild.Meta):
-        verbose_name_plural = "diagnoses"
+        verbose_name = _("diagnosis")
+        verbose_name_plural = _("diagnoses")
         indexes = [models.Index(fields=["person", "icd10"])]
 
 
 class DrugOrder(VisitChild):
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="drug_orders")
-    drug_code = models.CharField(max_length=10)
-    days_supplied = models.PositiveSmallIntegerField()
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, help_text="total quantity")
-    frequency = models.CharField(max_length=12, blank=True)
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="drug_orders")
+    drug_code = models.CharField(_("NHI drug code"), max_length=10)
+    days_supplied = models.PositiveSmallIntegerField(_("days supplied"))
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, help_text=_("total quantity"))
+    frequency = models.CharField(_("frequency"), max_length=12, blank=True)
 
     class Meta(VisitChild.Meta):
+        verbose_name = _("drug order")
+        verbose_name_plural = _("drug orders")
         indexes = [models.Index(fields=["person", "drug_code"])]
 
 
 class NonDrugOrder(VisitChild):
     """Non-drug order by NHI payment code: labs, imaging, procedures, surgeries, dental work."""
 
-    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="non_drug_orders")
-    payment_code = models.CharField(max_length=12)
-    quantity = models.DecimalField(max_digits=10, decimal_places=2, default=1)
-    tooth = models.PositiveSmallIntegerField(null=True, blank=True, help_text="FDI tooth number")
-    body_site = models.CharField(max_length=20, blank=True)
-    is_surgery = models.BooleanField(default=False)
+    visit = models.ForeignKey(Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="non_drug_orders")
+    payment_code = models.CharField(_("NHI payment code"), max_length=12)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=2, default=1)
+    tooth = models.PositiveSmallIntegerField(_("tooth"), null=True, blank=True, help_text=_("FDI tooth number"))
+    body_site = models.CharField(_("body site"), max_length=20, blank=True)
+    is_surgery = models.BooleanField(_("surgery"), default=False)
 
     class Meta(VisitChild.Meta):
+        verbose_name = _("non-drug order")
+        verbose_name_plural = _("non-drug orders")
         indexes = [models.Index(fields=["person", "payment_code"])]
 
 
 class ChronicPrescription(IngestedRecord):
     """慢性病連續處方箋 — up to 90 days in fills of at most 30 days (SPEC §7.1)."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    prescribed_on = models.DateField()
-    icd10 = models.CharField(max_length=8)
-    days_per_fill = models.PositiveSmallIntegerField()
-    fills = models.PositiveSmallIntegerField()
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    prescribed_on = models.DateField(_("prescribed on"))
+    icd10 = models.CharField(_("ICD-10-CM code"), max_length=8)
+    days_per_fill = models.PositiveSmallIntegerField(_("days per fill"))
+    fills = models.PositiveSmallIntegerField(_("fills"))
 
     class Meta:
+        verbose_name = _("chronic continuous prescription")
+        verbose_name_plural = _("chronic continuous prescriptions")
         constraints = [_source_unique("chronicrx")]
         indexes = [models.Index(fields=["person", "-prescribed_on"])]
 
@@ -207,17 +238,21 @@ class ChronicPrescription(IngestedRecord):
 class LabResult(IngestedRecord):
     """檢驗檢查結果 — one lab value with the range the lab sent."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    collected_on = models.DateField()
-    lab_key = models.CharField(max_length=20, help_text="our lab key, e.g. hba1c")
-    loinc = models.CharField(max_length=10, blank=True)
-    name = models.CharField(max_length=100)
-    value = models.CharField(max_length=40)
-    value_numeric = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
-    unit = models.CharField(max_length=20, blank=True)
-    reference_range = models.CharField(max_length=40, blank=True)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    collected_on = models.DateField(_("collected on"))
+    lab_key = models.CharField(_("lab key"), max_length=20, help_text=_("our lab key, e.g. hba1c"))
+    loinc = models.CharField(_("LOINC code"), max_length=10, blank=True)
+    name = models.CharField(_("test"), max_length=100)
+    value = models.CharField(_("value"), max_length=40)
+    value_numeric = models.DecimalField(_("numeric value"), max_digits=12, decimal_places=4, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    reference_range = models.CharField(_("reference range"), max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("lab result")
+        verbose_name_plural = _("lab results")
         constraints = [_source_unique("lab")]
         indexes = [models.Index(fields=["person", "lab_key", "-collected_on"])]
 
@@ -226,18 +261,24 @@ class Report(IngestedRecord):
     """影像或病理報告 and 出院病歷摘要."""
 
     class Kind(models.TextChoices):
-        IMAGING = "imaging", "影像檢查 Imaging"
-        PATHOLOGY = "pathology", "病理檢查 Pathology"
-        DISCHARGE = "discharge", "出院病歷摘要 Discharge summary"
+        IMAGING = "imaging", _("Imaging")
+        PATHOLOGY = "pathology", _("Pathology")
+        DISCHARGE = "discharge", _("Discharge summary")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    visit = models.ForeignKey(Visit, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    performed_on = models.DateField()
-    title = models.CharField(max_length=200)
-    text = models.TextField()
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    performed_on = models.DateField(_("performed on"))
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("report"))
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [_source_unique("report")]
         indexes = [models.Index(fields=["person", "kind", "-performed_on"])]
 
@@ -245,15 +286,18 @@ class Report(IngestedRecord):
 class Allergy(IngestedRecord):
     """過敏資料 — uploaded from the card by the institution that saw it."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    uploaded_on = models.DateField()
-    allergen = models.CharField(max_length=100)
-    drug_code = models.CharField(max_length=10, blank=True)
-    reaction = models.CharField(max_length=100, blank=True)
-    doctor_name = models.CharField(max_length=40, blank=True)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_on = models.DateField(_("uploaded on"))
+    allergen = models.CharField(_("allergen"), max_length=100)
+    drug_code = models.CharField(_("NHI drug code"), max_length=10, blank=True)
+    reaction = models.CharField(_("reaction"), max_length=100, blank=True)
+    doctor_name = models.CharField(_("doctor"), max_length=40, blank=True)
 
     class Meta:
-        verbose_name_plural = "allergies"
+        verbose_name = _("allergy")
+        verbose_name_plural = _("allergies")
         constraints = [_source_unique("allergy")]
         indexes = [models.Index(fields=["person", "-uploaded_on"])]
 
@@ -261,12 +305,16 @@ class Allergy(IngestedRecord):
 class Vaccination(IngestedRecord):
     """預防接種 — from the CDC's immunisation registry."""
 
-    vaccine_code = models.CharField(max_length=20)
-    vaccinated_on = models.DateField()
-    institution = models.ForeignKey(Institution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    institution_name = models.CharField(max_length=100, blank=True)
+    vaccine_code = models.CharField(_("vaccine"), max_length=20)
+    vaccinated_on = models.DateField(_("vaccinated on"))
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    institution_name = models.CharField(_("where"), max_length=100, blank=True)
 
     class Meta:
+        verbose_name = _("vaccination")
+        verbose_name_plural = _("vaccinations")
         constraints = [_source_unique("vaccination")]
         indexes = [models.Index(fields=["person", "-vaccinated_on"])]
 
@@ -274,28 +322,38 @@ class Vaccination(IngestedRecord):
 class PreventiveCheck(IngestedRecord):
     """成人預防保健結果 — from the HPA; the last two are shown side by side."""
 
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    checked_on = models.DateField()
-    height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    waist_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
-    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
-    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
-    fasting_glucose = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    cholesterol_total = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    triglycerides = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    hdl = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    ldl = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    bun = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    creatinine = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
-    egfr = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
-    urine_protein = models.CharField(max_length=10, blank=True)
-    got = models.PositiveSmallIntegerField(null=True, blank=True)
-    gpt = models.PositiveSmallIntegerField(null=True, blank=True)
-    hbsag = models.CharField(max_length=10, blank=True)
-    anti_hcv = models.CharField(max_length=10, blank=True)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    checked_on = models.DateField(_("checked on"))
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    waist_cm = models.DecimalField(_("waist (cm)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    systolic = models.PositiveSmallIntegerField(_("systolic pressure (mmHg)"), null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(_("diastolic pressure (mmHg)"), null=True, blank=True)
+    fasting_glucose = models.DecimalField(
+        _("fasting glucose (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    cholesterol_total = models.DecimalField(
+        _("total cholesterol (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    triglycerides = models.DecimalField(
+        _("triglycerides (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    hdl = models.DecimalField(_("HDL cholesterol (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    ldl = models.DecimalField(_("LDL cholesterol (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    bun = models.DecimalField(_("blood urea nitrogen (mg/dL)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    creatinine = models.DecimalField(_("creatinine (mg/dL)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    egfr = models.DecimalField(_("eGFR (mL/min/1.73 m²)"), max_digits=6, decimal_places=1, null=True, blank=True)
+    urine_protein = models.CharField(_("urine protein"), max_length=10, blank=True)
+    got = models.PositiveSmallIntegerField(_("GOT (AST, U/L)"), null=True, blank=True)
+    gpt = models.PositiveSmallIntegerField(_("GPT (ALT, U/L)"), null=True, blank=True)
+    hbsag = models.CharField(_("hepatitis B surface antigen"), max_length=10, blank=True)
+    anti_hcv = models.CharField(_("hepatitis C antibody"), max_length=10, blank=True)
 
     class Meta:
+        verbose_name = _("adult preventive check")
+        verbose_name_plural = _("adult preventive checks")
         constraints = [_source_unique("preventive")]
         indexes = [models.Index(fields=["person", "-checked_on"])]
 
@@ -304,18 +362,22 @@ class CancerScreening(IngestedRecord):
     """癌症篩檢結果 — cervical, breast, colorectal and oral screening from the HPA."""
 
     class Kind(models.TextChoices):
-        CERVICAL = "cervical", "子宮頸癌 Cervical"
-        BREAST = "breast", "乳癌 Breast"
-        COLORECTAL = "colorectal", "大腸癌 Colorectal"
-        ORAL = "oral", "口腔癌 Oral"
+        CERVICAL = "cervical", _("Cervical cancer")
+        BREAST = "breast", _("Breast cancer")
+        COLORECTAL = "colorectal", _("Colorectal cancer")
+        ORAL = "oral", _("Oral cancer")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    screened_on = models.DateField()
-    result = models.CharField(max_length=200)
-    abnormal = models.BooleanField(default=False)
+    kind = models.CharField(_("screening"), max_length=10, choices=Kind.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    screened_on = models.DateField(_("screened on"))
+    result = models.CharField(_("result"), max_length=200)
+    abnormal = models.BooleanField(_("abnormal"), default=False)
 
     class Meta:
+        verbose_name = _("cancer screening")
+        verbose_name_plural = _("cancer screenings")
         constraints = [_source_unique("cancer")]
         indexes = [models.Index(fields=["person", "kind", "-screened_on"])]
 
@@ -327,17 +389,21 @@ class FollowUp(IngestedRecord):
     """
 
     class Program(models.TextChoices):
-        DIABETES = "diabetes", "糖尿病 Diabetes"
-        CKD_EARLY = "ckd_early", "初期慢性腎病 Early CKD"
-        HEPATITIS_B = "hepatitis_b", "B型肝炎 Hepatitis B"
-        HEPATITIS_C = "hepatitis_c", "C型肝炎 Hepatitis C"
+        DIABETES = "diabetes", _("Diabetes")
+        CKD_EARLY = "ckd_early", _("Early chronic kidney disease")
+        HEPATITIS_B = "hepatitis_b", _("Hepatitis B")
+        HEPATITIS_C = "hepatitis_c", _("Hepatitis C")
 
-    program = models.CharField(max_length=12, choices=Program.choices)
-    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="+")
-    measured_on = models.DateField()
-    values = models.JSONField(help_text="lab key → value, e.g. {'hba1c': 7.1}")
+    program = models.CharField(_("care programme"), max_length=12, choices=Program.choices)
+    institution = models.ForeignKey(
+        Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+    )
+    measured_on = models.DateField(_("measured on"))
+    values = models.JSONField(_("values"), help_text=_("lab key → value, e.g. {'hba1c': 7.1}"))
 
     class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
         constraints = [_source_unique("followup")]
         indexes = [models.Index(fields=["person", "program", "-measured_on"])]
 
@@ -346,15 +412,17 @@ class CareWish(IngestedRecord):
     """器官捐贈 / 安寧緩和醫療意願 — registered wishes, from the MOHW."""
 
     class Kind(models.TextChoices):
-        ORGAN_DONATION = "organ_donation", "器官捐贈 Organ donation"
-        HOSPICE = "hospice", "安寧緩和醫療 Hospice and palliative care"
+        ORGAN_DONATION = "organ_donation", _("Organ donation")
+        HOSPICE = "hospice", _("Hospice and palliative care")
 
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    signed_on = models.DateField()
-    registered_on = models.DateField()
-    withdrawn_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(_("wish"), max_length=16, choices=Kind.choices)
+    signed_on = models.DateField(_("signed on"))
+    registered_on = models.DateField(_("registered on"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("care wish")
+        verbose_name_plural = _("care wishes")
         constraints = [_source_unique("wish")]
         indexes = [models.Index(fields=["person", "kind"])]
 
@@ -363,14 +431,16 @@ class RecordRevision(models.Model):
     """A version of a record that a correction replaced, kept for history."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    record_type = models.CharField(max_length=20)
-    record_id = models.UUIDField()
-    version = models.PositiveIntegerField()
-    payload = models.JSONField()
-    replaced_at = models.DateTimeField()
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    record_type = models.CharField(_("record type"), max_length=20)
+    record_id = models.UUIDField(_("record"))
+    version = models.PositiveIntegerField(_("version"))
+    payload = models.JSONField(_("content"))
+    replaced_at = models.DateTimeField(_("replaced"))
 
     class Meta:
+        verbose_name = _("record revision")
+        verbose_name_plural = _("record revisions")
         indexes = [models.Index(fields=["person", "record_type", "record_id"])]
 
     def __str__(self) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from healthbank import policy
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("HEALTHBANK_VAR_DIR", BASE_DIR / "var"))
 
@@ -25,6 +27,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "captcha",
+    "axes",
     "healthbank.audit",
     "healthbank.identity",
     "healthbank.accounts",
@@ -32,6 +35,7 @@ INSTALLED_APPS = [
     "healthbank.records",
     "healthbank.insurance",
     "healthbank.passbook",
+    "healthbank.staff",
     "healthbank.demo",
 ]
 
@@ -47,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "healthbank.accounts.middleware.CitizenSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out staff login into the lockout page
 ]
 
 ROOT_URLCONF = "healthbank.urls"
@@ -109,6 +114,17 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Taipei"
+
+# Staff login (the operator pages): django-axes refuses a user name + address pair after
+# OPERATOR_LOGIN_MAX_FAILURES failures for OPERATOR_LOGIN_COOL_OFF, so nobody elsewhere can lock
+# an operator out, and a lock ends by itself (decisions.md). Citizens never use Django's auth.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = policy.OPERATOR_LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = policy.OPERATOR_LOGIN_COOL_OFF
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "healthbank.core.http.client_address"
+AXES_LOCKOUT_CALLABLE = "healthbank.staff.lockout.locked_out"
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -55,3 +55,38 @@ def test_request_log_lines_are_masked(caplog):
     for f in handler.filters:
         f.filter(record)
     assert "A123456789" not in record.getMessage()
+
+
+def test_percent_encoded_ids_are_masked():
+    # The admin's result links carried the search as _changelist_filters=q%3D<ID>.
+    for text in (
+        "GET /admin/identity/person/?_changelist_filters=q%3DC212345678 HTTP/1.1",
+        "GET /admin/?_changelist_filters=q%3dc212345678%26p%3D2",
+        "GET /admin/?next=%2Fadmin%2F%3F_changelist_filters%3Dq%253DC212345678",
+        "GET /admin/?q=%20C212345678",
+    ):
+        out = mask_ids_in_text(text)
+        assert "212345678" not in out.lower(), text
+        assert "C21234****" in out or "c21234****" in out
+
+
+def test_the_log_filter_masks_ids_in_exception_messages_and_tracebacks():
+    import io
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(MaskNationalIdFilter())
+    logger = logging.getLogger("healthbank.test.exceptions")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        try:
+            raise ValueError("no person with ID F131104093")
+        except ValueError:
+            logger.exception("look-up failed")
+        logger.error("with stack", stack_info=True, extra={})
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    assert "look-up failed" in written and "Traceback" in written
+    assert "F131104093" not in written and "F13110****" in written

@@ -42,6 +42,7 @@ def test_the_demo_prints_working_logins_and_keeps_an_existing_population(pinned)
     text = generate(people=40, seed=4, demo_logins=True)
     assert "Generated 40 people" in text
     assert "user 'operator' password 'healthbank-demo'" in text
+    assert "user 'counter' password 'healthbank-counter'" in text
     key = re.search(r"Bearer (hb_\S+)", text).group(1)
     assert client_for_key(key) is not None  # the printed API key works
     card_files = re.findall(r"--card (\S+\.json)", text)
@@ -119,3 +120,22 @@ def test_today_pins_the_day_the_history_runs_up_to(time_machine):
         call_command("generate_population", people=5, today="2028-03-01", stdout=io.StringIO())
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("generate_population", people=5, today="29/02/2028", stdout=io.StringIO())
+
+
+def test_the_demo_operators_are_in_office_groups_not_superusers(pinned, client):
+    from django.contrib.auth import get_user_model
+
+    from healthbank.records.models import Visit
+
+    generate(people=20, seed=4, demo_logins=True)
+    users = get_user_model().objects
+    operator, counter = users.get(username="operator"), users.get(username="counter")
+    assert not operator.is_superuser and not counter.is_superuser
+    assert operator.groups.count() == 4 and counter.groups.count() == 1
+    visit = Visit.objects.first()
+    assert counter.has_perm("identity.show_passbook_at_counter") and not counter.has_perm("records.view_visit")
+    client.post("/admin/login/", {"username": "counter", "password": "healthbank-counter"})
+    assert client.get(f"/admin/records/visit/{visit.pk}/change/").status_code == 403
+    assert client.get(f"/admin/identity/person/{visit.person_id}/counter-view/").status_code == 200
+    client.post("/admin/login/", {"username": "operator", "password": "healthbank-demo"})
+    assert client.get(f"/admin/records/visit/{visit.pk}/change/").status_code == 200

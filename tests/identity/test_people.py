@@ -45,24 +45,24 @@ def test_only_the_newest_card_is_current(person):
     assert current_card(person, on=dt.date(2020, 1, 1)).card_number == "000011112222"
 
 
-def test_an_operator_finds_a_person_by_national_id_and_the_read_is_logged(admin_client, person, other_person):
-    response = admin_client.get("/admin/identity/person/", {"q": PERSON_ID.lower()})
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert "A12345****" in page and PERSON_ID not in page
-    assert "F13110****" not in page  # only the one searched for
-    response = admin_client.get(f"/admin/identity/person/{person.pk}/change/")
-    assert response.status_code == 200
-    assert PERSON_ID not in response.content.decode()
+def test_an_operator_finds_a_person_by_national_id_in_a_post_form_and_the_read_is_logged(
+    admin_client, person, other_person
+):
+    response = admin_client.post("/admin/identity/person/find/", {"term": PERSON_ID.lower()})
+    assert response.status_code == 302
+    assert response.url == f"/admin/identity/person/{person.pk}/change/"  # the public id, not the national ID
+    page = admin_client.get(response.url)
+    assert page.status_code == 200
+    assert "A12345****" in page.content.decode() and PERSON_ID not in page.content.decode()
     log = AccessLog.objects.get()
-    assert (log.person_id, log.actor_kind) == (person.pk, "operator")
-    assert PERSON_ID not in log.actor_label + log.what
+    assert (log.person_id, log.actor_kind, log.what) == (person.pk, "operator", "person_details")
+    assert PERSON_ID not in log.actor_label + log.what + log.detail
 
 
 def test_operator_record_lists_filtered_by_person_are_logged(admin_client, person):
     response = admin_client.get("/admin/records/visit/", {"person__id__exact": str(person.pk)})
     assert response.status_code == 200
-    assert AccessLog.objects.filter(person_id=person.pk, what__contains="visits").exists()
+    assert AccessLog.objects.filter(person_id=person.pk, what="record_list", detail="records.visit").exists()
 
 
 def test_operators_read_records_but_cannot_edit_them(admin_client, clinic, person, known, frozen_today):

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -27,8 +28,10 @@ from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
+from healthbank.staff import roles
 
-DEMO_OPERATOR = ("operator", "healthbank-demo")
+DEMO_OPERATOR = ("operator", "healthbank-demo")  # every office group: counter, records, registration, units
+DEMO_COUNTER_CLERK = ("counter", "healthbank-counter")  # counter staff only: the counter view, no records
 DEMO_UNIT_PASSWORD = "unit-demo-2026"  # noqa: S105 - a demo login, printed by design
 DEMO_UNIT_ROWS = 3  # people of the demo unit written into the ready batch file
 
@@ -77,10 +80,9 @@ class Command(BaseCommand):
             self._demo_logins()
 
     def _demo_logins(self) -> None:
-        user_model = get_user_model()
         username, password = DEMO_OPERATOR
-        if not user_model.objects.filter(username=username).exists():
-            user_model.objects.create_superuser(username, "operator@healthbank.example", password)
+        _demo_staff(DEMO_OPERATOR, list(roles.ROLES))
+        _demo_staff(DEMO_COUNTER_CLERK, [roles.COUNTER_STAFF])
         clinic = Institution.objects.filter(kind=Institution.Kind.CLINIC, specialty="western").order_by("code").first()
         ApiClient.objects.filter(name="demo key").delete()
         _, key = issue_api_key(name="demo key", institution=clinic)
@@ -89,6 +91,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"HealthBank demo — {site}"))
         self.stdout.write(
             f"  NHI operator pages  http://127.0.0.1:8000/admin/  user '{username}' password '{password}'"
+            "  (all office groups)"
+        )
+        self.stdout.write(
+            f"                      user '{DEMO_COUNTER_CLERK[0]}' password '{DEMO_COUNTER_CLERK[1]}'"
+            "  (counter staff only: counter view, no records)"
         )
         self._demo_unit(site)
         self.stdout.write(f"  Ingestion API docs  {site}/api/docs/  as {clinic.code} {clinic.name}:")
@@ -183,6 +190,19 @@ def _shown(path: Path) -> str:
 
 def _demo_email(person: Person) -> str:
     return f"staff.{str(person.pk)[-8:]}@unit.example.tw"
+
+
+def _demo_staff(login: tuple[str, str], groups: list[str]) -> None:
+    """A staff user (never a superuser) in exactly ``groups``, so the demo shows what each role may do."""
+    username, password = login
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@healthbank.example", "is_staff": True}
+    )
+    if created:
+        user.set_password(password)
+    user.is_staff, user.is_superuser = True, False  # an older demo made the operator a superuser
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=groups))
 
 
 def _certificate_holder() -> tuple[Person, str] | None:
