@@ -113,3 +113,18 @@ class BatchUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.accepted}/{self.rows}"
+
+
+class AttemptCounter(models.Model):
+    """A fixed-window count of attempts (login failures per address, device or unit) kept in the database.
+
+    With Redis the counts live there instead; see ``accounts.limits``. The key is a hash, so neither an
+    address nor an ID is stored; rows past their window are deleted by the periodic sweep.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField()
+    window_ends = models.FloatField(help_text="end of the counting window, epoch seconds on the application clock")
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.count}"
