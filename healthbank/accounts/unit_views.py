@@ -70,7 +70,7 @@ def unit_home(request):
                 error = exc.message
     uploads = unit.batch_uploads.order_by("-uploaded_at")[:50]
     context = {"unit": unit, "form": form, "upload": upload, "error": error, "uploads": uploads}
-    return render(request, "accounts/unit_home.html", context)
+    return render(request, "accounts/unit_home.html", context, status=400 if error else 200)
 
 
 @never_cache
@@ -81,8 +81,8 @@ def unit_result(request, upload_id):
     upload = unit.batch_uploads.filter(pk=upload_id).first()
     if upload is None:
         raise Http404
-    response = HttpResponse("\ufeff" + upload.result_csv, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{upload.file_name.replace(".csv", "_result.csv")}"'
+    response = HttpResponse("\ufeff" + batch.result_file(upload), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{upload.result_file_name}"'
     return response
 
 

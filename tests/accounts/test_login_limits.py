@@ -31,7 +31,9 @@ def fresh_ip() -> str:
 
 
 def api(client, path, body, ip):
-    return client.post(path, json.dumps(body), content_type="application/json", REMOTE_ADDR=ip)
+    return client.post(
+        path, json.dumps(body), content_type="application/json", REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def phone_body(person, **changes):
