@@ -87,25 +87,6 @@ def give_back(name: str) -> None:
     AttemptCounter.objects.filter(key=_key(name), count__gt=0).update(count=F("count") - 1)
 
 
-def clear(name: str) -> None:
-    cache = _redis()
-    if cache is not None:
-        cache.delete("attempts:" + _key(name))
-        return
-    AttemptCounter.objects.filter(key=_key(name)).delete()
-
-
-def count(name: str) -> int:
-    """The count in the current window (0 when none), without adding to it."""
-    cache = _redis()
-    if cache is not None:
-        key = cache.make_and_validate_key("attempts:" + _key(name))
-        value = cache._cache.get_client(key).get(key)
-        return int(value or 0)
-    row = AttemptCounter.objects.filter(key=_key(name)).first()
-    return row.count if row is not None and row.window_ends > timezone.now().timestamp() else 0
-
-
 def forget_ended_windows() -> int:
     """Delete database counters whose window has ended (Redis expires its own); the number deleted."""
     if _redis() is not None:
