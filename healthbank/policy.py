@@ -37,6 +37,10 @@ UNIT_PORTAL_PASSWORD_MIN_LENGTH = 12  # §3.3 unit portal password set by an NHI
 LOGIN_MAX_FAILURES_PER_ACCOUNT = 5  # §4 / terms art. 10; our number (decisions.md)
 LOGIN_MAX_FAILURES_PER_SOURCE = 20  # §4 per client address per window
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
+LOGIN_MAX_FAILURES_PER_DEVICE = 20  # §4 "per source": the app's device too (phone check, app login); our number
+IPV6_THROTTLE_PREFIX = 64  # §4 per source: an IPv6 client counts by its /64 (one subscriber's usual allocation)
+UNIT_LOGIN_MAX_FAILURES = 5  # §3.3 unit portal: wrong passwords per unit before it refuses for a while; our number
+UNIT_LOGIN_LOCK_WINDOW = dt.timedelta(hours=1)  # time-limited: a unit code is no secret (decisions.md)
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=20)  # issue 3; our number
 KIOSK_IDLE_TIMEOUT = dt.timedelta(minutes=2)  # §4 kiosk: signs itself out; our number (decisions.md)
 KIOSK_SESSION_LIMIT = dt.timedelta(minutes=10)  # §4 kiosk: however busy, a kiosk session ends; our number
@@ -185,3 +189,8 @@ DEPENDENCY_RETRY_AFTER_SECONDS = 30  # a 503 while the database, cache or broker
 # ---------------------------------------------------------------- operators (issue 7)
 OPERATOR_LOGIN_MAX_FAILURES = 5  # §11 staff login (django-axes): failures per user name + address; our number
 OPERATOR_LOGIN_COOL_OFF = dt.timedelta(minutes=15)  # §11 then that pair waits this long; our number (decisions.md)
+OUTBOX_SWEEP_EVERY = dt.timedelta(minutes=1)  # beat delivers e-mails the broker never carried; our number
+OUTBOX_CLAIM_FOR = dt.timedelta(minutes=5)  # a worker owns an e-mail this long while sending it (decisions.md)
+OUTBOX_RETRY_FIRST = dt.timedelta(minutes=1)  # then doubling per failed attempt
+OUTBOX_RETRY_LONGEST = dt.timedelta(hours=1)
+OUTBOX_MAX_ATTEMPTS = 30  # about a day of retries before an e-mail is left for an operator

@@ -9,15 +9,19 @@ holds a full ID and neutralises spreadsheet formulas.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 
-from django.db import transaction
-from django.utils import timezone
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from healthbank import policy
 from healthbank.core import national_id as nid
@@ -25,12 +29,33 @@ from healthbank.core.masking import mask_national_id
 from healthbank.core.rocdate import RocDateError, parse_roc
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 
+from . import emails, outbox
 from .models import BatchUpload, OnlineAccount
 from .services import Contacts, check_contacts, new_application
-from .tasks import send_batch_result
 
 FILE_NAME = re.compile(r"^(\d{9})(\d{7})\.csv$", re.IGNORECASE)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters no CSV of IDs, e-mails and phone numbers holds (tab, CR and LF are fine): NUL above all,
+# which is what a UTF-16 file read as Big5 or UTF-8 is full of.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+# Why a row is rejected, stored as a code and rendered in the language of the upload (the unit's language).
+REASONS = {
+    "columns": gettext_lazy("A row has 2 to 4 columns: national ID, e-mail, mobile, landline."),
+    "id_required": gettext_lazy("The national ID is missing."),
+    "id_length": gettext_lazy("A national ID has 10 characters; this one has %(length)s."),
+    "id_first_letter": gettext_lazy("A national ID starts with a letter A–Z."),
+    "id_format": gettext_lazy("A national ID is a letter, then 1 or 2 (8, 9 or A–D for residents), then 8 digits."),
+    "id_checksum": gettext_lazy("The national ID's check digit does not match; check the digits."),
+    "duplicate": gettext_lazy("Duplicate of row %(row)s."),
+    "not_enrolled": gettext_lazy("This person is not enrolled with your unit."),
+    "email_missing": gettext_lazy("An e-mail address is required."),
+    "email_invalid": gettext_lazy("This is not a valid e-mail address."),
+    "mobile_invalid": gettext_lazy("A mobile number is 10 digits starting with 09, e.g. 0912345678."),
+    "landline_invalid": gettext_lazy("Write a landline as area-number#extension, e.g. 02-27065866#1234."),
+    "already_registered": gettext_lazy("Already registered."),
+    "own_application": gettext_lazy("The person's own application is waiting for their confirmation."),
+}
 
 
 class BatchFileError(ValueError):
@@ -44,8 +69,15 @@ class BatchFileError(ValueError):
 class RowResult:
     row: int
     masked_id: str
-    accepted: bool
-    reason: str = ""
+    reasons: list[str] = field(default_factory=list)  # codes of REASONS; none: accepted
+    params: dict = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reasons
+
+    def stored(self) -> dict:
+        return {"row": self.row, "id": self.masked_id, "reasons": self.reasons, "params": self.params}
 
 
 def neutralise(cell: str) -> str:
@@ -53,13 +85,70 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
+def _utf16(data: bytes) -> str | None:
+    """The UTF-16 codec a file is in, with or without a byte-order mark; None when it is not UTF-16.
+
+    Without a mark: the columns are IDs, e-mails and phone numbers, all ASCII, so UTF-16
+    puts a NUL in every other byte (the odd ones little-endian, the even ones big-endian).
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    if odd.count(0) * 2 > len(odd) and even.count(0) * 10 < len(even):
+        return "utf-16-le"
+    if even.count(0) * 2 > len(even) and odd.count(0) * 10 < len(odd):
+        return "utf-16-be"
+    return None
+
+
 def decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp950"):
+    """The file's text: UTF-8 (with or without BOM), Big5 (cp950) or UTF-16 (Excel's "Unicode text")."""
+    encoding = _utf16(data)
+    candidates = (encoding,) if encoding else ("utf-8-sig", "cp950")
+    for candidate in candidates:
         try:
-            return data.decode(encoding)
+            text = data.decode(candidate)
+            break
         except UnicodeDecodeError:
             continue
-    raise BatchFileError("file", _("The file is neither UTF-8 nor Big5 text; save it from Excel as CSV."))
+    else:
+        raise BatchFileError("file", _("The file is neither UTF-8 nor Big5 text; save it from Excel as CSV."))
+    text = text.removeprefix("\ufeff")
+    found = CONTROL.search(text)
+    if found:
+        raise BatchFileError(
+            "file",
+            _(
+                "Row %(row)s holds a control character (such as NUL) that CSV text never has: the file is not "
+                "UTF-8, Big5 or UTF-16 text. Save it from Excel as CSV."
+            )
+            % {"row": text.count("\n", 0, found.start()) + 1},
+        )
+    return text
+
+
+def read_rows(text: str) -> list[list[str]]:
+    """The non-empty rows; commas, or tabs when the file has tabs and no comma (Excel's "Unicode text")."""
+    delimiter = "\t" if "\t" in text and "," not in text else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append(cells)
+    except csv.Error as exc:
+        row = reader.line_num
+        if "field larger" in str(exc):
+            message = _(
+                "Row %(row)s has a cell longer than %(limit)s characters; a batch file holds only national IDs, "
+                "e-mail addresses and phone numbers. Is a quotation mark left open?"
+            ) % {"row": row, "limit": csv.field_size_limit()}
+        else:
+            message = _("Row %(row)s cannot be read as CSV; save the file from Excel as CSV.") % {"row": row}
+        raise BatchFileError("file", message) from None
+    return rows
 
 
 def check_file_name(name: str, unit: InsuranceUnit) -> None:
@@ -79,39 +168,54 @@ def check_file_name(name: str, unit: InsuranceUnit) -> None:
         raise BatchFileError("file", _("The date in the file name is in the future."))
 
 
-def _check_row(cells: list[str], unit: InsuranceUnit, seen: dict[str, int], people: dict[str, Person]) -> str:
-    """The reason this row is rejected, or '' when it is accepted."""
+def _check_row(cells: list[str], seen: dict[str, int], people: dict[str, Person]) -> tuple[list[str], dict]:
+    """The codes of why this row is rejected (none: accepted), with what their messages name."""
     if not 2 <= len(cells) <= 4:
-        return _("A row has 2 to 4 columns: national ID, e-mail, mobile, landline.")
+        return ["columns"], {}
     try:
         value = nid.validate(cells[0]).value
     except nid.NationalIdError as exc:
-        return exc.message
+        code = "id_" + exc.code if "id_" + exc.code in REASONS else "id_format"
+        return [code], ({"length": len(nid.normalize(cells[0]))} if exc.code == "length" else {})
     if value in seen:
-        return _("Duplicate of row %(row)s.") % {"row": seen[value]}
+        return ["duplicate"], {"row": seen[value]}
     person = people.get(value)
     if person is None:
-        return _("This person is not enrolled with your unit.")
-    contacts = Contacts(
+        return ["not_enrolled"], {}
+    contacts = _contacts(cells)
+    errors = check_contacts(contacts)
+    reasons = []
+    if "email" in errors:
+        reasons.append("email_invalid" if contacts.email else "email_missing")
+    if "mobile" in errors and contacts.mobile:  # the mobile is optional in a batch file
+        reasons.append("mobile_invalid")
+    if "landline" in errors:
+        reasons.append("landline_invalid")
+    if reasons:
+        return reasons, {}
+    account = getattr(person, "online_account", None)
+    if account is not None and account.status != OnlineAccount.Status.PENDING:
+        return ["already_registered"], {}
+    if account is not None and account.channel != OnlineAccount.Channel.BATCH:
+        return ["own_application"], {}
+    return [], {}
+
+
+def _contacts(cells: list[str]) -> Contacts:
+    return Contacts(
         email=cells[1].strip(),
         mobile=cells[2].strip() if len(cells) > 2 else "",
         landline=cells[3].strip() if len(cells) > 3 else "",
     )
-    errors = check_contacts(contacts)
-    if not contacts.mobile:
-        errors.pop("mobile", None)  # the mobile is optional in a batch file
-    if errors:
-        return " ".join(m for ms in errors.values() for m in ms)
-    account = getattr(person, "online_account", None)
-    if account is not None and account.status != OnlineAccount.Status.PENDING:
-        return _("Already registered.")
-    if account is not None and account.channel != OnlineAccount.Channel.BATCH:
-        return _("The person's own application is waiting for their confirmation.")
-    return ""
 
 
-def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language: str = "zh-hant") -> BatchUpload:
-    """Check and register a file's rows; an identical file again returns the earlier result, registering nobody."""
+def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language: str | None = None) -> BatchUpload:
+    """Check and register a file's rows; an identical file again returns the earlier result, registering nobody.
+
+    ``language`` is the uploader's (default: the active one): the result file is written in it.
+    A file that cannot be read at all is refused whole (BatchFileError) and nothing is stored.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
     if len(data) > policy.BATCH_REGISTRATION_MAX_BYTES:
         raise BatchFileError(
             "file", _("The file is larger than %(mb)s MB.") % {"mb": policy.BATCH_REGISTRATION_MAX_BYTES // 2**20}
@@ -121,8 +225,17 @@ def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language
     earlier = BatchUpload.objects.filter(unit=unit, file_sha256=digest).first()
     if earlier is not None:
         return earlier
-    text = decode(data)
-    rows = [r for r in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in r)]
+    rows = read_rows(decode(data))
+    try:
+        return _register_rows(unit, file_name, digest, rows, language)
+    except IntegrityError:  # the same file, uploaded twice at once: the other upload registered it
+        earlier = BatchUpload.objects.filter(unit=unit, file_sha256=digest).first()
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _register_rows(unit, file_name: str, digest: str, rows: list[list[str]], language: str) -> BatchUpload:
     values = {nid.normalize(r[0]) for r in rows if r and nid.is_valid(r[0])}
     hashes = {Person.hash_national_id(v): v for v in values}
     today = timezone.localdate()
@@ -136,9 +249,10 @@ def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language
     people = {hashes[h]: p for h, p in enrolled.items()}
     results: list[RowResult] = []
     seen: dict[str, int] = {}
+    invitations = []
     with transaction.atomic():
         for number, cells in enumerate(rows, 1):
-            reason = _check_row(cells, unit, seen, people)
+            reasons, params = _check_row(cells, seen, people)
             value = nid.normalize(cells[0]) if cells else ""
             masked = (
                 mask_national_id(value)
@@ -147,42 +261,56 @@ def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language
             )
             if nid.is_valid(value) and value not in seen:
                 seen[value] = number
-            if reason:
-                results.append(RowResult(number, masked, False, reason))
-                continue
-            _register(people[value], cells, language)
-            results.append(RowResult(number, masked, True))
+            results.append(RowResult(number, masked, reasons, params))
+            if not reasons:
+                invitations.append(_register(people[value], cells, unit))
         upload = BatchUpload.objects.create(
             unit=unit,
             file_name=file_name,
             file_sha256=digest,
             uploaded_at=timezone.now(),
+            language=language,
             rows=len(results),
             accepted=sum(r.accepted for r in results),
             rejected=sum(not r.accepted for r in results),
-            result_csv=result_file(results),
+            results=[r.stored() for r in results],
         )
-        transaction.on_commit(lambda: send_batch_result.delay(str(upload.pk)))
+        # Every e-mail is in the outbox with the registrations; one hand-over for the lot after the commit.
+        transaction.on_commit(partial(outbox.hand_over, [e.pk for e in invitations]), robust=True)
+        emails.batch_result(upload, result_file(upload))
     return upload
 
 
-def _register(person: Person, cells: list[str], language: str) -> None:
+def _register(person: Person, cells: list[str], unit: InsuranceUnit):
+    """A pending account with the file's contacts and a new link; its e-mail (naming the unit) is returned, unsent.
+
+    The link opens in the default language: the person chose none (the unit's language is the unit's), and the
+    e-mail and the page are both bilingual.
+    """
     now = timezone.now()
     account = OnlineAccount.objects.filter(person=person).first() or OnlineAccount(
         person=person, channel=OnlineAccount.Channel.BATCH, created_at=now
     )
-    account.email = cells[1].strip()
-    account.mobile = cells[2].strip() if len(cells) > 2 else ""
-    account.landline = cells[3].strip() if len(cells) > 3 else ""
+    contacts = _contacts(cells)
+    account.email, account.mobile, account.landline = contacts.email, contacts.mobile, contacts.landline
     account.save()
-    new_application(account, language, now)
+    return new_application(account, settings.LANGUAGE_CODE, now, unit=unit, deliver=False)[2]
 
 
-def result_file(results: list[RowResult]) -> str:
+def reason_text(code: str, params: dict) -> str:
+    if code == "legacy":  # written before reasons were stored as codes: kept as it was written
+        return params.get("text", "")
+    return str(REASONS[code]) % params if params else str(REASONS[code])
+
+
+def result_file(upload: BatchUpload) -> str:
+    """The result file (row, masked ID, result, reasons), wholly in the language the upload was made in."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_("row"), _("national ID"), _("result"), _("reason")])
-    for r in results:
-        outcome = _("accepted") if r.accepted else _("rejected")
-        writer.writerow([r.row, neutralise(r.masked_id), outcome, neutralise(r.reason)])
+    with translation.override(upload.language):
+        writer.writerow([_("row"), _("national ID"), _("result"), _("reason")])
+        for r in upload.results:
+            outcome = _("rejected") if r["reasons"] else _("accepted")
+            reasons = " ".join(reason_text(code, r.get("params") or {}) for code in r["reasons"])
+            writer.writerow([r["row"], neutralise(r["id"]), outcome, neutralise(reasons)])
     return out.getvalue()

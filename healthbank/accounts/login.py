@@ -12,7 +12,6 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,10 +19,12 @@ from django.utils.translation import gettext as _
 
 from healthbank import policy
 from healthbank.core import national_id as nid
+from healthbank.core.http import throttle_bucket
 from healthbank.external import adapter
-from healthbank.identity.models import NhiCard, Person
+from healthbank.identity.models import InsuranceUnit, NhiCard, Person
 from healthbank.identity.services import current_card
 
+from . import limits
 from .models import OnlineAccount
 from .notices import notify
 
@@ -56,34 +57,64 @@ def _wrong() -> LoginError:
     return LoginError(_("The national ID, card number or password is not correct."))
 
 
-def _source_key(source: str) -> str:
-    return "login-failures:" + hashlib.sha256(source.encode()).hexdigest()[:32]
+def _locked() -> LoginError:
+    return LoginError(_("Too many wrong passwords: reset your password to use the service again."), code="locked")
 
 
-def source_blocked(source: str) -> bool:
-    return (cache.get(_source_key(source)) or 0) >= policy.LOGIN_MAX_FAILURES_PER_SOURCE
+def _source_name(source: str) -> str:
+    return "login-source:" + throttle_bucket(source)
 
 
-def count_source_failure(source: str) -> None:
-    key = _source_key(source)
-    timeout = int(policy.LOGIN_FAILURE_WINDOW.total_seconds())
-    if not cache.add(key, 1, timeout=timeout):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=timeout)
+def take_login_slots(source: str, device: str = "") -> list[str]:
+    """Take one attempt slot of the client address (and of the app's device) before anything is checked.
+
+    Refused, with nothing checked, once the window's slots are used up. The slot is
+    taken in one atomic step, so a parallel burst checks exactly the limit; a
+    successful attempt gives its slots back (``give_back_slots``), a failed one keeps them.
+    """
+    limits_of = [(_source_name(source), policy.LOGIN_MAX_FAILURES_PER_SOURCE, "address")]
+    if device:
+        limits_of.append(("login-device:" + device, policy.LOGIN_MAX_FAILURES_PER_DEVICE, "device"))
+    taken: list[str] = []
+    for name, limit, what in limits_of:
+        taken.append(name)
+        if limits.hit(name, policy.LOGIN_FAILURE_WINDOW) > limit:
+            if what == "device":
+                raise LoginError(_("Too many failed attempts from this device; try again later."), code="throttled")
+            raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
+    return taken
 
 
-def _count_account_failure(account: OnlineAccount) -> None:
+def give_back_slots(slots: list[str]) -> None:
+    for name in slots:
+        limits.give_back(name)
+
+
+def _take_account_slot(account: OnlineAccount) -> bool:
+    """One of the account's wrong-password slots, taken atomically before its password is checked.
+
+    False when none is left: the account is locked, or its last slots are being
+    used by attempts still in flight, and its password is not checked at all.
+    """
+    return bool(
+        OnlineAccount.objects.filter(
+            pk=account.pk,
+            status=OnlineAccount.Status.ACTIVE,
+            failed_logins__lt=policy.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        ).update(failed_logins=F("failed_logins") + 1)
+    )
+
+
+def _account_failed(account: OnlineAccount) -> None:
+    """A wrong password on a slot of the account: the one that used the last slot locks it and tells the person."""
     with transaction.atomic():
-        OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=F("failed_logins") + 1)
-        account.refresh_from_db(fields=["failed_logins", "status"])
-        if account.failed_logins >= policy.LOGIN_MAX_FAILURES_PER_ACCOUNT and account.status == "active":
-            locked = OnlineAccount.objects.filter(pk=account.pk, status=OnlineAccount.Status.ACTIVE).update(
-                status=OnlineAccount.Status.LOCKED, locked_at=timezone.now()
-            )
-            if locked:  # only the request that locked it tells the person
-                notify(account, "locked")
+        locked = OnlineAccount.objects.filter(
+            pk=account.pk,
+            status=OnlineAccount.Status.ACTIVE,
+            failed_logins__gte=policy.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        ).update(status=OnlineAccount.Status.LOCKED, locked_at=timezone.now())
+        if locked:
+            notify(account, "locked")
 
 
 def _account_for(national_id: str) -> OnlineAccount | None:
@@ -94,78 +125,128 @@ def _account_for(national_id: str) -> OnlineAccount | None:
     return getattr(person, "online_account", None) if person else None
 
 
-def _unknown(source: str, password: str, error: LoginError) -> LoginError:
-    check_password(password, _DUMMY_HASH)  # same cost as a real check
-    count_source_failure(source)
-    return error
+def _check(account: OnlineAccount | None, holder_shown: bool, password: str, slots: list[str], wrong) -> OnlineAccount:
+    """The rule every password login shares once its address (and device) slot is taken (decisions.md).
 
-
-def _refuse_if_throttled(source: str) -> None:
-    if source_blocked(source):
-        raise LoginError(_("Too many failed attempts from this address; try again later."), code="throttled")
+    - Nothing only the holder has was shown (no such account, a wrong card number
+      or card digits, a device not verified for this person): one password hash of
+      nobody's password, the generic answer, counted against the address and device only.
+      So nobody can lock a stranger out by knowing their national ID.
+    - A locked account checks no password: whatever was typed, the same answer.
+    - An active account: a wrong-password slot of the account is taken first,
+      atomically, so parallel guesses check at most the limit; the last one locks it.
+    - A suspended or pending account is named only after the right password.
+    """
+    if account is None or not holder_shown:
+        check_password(password, _DUMMY_HASH)  # the same cost as a real check: timing tells nothing
+        raise wrong()
+    if account.status == OnlineAccount.Status.LOCKED:
+        check_password(password, _DUMMY_HASH)
+        raise _locked()
+    if account.status == OnlineAccount.Status.ACTIVE:
+        if not _take_account_slot(account):
+            check_password(password, _DUMMY_HASH)
+            raise _locked()
+        if not check_password(password, account.password):
+            _account_failed(account)
+            raise wrong()
+        OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=0)
+        give_back_slots(slots)
+        return account
+    if not check_password(password, account.password):
+        raise wrong()
+    give_back_slots(slots)  # the right password: no guess, even though the account cannot log in
+    if account.status == OnlineAccount.Status.SUSPENDED:
+        raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
+    raise LoginError(_("Finish the registration first: open the confirmation e-mail."), code="pending")
 
 
 def authenticate_with_card_number(national_id: str, card_number: str, password: str, source: str) -> OnlineAccount:
-    """Web login without a reader: national ID + card number + registration password (captcha checked by the form)."""
-    _refuse_if_throttled(source)
+    """Web login without a reader: national ID + card number + registration password (captcha checked by the form).
+
+    The card number printed on the newest card is what only the holder has here.
+    """
+    slots = take_login_slots(source)
     account = _account_for(national_id)
-    if account is None:
-        raise _unknown(source, password, _wrong())
-    card = current_card(account.person)
-    return _finish(account, password, source, card is not None and card.card_number == card_number.strip(), _wrong)
+    card = current_card(account.person) if account is not None else None
+    holder = card is not None and hmac.compare_digest(card.card_number.encode(), card_number.strip().encode())
+    return _check(account, holder, password, slots, _wrong)
 
 
-def authenticate_with_card_suffix(national_id: str, card_last4: str, password: str, source: str) -> OnlineAccount:
-    """App phone verification: national ID + the last digits of the newest card + registration password."""
-    _refuse_if_throttled(source)
+def authenticate_with_card_suffix(
+    national_id: str, card_last4: str, password: str, source: str, device: str = ""
+) -> OnlineAccount:
+    """App phone verification: national ID + the last digits of the newest card + registration password.
+
+    The card digits are what only the holder has; ``device`` (the app's device identifier) is throttled too.
+    """
+    slots = take_login_slots(source, "phone:" + device if device else "")
     account = _account_for(national_id)
-    if account is None:
-        raise _unknown(source, password, _wrong())
-    card = current_card(account.person)
+    card = current_card(account.person) if account is not None else None
     digits = policy.CARD_LAST_DIGITS_FOR_PHONE_CHECK
-    card_ok = card is not None and len(card_last4.strip()) == digits and card.card_number.endswith(card_last4.strip())
-    return _finish(account, password, source, card_ok, _wrong)
+    given = card_last4.strip()
+    holder = (
+        card is not None
+        and len(given) == digits
+        and hmac.compare_digest(card.card_number[-digits:].encode(), given.encode())
+    )
+    return _check(account, holder, password, slots, _wrong)
 
 
 def _wrong_on_device() -> LoginError:
     return LoginError(_("The national ID or password is not correct, or this device is not verified for it."))
 
 
-def authenticate_on_device(device_person: Person | None, national_id: str, password: str, source: str) -> OnlineAccount:
-    """App login: national ID + registration password, from a device verified for that person."""
-    _refuse_if_throttled(source)
+def authenticate_on_device(
+    device_person: Person | None, national_id: str, password: str, source: str, device: str = ""
+) -> OnlineAccount:
+    """App login: national ID + registration password, from a device verified for that person.
+
+    The device credential of the person's enabled device is what only the holder has.
+    """
+    slots = take_login_slots(source, "app:" + device if device else "")
     account = _account_for(national_id)
-    if account is None or device_person is None or account.person_id != device_person.pk:
-        raise _unknown(source, password, _wrong_on_device())
-    return _finish(account, password, source, True, _wrong_on_device)
+    holder = account is not None and device_person is not None and account.person_id == device_person.pk
+    return _check(account, holder, password, slots, _wrong_on_device)
 
 
 def authenticate_with_card(card: NhiCard, password: str, source: str) -> OnlineAccount:
     """Web login with the card in the reader (its proof already verified) + registration password."""
-    _refuse_if_throttled(source)
+    slots = take_login_slots(source)
     account = OnlineAccount.objects.filter(person_id=card.person_id).first()
     if account is None:
-        raise _unknown(
-            source, password, LoginError(_("This card is not registered for online services yet."), "unregistered")
+        check_password(password, _DUMMY_HASH)
+        raise LoginError(_("This card is not registered for online services yet."), "unregistered")
+    return _check(account, True, password, slots, lambda: LoginError(_("The registration password is not correct.")))
+
+
+def authenticate_unit(code: str, password: str, source: str) -> InsuranceUnit:
+    """Unit portal login (SPEC §3.3): unit code + portal password, limited per address and per unit.
+
+    After ``UNIT_LOGIN_MAX_FAILURES`` wrong passwords the unit refuses every password,
+    right or wrong, until its window ends: time-limited, because a unit code is no
+    secret and a lock until an operator acts would let anyone shut a unit out.
+    """
+    slots = take_login_slots(source)
+    unit = InsuranceUnit.objects.filter(code=code.strip()).first()
+    wrong = LoginError(_("The unit code or password is not correct."))
+    if unit is None or not unit.portal_password:
+        check_password(password, _DUMMY_HASH)
+        raise wrong
+    name = f"unit-login:{unit.pk}"
+    if limits.hit(name, policy.UNIT_LOGIN_LOCK_WINDOW) > policy.UNIT_LOGIN_MAX_FAILURES:
+        check_password(password, _DUMMY_HASH)
+        minutes = int(policy.UNIT_LOGIN_LOCK_WINDOW.total_seconds() // 60)
+        raise LoginError(
+            _("Too many wrong passwords for this unit: it cannot log in for up to %(minutes)s minutes.")
+            % {"minutes": minutes},
+            code="locked",
         )
-    return _finish(account, password, source, True, lambda: LoginError(_("The registration password is not correct.")))
-
-
-def _finish(account: OnlineAccount, password: str, source: str, card_ok: bool, wrong) -> OnlineAccount:
-    """The checks every method shares once an account is found: password, then the account's state."""
-    if not check_password(password, account.password) or not card_ok:
-        count_source_failure(source)
-        if account.status == OnlineAccount.Status.ACTIVE:
-            _count_account_failure(account)
-        raise wrong()
-    if account.status == OnlineAccount.Status.LOCKED:
-        raise LoginError(_("Too many wrong passwords: reset your password to use the service again."), code="locked")
-    if account.status == OnlineAccount.Status.SUSPENDED:
-        raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
-    if account.status != OnlineAccount.Status.ACTIVE:
-        raise LoginError(_("Finish the registration first: open the confirmation e-mail."), code="pending")
-    OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=0)
-    return account
+    if not check_password(password, unit.portal_password):
+        raise wrong
+    limits.give_back(name)
+    give_back_slots(slots)
+    return unit
 
 
 def session_auth_hash(account: OnlineAccount) -> str:
@@ -178,10 +259,10 @@ def authenticate_with_certificate(person: Person | None, source: str) -> Person:
 
     ``person`` is None when the proof failed or names nobody insured; that counts against the address.
     """
-    _refuse_if_throttled(source)
+    slots = take_login_slots(source)
     if person is None:
-        count_source_failure(source)
         raise LoginError(_("The citizen certificate could not be verified; read it again with the right PIN."))
+    give_back_slots(slots)
     account = getattr(person, "online_account", None)
     if account is not None and account.status == OnlineAccount.Status.SUSPENDED:
         raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
@@ -190,12 +271,12 @@ def authenticate_with_certificate(person: Person | None, source: str) -> Person:
 
 def authenticate_at_kiosk(card: NhiCard, household_number: str, source: str) -> Person:
     """Kiosk: the card (its proof already checked) + the household number the registry holds for its owner."""
-    _refuse_if_throttled(source)
+    slots = take_login_slots(source)
     given = household_number.strip().upper()
     registered_household = adapter("household_registry").household_of(card.person.national_id)
     if not registered_household or not hmac.compare_digest(given.encode(), registered_household.upper().encode()):
-        count_source_failure(source)
         raise LoginError(_("The household number does not match this card's owner."))
+    give_back_slots(slots)
     return card.person
 
 

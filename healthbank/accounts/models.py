@@ -76,6 +76,15 @@ class RegistrationApplication(models.Model):
     expires_at = models.DateTimeField(_("expires"))
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=8, default=settings.LANGUAGE_CODE)
+    unit = models.ForeignKey(
+        "identity.InsuranceUnit",
+        verbose_name=_("insurance unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("the insurance unit that applied for the person (batch registration); its name is in the e-mail"),
+    )
 
     class Meta:
         verbose_name = _("registration confirmation e-mail")
@@ -128,10 +137,20 @@ class BatchUpload(models.Model):
     file_name = models.CharField(_("file name"), max_length=40)
     file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
     uploaded_at = models.DateTimeField(_("uploaded"))
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("the uploader's: the result file is written in it"),
+    )
     rows = models.PositiveIntegerField(_("rows"))
     accepted = models.PositiveIntegerField(_("accepted"))
     rejected = models.PositiveIntegerField(_("refused"))
-    result_csv = models.TextField(_("result file"), help_text=_("row, masked ID, result, reason — never full IDs"))
+    results = models.JSONField(
+        _("results"),
+        default=list,
+        help_text=_("per row: row, masked ID, reason codes (none: accepted) — never full IDs"),
+    )
 
     class Meta:
         verbose_name = _("batch registration upload")
@@ -141,3 +160,67 @@ class BatchUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.accepted}/{self.rows}"
+
+    @property
+    def result_file_name(self) -> str:
+        return self.file_name[: -len(".csv")] + "_result.csv"
+
+
+class AttemptCounter(models.Model):
+    """A fixed-window count of attempts (login failures per address, device or unit) kept in the database.
+
+    With Redis the counts live there instead; see ``accounts.limits``. The key is a hash, so neither an
+    address nor an ID is stored; rows past their window are deleted by the periodic sweep.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
+    count = models.PositiveIntegerField()
+    window_ends = models.FloatField(help_text="end of the counting window, epoch seconds on the application clock")
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.count}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail written in the same transaction as the change it tells of, and delivered afterwards.
+
+    A task sends it after the commit; when the broker or the mail server is away,
+    the periodic sweep sends it later (``accounts.outbox``). So a committed change
+    always answers as committed and its notice is never lost. A worker claims a row
+    before sending, so two workers never both send it; once sent, the body (which
+    may hold a one-time link) and the attachment are erased.
+    """
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", "註冊確認信 Registration confirmation"
+        PASSWORD_RESET = "password_reset", "重設密碼 Password reset link"
+        SECURITY_NOTICE = "security_notice", "安全通知 Security notice"
+        BATCH_RESULT = "batch_result", "整批註冊結果 Batch registration result"
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="whom it is about"
+    )
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    attachment_name = models.CharField(max_length=80, blank=True)
+    attachment = models.TextField(blank=True, help_text="CSV text")
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="a worker is sending it until then")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="outbox_email_unsent"
+            ),
+            models.Index(fields=["person", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient} {'sent' if self.sent_at else 'waiting'}"

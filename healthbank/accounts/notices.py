@@ -2,23 +2,22 @@
 
 A password change or reset, new contact details (told to the address being
 replaced), a newly verified device and a lock after wrong passwords each send a
-short bilingual e-mail, after the change is committed, so that someone who did
-not do it can act at once.
+short bilingual e-mail. The e-mail is written to the outbox in the same
+transaction as the change, so it leaves if and only if the change is committed,
+even when the broker is away at that moment.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
-
+from . import emails
 from .models import OnlineAccount
 
 KINDS = ("password_changed", "contacts_changed", "device_bound", "locked")
 
 
 def notify(account: OnlineAccount, kind: str, *, to: str = "", **detail: str) -> None:
-    from .tasks import send_security_notice
-
+    """Call inside the transaction of the change."""
     assert kind in KINDS, kind
     address = to or account.email
     if address:
-        transaction.on_commit(lambda: send_security_notice.delay(str(account.pk), kind, address, detail))
+        emails.security_notice(account, kind, address, detail)

@@ -12,6 +12,7 @@ from healthbank import policy
 from healthbank.external import adapter
 from healthbank.identity.models import NhiCard
 
+from . import emails
 from .models import OnlineAccount, PasswordReset
 from .notices import notify
 from .services import (
@@ -36,12 +37,6 @@ def _account_of(card: NhiCard) -> OnlineAccount:
     return account
 
 
-def _send(reset: PasswordReset, raw: str) -> None:
-    from .tasks import send_password_reset_email
-
-    transaction.on_commit(lambda: send_password_reset_email.delay(str(reset.pk), raw))
-
-
 def _new_reset(account: OnlineAccount, email: str, new_email: bool) -> PasswordReset:
     now = timezone.now()
     account.resets.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
@@ -56,7 +51,7 @@ def _new_reset(account: OnlineAccount, email: str, new_email: bool) -> PasswordR
         created_at=now,
         expires_at=now + policy.PASSWORD_RESET_LINK_VALID_FOR,
     )
-    _send(reset, raw)
+    emails.password_reset(reset, raw)  # in this transaction: the link leaves only if the reset is stored
     return reset
 
 

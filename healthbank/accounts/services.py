@@ -19,8 +19,8 @@ from healthbank import policy
 from healthbank.external import adapter
 from healthbank.identity.models import NhiCard, Person
 
-from . import passwords
-from .models import OnlineAccount, RegistrationApplication
+from . import emails, passwords
+from .models import OnlineAccount, OutboxEmail, RegistrationApplication
 
 MOBILE = re.compile(r"^09\d{8}$")
 LANDLINE = re.compile(r"^0\d{1,3}-\d{5,8}(#\d{1,6})?$")
@@ -88,13 +88,14 @@ def check_password(password: str, confirm: str, person: Person) -> dict[str, lis
     return errors
 
 
-def _send_confirmation(application: RegistrationApplication, raw_token: str) -> None:
-    from .tasks import send_registration_email
+def new_application(
+    account: OnlineAccount, language: str, now: dt.datetime, *, unit=None, deliver: bool = True
+) -> tuple[RegistrationApplication, str, OutboxEmail]:
+    """A new confirmation link (earlier ones stop working) and its e-mail, written to the outbox.
 
-    transaction.on_commit(lambda: send_registration_email.delay(str(application.pk), raw_token))
-
-
-def new_application(account: OnlineAccount, language: str, now: dt.datetime) -> tuple[RegistrationApplication, str]:
+    ``unit`` is the insurance unit applying for the person (the e-mail names it);
+    ``deliver=False`` leaves handing the e-mail to a worker to the caller (a batch hands many at once).
+    """
     account.applications.filter(status=RegistrationApplication.Status.PENDING).update(
         status=RegistrationApplication.Status.SUPERSEDED
     )
@@ -107,9 +108,10 @@ def new_application(account: OnlineAccount, language: str, now: dt.datetime) -> 
         created_at=now,
         expires_at=now + dt.timedelta(days=policy.REGISTRATION_CONFIRM_DAYS),
         language=language,
+        unit=unit,
     )
-    _send_confirmation(application, raw)
-    return application, raw
+    email = emails.registration(application, raw, deliver=deliver)
+    return application, raw, email
 
 
 @transaction.atomic

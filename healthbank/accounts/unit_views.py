@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.hashers import check_password
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from healthbank import policy
@@ -15,7 +15,7 @@ from healthbank.core.http import client_address
 from healthbank.identity.models import InsuranceUnit
 
 from . import batch
-from .login import count_source_failure, source_blocked
+from .login import LoginError, authenticate_unit
 
 SESSION_UNIT = "insurance_unit"
 
@@ -34,25 +34,25 @@ def _unit(request) -> InsuranceUnit | None:
     return InsuranceUnit.objects.filter(pk=unit_id).first() if unit_id else None
 
 
+@never_cache
 def unit_login(request):
     form = UnitLoginForm(request.POST or None)
     error = ""
-    source = client_address(request)
     if request.method == "POST" and form.is_valid():
-        unit = InsuranceUnit.objects.filter(code=form.cleaned_data["code"].strip()).first()
-        if source_blocked(source):
-            error = _("Too many failed attempts from this address; try again later.")
-        elif unit and unit.portal_password and check_password(form.cleaned_data["password"], unit.portal_password):
+        d = form.cleaned_data
+        try:
+            unit = authenticate_unit(d["code"], d["password"], client_address(request))
+        except LoginError as exc:
+            error = exc.message
+        else:
             request.session.cycle_key()
             request.session[SESSION_UNIT] = str(unit.pk)
             request.session.set_expiry(int(policy.SESSION_IDLE_TIMEOUT.total_seconds()))
             return redirect("accounts:unit-home")
-        else:
-            count_source_failure(source)
-            error = _("The unit code or password is not correct.")
     return render(request, "accounts/unit_login.html", {"form": form, "error": error})
 
 
+@never_cache
 def unit_home(request):
     unit = _unit(request)
     if unit is None:
@@ -70,9 +70,10 @@ def unit_home(request):
                 error = exc.message
     uploads = unit.batch_uploads.order_by("-uploaded_at")[:50]
     context = {"unit": unit, "form": form, "upload": upload, "error": error, "uploads": uploads}
-    return render(request, "accounts/unit_home.html", context)
+    return render(request, "accounts/unit_home.html", context, status=400 if error else 200)
 
 
+@never_cache
 def unit_result(request, upload_id):
     unit = _unit(request)
     if unit is None:
@@ -80,8 +81,8 @@ def unit_result(request, upload_id):
     upload = unit.batch_uploads.filter(pk=upload_id).first()
     if upload is None:
         raise Http404
-    response = HttpResponse("\ufeff" + upload.result_csv, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{upload.file_name.replace(".csv", "_result.csv")}"'
+    response = HttpResponse("\ufeff" + batch.result_file(upload), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{upload.result_file_name}"'
     return response
 
 

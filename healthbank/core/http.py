@@ -6,6 +6,10 @@ login throttle would count the whole country as one client. ``TRUSTED_PROXIES``
 comes from one of them is ``X-Forwarded-For`` read, from the right, skipping our
 proxies, and the first other address is the client. Anything to the left of it
 was written by the client and is never believed.
+
+Throttles count ``throttle_bucket``: an IPv4 address as it is, an IPv6 address by
+its /64 network, since one subscriber is usually given a whole /64 and could
+otherwise take a fresh address, and a fresh throttle, for every request.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import ipaddress
 from functools import cache
 
 from django.conf import settings
+
+from healthbank import policy
 
 
 @cache
@@ -45,3 +51,13 @@ def client_address(request) -> str:
         if not _trusted(address, networks):
             return str(address)
     return remote
+
+
+def throttle_bucket(address: str) -> str:
+    """What a per-address throttle counts: IPv4 as is, IPv6 by its /64 (IPv4-mapped IPv6 as the IPv4 it is)."""
+    parsed = _address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{policy.IPV6_THROTTLE_PREFIX}", strict=False))
+    return str(parsed) if parsed is not None else address

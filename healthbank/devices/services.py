@@ -109,7 +109,9 @@ def bind_by_phone(
 
     _check_device_fields(device.get("platform", ""), device.get("model", ""), device.get("device_identifier", ""))
     try:
-        account = authenticate_with_card_suffix(national_id, card_last4, password, source)
+        account = authenticate_with_card_suffix(
+            national_id, card_last4, password, source, device=device.get("device_identifier", "")
+        )
     except LoginError as exc:
         raise DeviceError("credentials", exc.message) from None
     verdict = adapter("mobile_carrier").verify(account.person.national_id, mobile.strip())
@@ -137,7 +139,13 @@ def app_login(*, national_id: str, password: str, device_credential: str, source
         .first()
     )
     try:
-        account = authenticate_on_device(binding.person if binding else None, national_id, password, source)
+        account = authenticate_on_device(
+            binding.person if binding else None,
+            national_id,
+            password,
+            source,
+            device=str(binding.pk) if binding else "",
+        )
     except LoginError as exc:
         raise DeviceError("credentials", exc.message) from None
     now = timezone.now()

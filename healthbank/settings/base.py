@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "healthbank.middleware.DependencyOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "healthbank.accounts.middleware.CitizenSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "healthbank.middleware.NoStoreAppApiMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out staff login into the lockout page
 ]
 
@@ -75,15 +77,22 @@ TEMPLATES = [
 ]
 
 # SQLite (embedded) unless DATABASE_URL names another database (PostgreSQL in production and CI).
+# Persistent connections are checked before reuse (conn_health_checks), so the first request of each
+# worker after a PostgreSQL restart reconnects instead of failing on a dead socket.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'healthbank.sqlite3'}",
         conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+else:  # a database that does not answer is an outage (503) after seconds, not a worker held for minutes
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "3")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Our load balancers / reverse proxies (CIDR, comma-separated); only their X-Forwarded-For is believed.
@@ -93,12 +102,24 @@ TRUSTED_PROXIES = [r for r in os.environ.get("TRUSTED_PROXIES", "").split(",") i
 SESSION_SAVE_EVERY_REQUEST = True
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# One stuck Redis must not hold every worker: short socket timeouts (a login then answers 503 at once,
+# healthbank.core.outage), and one reconnect on a dropped connection (after a Redis restart), none on a timeout.
+CACHE_SOCKET_TIMEOUT = float(os.environ.get("CACHE_SOCKET_TIMEOUT", "0.5"))
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as _RedisConnectionError
+    from redis.retry import Retry
+
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "healthbank"),
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_SOCKET_TIMEOUT,
+                "socket_timeout": CACHE_SOCKET_TIMEOUT,
+                "retry": Retry(NoBackoff(), 1, supported_errors=(_RedisConnectionError,)),
+            },
         }
     }
 else:
@@ -114,6 +135,32 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Asia/Taipei"
+# A broker that is away fails a hand-over at once (refused) or within 2 s (frozen); the outbox sweep delivers
+# later. The socket timeout stays above the worker's 1 s BRPOP poll.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task is acknowledged when done, so one a killed worker held runs again (the outbox claims make that safe).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "deliver-pending-emails": {
+        "task": "healthbank.accounts.tasks.deliver_pending_emails",
+        "schedule": policy.OUTBOX_SWEEP_EVERY.total_seconds(),
+    },
+    "forget-ended-attempt-windows": {
+        "task": "healthbank.accounts.tasks.forget_ended_attempt_windows",
+        "schedule": 3600.0,
+    },
+}
 
 # Staff login (the operator pages): django-axes refuses a user name + address pair after
 # OPERATOR_LOGIN_MAX_FAILURES failures for OPERATOR_LOGIN_COOL_OFF, so nobody elsewhere can lock
@@ -125,6 +172,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "healthbank.core.http.client_address"
 AXES_LOCKOUT_CALLABLE = "healthbank.staff.lockout.locked_out"
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still logged
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -188,17 +236,32 @@ CARD_AGENT_URL = os.environ.get("CARD_AGENT_URL", "http://127.0.0.1:7777")  # ca
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = "HealthBank <no-reply@healthbank.example>"
 
+# Logs: one line per record (core.logformat) on stdout, or in LOG_FILE when set (a daemonised gunicorn has no
+# stdout). WatchedFileHandler reopens the file after logrotate moves it. Celery workers use the same handlers.
+LOG_FILE = os.environ.get("LOG_FILE", "")
+_log_handler = (
+    {"class": "logging.handlers.WatchedFileHandler", "filename": LOG_FILE, "encoding": "utf-8"}
+    if LOG_FILE
+    else {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_ids": {"()": "healthbank.core.logfilter.MaskNationalIdFilter"}},
+    "formatters": {
+        "one_line": {
+            "()": "healthbank.core.logformat.OneLineFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s",
+        }
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_ids"]},
+        "console": {**_log_handler, "filters": ["mask_ids"], "formatter": "one_line"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request lines carry query strings (an operator's search by national ID): mask them too.
     "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Image captcha on the web logins (django-simple-captcha).
 CAPTCHA_LENGTH = 5

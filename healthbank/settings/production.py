@@ -6,9 +6,12 @@ import os
 
 from .base import *  # noqa: F403
 
-for _name in ("DJANGO_SECRET_KEY", "NATIONAL_ID_HASH_KEY", "NATIONAL_ID_ENCRYPTION_KEY", "DATABASE_URL"):
+# REDIS_URL too: without it base.py falls back to the database cache and tasks run inside web requests,
+# which in production would silently trade the throttles' and the outbox's design for the embedded one.
+for _name in ("DJANGO_SECRET_KEY", "NATIONAL_ID_HASH_KEY", "NATIONAL_ID_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"):
     if not os.environ.get(_name):
         raise RuntimeError(f"{_name} must be set in production")
+CELERY_TASK_ALWAYS_EAGER = False  # tasks run in workers, never inside a web request
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True

@@ -25,6 +25,10 @@ WHITENOISE_AUTOREFRESH = True
 
 # The simulated outside world of each test run lives in its own scratch folder.
 _scratch = Path(tempfile.mkdtemp(prefix="healthbank-test-"))
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not Django's shared in-memory database: parallel tests (throttles under a burst) need
+    # SQLite's real locking, which waits for a writer; the shared-cache memory database fails at once.
+    DATABASES["default"]["TEST"] = {"NAME": str(_scratch / "test.sqlite3")}  # noqa: F405
 EXTERNAL_DATA_DIR = _scratch / "external"
 SIMULATED_CARDS_DIR = _scratch / "cards"
 

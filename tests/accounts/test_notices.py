@@ -59,3 +59,24 @@ def test_the_lock_is_told_once(client, registered, committed):
             log_in(client, registered, password="Wrong-2026", ip=f"10.55.0.{n}")
     [notice] = notices("account is locked")
     assert "Forgot password" in notice.body
+
+
+def test_dates_are_roc_in_the_chinese_part_and_gregorian_in_the_english_part(client, registered, committed):
+    log_in(client, registered)
+    with committed():
+        client.post("/en/me/password/", {"current_password": PASSWORD, "password": NEW, "password_confirm": NEW})
+    chinese, english = notices("password was changed")[0].body.split("—", 1)
+    assert "115/11/20 12:00" in chinese and "2026-11-20" not in chinese  # noon, 2026-11-20 (Taipei)
+    assert "2026-11-20 12:00" in english and "115/11/20" not in english
+
+
+def test_the_reset_link_expiry_is_roc_in_chinese(client, registered, committed):
+    from tests.accounts.conftest import read_card
+
+    card = read_card(registered.cards[-1].card_number, "forgot")
+    fields = {"challenge": card.challenge, "card_number": card.card_number, "national_id": card.national_id,
+              "signature": card.signature, "route": "registered"}  # fmt: skip
+    with committed():
+        client.post("/en/password/forgot/", fields)
+    chinese, english = notices("reset your password")[0].body.split("—", 1)
+    assert "115/11/21 12:00" in chinese and "2026-11-21 12:00" in english

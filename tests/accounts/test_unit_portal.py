@@ -60,3 +60,19 @@ def test_another_units_result_is_not_found(client, unit, world):
     client.post("/en/unit/logout/")
     client.post("/en/unit/login/", {"code": other.code, "password": PASSWORD})
     assert client.get(f"/en/unit/uploads/{record.pk}/result.csv").status_code == 404
+
+
+def test_a_file_with_one_huge_quoted_cell_is_a_clear_400_and_nothing_is_stored(client, unit):
+    client.post("/en/unit/login/", {"code": unit.code, "password": PASSWORD})
+    content = f'{unit.member.national_id},"'.encode() + b"x" * 200_000 + b'"\r\n'
+    response = upload(client, unit, content)
+    assert response.status_code == 400
+    assert "has a cell longer than" in response.content.decode()
+    assert not BatchUpload.objects.exists()
+
+
+def test_the_result_file_is_never_stored_by_a_browser(client, unit):
+    client.post("/en/unit/login/", {"code": unit.code, "password": PASSWORD})
+    upload(client, unit, f"{unit.member.national_id},a@example.tw\n".encode())
+    response = client.get(f"/en/unit/uploads/{BatchUpload.objects.get().pk}/result.csv")
+    assert "no-store" in response["Cache-Control"]

@@ -52,3 +52,18 @@ def test_forged_forwarded_headers_do_not_escape_the_device_code_throttle(client,
         for n in range(12)
     ]  # fmt: skip
     assert statuses[:10] == [400] * 10 and statuses[10:] == [429, 429]
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::/64"),  # the same subscriber's other address
+        ("::ffff:198.51.100.7", "198.51.100.7"),  # IPv4 written as IPv6
+    ],
+)
+def test_throttles_count_an_ipv6_subscriber_by_its_64(address, bucket):
+    from healthbank.core.http import throttle_bucket
+
+    assert throttle_bucket(address) == bucket

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from healthbank import policy
 from healthbank.insurance.models import PremiumCalculation
 from healthbank.insurance.rules import monthly_premium
@@ -12,7 +14,10 @@ def test_the_premium_rate_is_named_per_ten_thousand():
     assert policy.PREMIUM_RATE_PER_TEN_THOUSAND == 517
     assert not hasattr(policy, "PREMIUM_RATE_PER_MILLE")
     field = PremiumCalculation._meta.get_field("rate_per_ten_thousand")
-    assert "ten thousand" in field.help_text
+    with translation.override("en"):
+        assert "ten thousand" in str(field.help_text)
+    with translation.override("zh-hant"):
+        assert "萬分比" in str(field.help_text)
     assert not any(f.name == "rate_per_mille" for f in PremiumCalculation._meta.get_fields())
 
 

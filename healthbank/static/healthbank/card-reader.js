@@ -9,9 +9,16 @@
   async function read(purpose, action) {
     const body = new URLSearchParams({ purpose: purpose });
     const issued = await fetch(section.dataset.challengeUrl, {
-      method: "POST", headers: { "X-CSRFToken": csrf }, body: body, credentials: "same-origin",
+      method: "POST", headers: { "X-CSRFToken": csrf, "Accept": "application/json" }, body: body,
+      credentials: "same-origin",
     });
-    const challenge = (await issued.json()).challenge;
+    const answer = await issued.json().catch(function () { return {}; });
+    if (!issued.ok) {  // e.g. 503 while a system HealthBank depends on is away: its message, in the page's language
+      const reasons = Object.values(answer.errors || {}).flat();
+      say(reasons[0] || status.dataset.down, "error");
+      return;
+    }
+    const challenge = answer.challenge;
     const signed = await fetch(agent + "/proof", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ challenge: challenge }),
     });

@@ -10,10 +10,15 @@
 
   async function signIn() {
     const issued = await fetch(section.dataset.challengeUrl, {
-      method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
+      method: "POST", headers: { "X-CSRFToken": csrf, "Accept": "application/json" }, credentials: "same-origin",
       body: new URLSearchParams({ purpose: section.dataset.purpose }),
     });
-    const challenge = (await issued.json()).challenge;
+    const answer = await issued.json().catch(function () { return {}; });
+    if (!issued.ok) {  // e.g. 503 while a system HealthBank depends on is away: its message, in the page's language
+      say(Object.values(answer.errors || {}).flat()[0] || status.dataset.down, "error");
+      return;
+    }
+    const challenge = answer.challenge;
     const signed = await fetch(agent + "/certificate/proof", {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ challenge: challenge, pin: pin.value }),
