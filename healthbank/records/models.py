@@ -1,9 +1,12 @@
 """Institutions and the clinical records they and the agencies feed in (SPEC §6.1).
 
 Every record belongs to one person and carries ``person``; indexes lead with it
-(DESIGN: distribution by person). A record is identified to its sender by
-``(source, source_record_id)``: re-sending the same id replaces the record and
-the version it replaced is kept in ``RecordRevision``.
+(DESIGN: distribution by person). A record is unique by ``(person, source,
+source_record_id)``, which a table distributed by person can still enforce. A
+sender's record id names one person's record for good: ingestion refuses a
+re-send naming another person (``records.services``; that check cannot be a
+constraint once person is part of the key). Re-sending the same id replaces the
+record and the version it replaced is kept in ``RecordRevision``.
 """
 
 from __future__ import annotations
@@ -109,7 +112,14 @@ class IngestedRecord(models.Model):
 
 
 def _source_unique(name: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["source", "source_record_id"], name=f"{name}_source_record_unique")
+    return models.UniqueConstraint(
+        fields=["person", "source", "source_record_id"], name=f"{name}_person_source_record_unique"
+    )
+
+
+def _source_lookup(name: str) -> models.Index:
+    """Ingestion looks a sender's record id up across people, to refuse moving it to another person."""
+    return models.Index(fields=["source", "source_record_id"], name=f"{name}_source_record_idx")
 
 
 class Visit(IngestedRecord):
@@ -139,7 +149,10 @@ class Visit(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("visit")]
-        indexes = [models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date")]
+        indexes = [
+            _source_lookup("visit"),
+            models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date"),
+        ]
 
 
 class VisitChild(models.Model):
@@ -201,7 +214,7 @@ class ChronicPrescription(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("chronicrx")]
-        indexes = [models.Index(fields=["person", "-prescribed_on"])]
+        indexes = [_source_lookup("chronicrx"), models.Index(fields=["person", "-prescribed_on"])]
 
 
 class LabResult(IngestedRecord):
@@ -219,7 +232,7 @@ class LabResult(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("lab")]
-        indexes = [models.Index(fields=["person", "lab_key", "-collected_on"])]
+        indexes = [_source_lookup("lab"), models.Index(fields=["person", "lab_key", "-collected_on"])]
 
 
 class Report(IngestedRecord):
@@ -239,7 +252,7 @@ class Report(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("report")]
-        indexes = [models.Index(fields=["person", "kind", "-performed_on"])]
+        indexes = [_source_lookup("report"), models.Index(fields=["person", "kind", "-performed_on"])]
 
 
 class Allergy(IngestedRecord):
@@ -255,7 +268,7 @@ class Allergy(IngestedRecord):
     class Meta:
         verbose_name_plural = "allergies"
         constraints = [_source_unique("allergy")]
-        indexes = [models.Index(fields=["person", "-uploaded_on"])]
+        indexes = [_source_lookup("allergy"), models.Index(fields=["person", "-uploaded_on"])]
 
 
 class Vaccination(IngestedRecord):
@@ -268,7 +281,7 @@ class Vaccination(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("vaccination")]
-        indexes = [models.Index(fields=["person", "-vaccinated_on"])]
+        indexes = [_source_lookup("vaccination"), models.Index(fields=["person", "-vaccinated_on"])]
 
 
 class PreventiveCheck(IngestedRecord):
@@ -297,7 +310,7 @@ class PreventiveCheck(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("preventive")]
-        indexes = [models.Index(fields=["person", "-checked_on"])]
+        indexes = [_source_lookup("preventive"), models.Index(fields=["person", "-checked_on"])]
 
 
 class CancerScreening(IngestedRecord):
@@ -317,7 +330,7 @@ class CancerScreening(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("cancer")]
-        indexes = [models.Index(fields=["person", "kind", "-screened_on"])]
+        indexes = [_source_lookup("cancer"), models.Index(fields=["person", "kind", "-screened_on"])]
 
 
 class FollowUp(IngestedRecord):
@@ -335,7 +348,7 @@ class FollowUp(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("followup")]
-        indexes = [models.Index(fields=["person", "program", "-measured_on"])]
+        indexes = [_source_lookup("followup"), models.Index(fields=["person", "program", "-measured_on"])]
 
 
 class CareWish(IngestedRecord):
@@ -352,7 +365,7 @@ class CareWish(IngestedRecord):
 
     class Meta:
         constraints = [_source_unique("wish")]
-        indexes = [models.Index(fields=["person", "kind"])]
+        indexes = [_source_lookup("wish"), models.Index(fields=["person", "kind"])]
 
 
 class RecordRevision(models.Model):

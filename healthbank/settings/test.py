@@ -28,5 +28,10 @@ _scratch = Path(tempfile.mkdtemp(prefix="healthbank-test-"))
 EXTERNAL_DATA_DIR = _scratch / "external"
 SIMULATED_CARDS_DIR = _scratch / "cards"
 
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A test database in a file, not Django's shared-cache memory database: there, a second connection
+    # fails at once with "table is locked" instead of waiting, so parallel requests could not be tested.
+    DATABASES["default"]["TEST"] = {"NAME": str(_scratch / "test.sqlite3")}  # noqa: F405
+
 # No worker runs beside the test suite: tasks execute in-process (the real task code, eagerly).
 CELERY_TASK_ALWAYS_EAGER = True
