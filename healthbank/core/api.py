@@ -59,7 +59,7 @@ def exception_handler(exc, context):
         return error_response(
             status.HTTP_500_INTERNAL_SERVER_ERROR,
             "server",
-            _("Something went wrong on our side; nothing of this request was kept. Try again later."),
+            _("Something went wrong on our side; try again later."),
         )
     if isinstance(exc, BodyRefused):
         response.data = {"errors": {"body": [str(exc.detail)]}}

@@ -37,7 +37,7 @@ def errors_of(response) -> dict[str, list[str]]:
 @pytest.mark.parametrize("path", POST_ENDPOINTS)
 def test_deeply_nested_json_is_a_400_on_every_endpoint(clinic_api, path, depth):
     body = '{"records": ' + "[" * depth + "]" * depth + "}"
-    response = clinic_api.post(path, data=body, content_type="application/json")
+    response = clinic_api.post(path, data=body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert f"nested more than {policy.API_MAX_JSON_DEPTH} levels" in errors_of(response)["body"][0]
 
@@ -49,7 +49,14 @@ def test_text_that_cannot_be_stored_is_a_400_naming_where(clinic_api, person, te
     response = clinic_api.post(
         "/api/ingest/v1/reports", data=json.dumps({"records": [report]}), content_type="application/json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 400  # in Chinese unless the caller asks otherwise:
+    assert errors_of(response)["body"][0] == f"{where} 含有無法儲存的字元（NUL 或不成對的代理字元）。"
+    response = clinic_api.post(
+        "/api/ingest/v1/reports",
+        data=json.dumps({"records": [report]}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert errors_of(response)["body"][0].startswith(where)
 
 
@@ -67,7 +74,7 @@ def test_a_content_length_that_is_not_a_number_is_a_400(clinic_api, person, know
 def test_a_device_id_that_is_not_a_uuid_is_a_400_on_the_app_api(person, app_token, device_id):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {app_token}")
-    response = client.post(f"/api/app/v1/devices/{device_id}/disable")
+    response = client.post(f"/api/app/v1/devices/{device_id}/disable", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert errors_of(response)["device_id"] == ["This is not a device id."]
 
@@ -84,7 +91,9 @@ def test_a_device_id_that_is_not_a_uuid_is_a_400_on_the_device_page(client, regi
 def test_another_api_path_is_a_json_404(client):
     response = client.post("/api/ingest/v1/nothing-here", data="{}", content_type="application/json")
     assert response.status_code == 404
-    assert "no API endpoint" in errors_of(response)["request"][0]
+    assert errors_of(response)["request"] == ["此網址沒有 API 服務端點。"]
+    response = client.get("/api/app/v2/me", HTTP_ACCEPT_LANGUAGE="en")
+    assert errors_of(response)["request"] == ["There is no API endpoint at this address."]
 
 
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(clinic_api, person, known, monkeypatch):
