@@ -7,18 +7,19 @@ a dependency outage (503 with ``Retry-After``; see ``core.outage``).
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from pydantic import BaseModel, Field
 from rest_framework import exceptions, parsers, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
-from rest_framework.views import set_rollback
+from rest_framework.utils import json
 
 from healthbank import policy
 
@@ -43,6 +44,10 @@ class BodyRefused(exceptions.ParseError):
 
 def exception_handler(exc, context):
     """DRF's exception handler for every API view: the one error shape, 503 for an outage, 500 for a bug."""
+    # Imported here: rest_framework.views reads the parser setting, which names this module.
+    from rest_framework.views import exception_handler as drf_exception_handler
+    from rest_framework.views import set_rollback
+
     response = drf_exception_handler(exc, context)
     if response is None:
         set_rollback()
@@ -83,26 +88,32 @@ def _where(context) -> str:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def check_json_value(data: Any, max_depth: int = policy.API_MAX_JSON_DEPTH) -> None:
-    """Refuse JSON nested deeper than ``max_depth`` or holding text that cannot be stored, naming where."""
+def check_json_value(data: Any, *, check_text: bool = True, max_depth: int = policy.API_MAX_JSON_DEPTH) -> None:
+    """Refuse JSON nested deeper than ``max_depth`` or holding text that cannot be stored, naming where.
+
+    Walks containers only; text is looked at when ``check_text`` (a body without ``\\u`` escapes cannot
+    hold such characters, so the parser skips it then).
+    """
+    if isinstance(data, str):
+        if check_text and _UNSTORABLE.search(data):
+            raise BodyRefused(_unstorable(()))
+        return
+    if not isinstance(data, dict | list):
+        return
     stack: list[tuple[Any, int, tuple]] = [(data, 1, ())]
     while stack:
         value, depth, path = stack.pop()
-        if isinstance(value, str):
-            if _UNSTORABLE.search(value):
-                raise BodyRefused(_unstorable(path))
-            continue
-        if not isinstance(value, dict | list):
-            continue
         if depth > max_depth:
             raise BodyRefused(_("The JSON body is nested more than %(limit)d levels deep.") % {"limit": max_depth})
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if _UNSTORABLE.search(key):
-                    raise BodyRefused(_unstorable(path))
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, dict | list):
                 stack.append((item, depth + 1, (*path, key)))
-        else:
-            stack.extend((item, depth + 1, (*path, i)) for i, item in enumerate(value))
+            elif check_text and (
+                (isinstance(item, str) and _UNSTORABLE.search(item))
+                or (isinstance(key, str) and _UNSTORABLE.search(key))
+            ):
+                raise BodyRefused(_unstorable((*path, key)))
 
 
 def _unstorable(path: tuple) -> str:
@@ -134,13 +145,19 @@ class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, answering 400 rather than failing on bodies nested too deep or unstorable text."""
 
     def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            data = super().parse(stream, media_type, parser_context)
+            text = codecs.getreader(encoding)(stream).read()
+            data = json.loads(text, parse_constant=json.strict_constant if self.strict else None)
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from None
         except RecursionError:
             raise BodyRefused(
                 _("The JSON body is nested more than %(limit)d levels deep.") % {"limit": policy.API_MAX_JSON_DEPTH}
             ) from None
-        check_json_value(data)
+        # Strict JSON holds NUL or a lone surrogate only as a \u escape (raw control characters are refused,
+        # and decoding refuses encoded surrogates), so most bodies need no look at their text.
+        check_json_value(data, check_text="\\u" in text)
         return data
 
 
