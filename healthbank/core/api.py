@@ -164,4 +164,5 @@ class JSONParser(parsers.JSONParser):
 @csrf_exempt
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Any other path under /api/: the APIs' JSON 404, not the HTML page."""
-    return JsonResponse({"errors": {"request": [_("There is no API endpoint at this address.")]}}, status=404)
+    body = {"errors": {"request": [_("There is no API endpoint at this address.")]}}
+    return JsonResponse(body, status=404, json_dumps_params={"ensure_ascii": False})

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from healthbank import policy
 from healthbank.core.api import ErrorBody, error_response
+from healthbank.core.api import exception_handler as exception_handler  # its former home; settings name core.api
 
 from . import schemas
 from .auth import ApiKeyAuthentication, HasApiClient
