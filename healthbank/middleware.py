@@ -11,7 +11,6 @@ from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext as _
 
 from healthbank.core import logformat, outage
 
@@ -54,10 +53,7 @@ def outage_response(request, exc: BaseException) -> HttpResponse:
     else:
         language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     with translation.override(language):
-        message = _(
-            "HealthBank cannot reach one of its systems right now, so this could not be done. "
-            "Please try again in %(seconds)s seconds."
-        ) % {"seconds": outage.RETRY_AFTER_SECONDS}
+        message = outage.outage_message()
         if _prefers_json(request):
             response = JsonResponse(
                 {"errors": {"service": [message]}}, status=503, json_dumps_params={"ensure_ascii": False}

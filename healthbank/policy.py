@@ -168,6 +168,7 @@ INGEST_MAX_QUANTITY = Decimal(100000)  # a drug total quantity above this is not
 INGEST_MAX_DAYS_SUPPLIED = 90  # same ceiling as chronic prescriptions
 INGEST_MAX_POINTS = 10_000_000  # NHI points on one visit
 INGEST_MAX_COPAYMENT = 1_000_000  # NT$
+API_MAX_JSON_DEPTH = 32  # every API body: deeper JSON is refused (400); a visit batch is 5 levels deep
 
 # ---------------------------------------------------------------- premiums (§6.2 insurance status)
 # NHI Act art. 18–27 and the 2021 rate; shown to people as "how premiums follow from the insured salary".

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from healthbank import health
+from healthbank.core.api import not_found as api_not_found
 from healthbank.devices.api import (
     AppLoginView,
     AppMeView,
@@ -25,7 +26,7 @@ urlpatterns = [
     path("api/app/v1/me", AppMeView.as_view(), name="app-me"),
     path("api/app/v1/devices", DeviceListView.as_view(), name="app-devices"),
     re_path(
-        r"^api/app/v1/devices/(?P<device_id>[0-9a-f-]{36})/(?P<action>enable|disable)$",
+        r"^api/app/v1/devices/(?P<device_id>[^/]+)/(?P<action>enable|disable)$",  # the view checks the id
         DeviceStatusView.as_view(),
         name="app-device-status",
     ),
@@ -49,3 +50,5 @@ urlpatterns += i18n_patterns(
     path("", include("healthbank.passbook.urls")),
     prefix_default_language=False,
 )
+# Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.
+urlpatterns += [re_path(r"^api/", api_not_found)]

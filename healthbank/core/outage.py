@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import InterfaceError
 from django.db import OperationalError as DatabaseOperationalError
+from django.utils.translation import gettext as _
 
 from healthbank import policy
 
@@ -44,3 +45,11 @@ def is_dependency_outage(exc: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def outage_message() -> str:
+    """What a page or an API caller is told while a dependency is away, in the active language."""
+    return _(
+        "HealthBank cannot reach one of its systems right now, so this could not be done. "
+        "Please try again in %(seconds)s seconds."
+    ) % {"seconds": RETRY_AFTER_SECONDS}

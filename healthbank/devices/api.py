@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from pydantic import BaseModel, Field
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from pydantic import BaseModel, Field, RootModel
 from rest_framework import authentication, exceptions
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -14,9 +17,26 @@ from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from healthbank.accounts import limits
+from healthbank.core.api import ErrorBody, error_response
 from healthbank.core.http import client_address, throttle_bucket
 
 from . import selectors, services
+
+_TOO_MANY = OpenApiResponse(ErrorBody, "too many tries from this address; wait (Retry-After) and try again")
+_NO_TOKEN = OpenApiResponse(ErrorBody, "no token, or the token is not valid any more (log in again)")
+_EXAMPLE_DEVICE = {
+    "device_id": "0196f1d2-7c4e-7a10-9b3e-2f5d8c1a4e77",
+    "platform": "Android",
+    "model": "Pixel 8",
+    "device_identifier": "b1f0c2de-33aa-4c1e-9d2f-7e6a5b4c3d21",
+    "verified_at": "2026-11-18T09:30:00+08:00",
+    "status": "enabled",
+    "this_device": True,
+}
+_EXAMPLE_BOUND = {
+    "device_id": _EXAMPLE_DEVICE["device_id"],
+    "credential": "q3L0xkzj2mY8c5Vn1tEw9RrA6uHd4FbKs7GpJoQiZ_M",
+}
 
 
 class ClientScopedRateThrottle(BaseThrottle):
@@ -72,8 +92,20 @@ class BindDeviceView(APIView):
     @extend_schema(
         operation_id="app_bind_device",
         request=BindIn,
-        responses={201: BindOut, 400: OpenApiResponse(description="wrong, used or expired code; bad device data"),
-                   429: OpenApiResponse(description="too many tries")},
+        responses={
+            201: BindOut,
+            400: OpenApiResponse(ErrorBody, "wrong, used or expired code; bad device data; malformed body"),
+            429: _TOO_MANY,
+        },
+        examples=[
+            OpenApiExample(
+                "a code typed or scanned",
+                value={"code": "De7242jZ", "platform": "Android", "model": "Pixel 8",
+                       "device_identifier": _EXAMPLE_DEVICE["device_identifier"]},
+                request_only=True,
+            ),
+            OpenApiExample("bound", value=_EXAMPLE_BOUND, response_only=True, status_codes=["201"]),
+        ],
         tags=["app"],
     )  # fmt: skip
     def post(self, request):
@@ -98,8 +130,21 @@ class PhoneVerifyView(APIView):
     @extend_schema(
         operation_id="app_verify_device_by_phone",
         request=PhoneVerifyIn,
-        responses={201: BindOut, 400: OpenApiResponse(description="refused, with the reason and what to do instead"),
-                   429: OpenApiResponse(description="too many tries")},
+        responses={
+            201: BindOut,
+            400: OpenApiResponse(ErrorBody, "refused, with the reason and what to do instead; malformed body"),
+            429: _TOO_MANY,
+        },
+        examples=[
+            OpenApiExample(
+                "this phone's number",
+                value={"national_id": "A123456789", "card_last4": "4444", "mobile": "0912345678",
+                       "password": "Abc12345!", "platform": "Android", "model": "Pixel 8",
+                       "device_identifier": _EXAMPLE_DEVICE["device_identifier"]},
+                request_only=True,
+            ),
+            OpenApiExample("bound", value=_EXAMPLE_BOUND, response_only=True, status_codes=["201"]),
+        ],
         tags=["app"],
     )  # fmt: skip
     def post(self, request):
@@ -122,7 +167,31 @@ class AppLoginView(APIView):
     @extend_schema(
         operation_id="app_login",
         request=AppLoginIn,
-        responses={200: AppLoginOut, 400: OpenApiResponse(description="wrong ID or password, or device not verified")},
+        responses={
+            200: AppLoginOut,
+            400: OpenApiResponse(ErrorBody, "wrong ID or password, or device not verified; malformed body"),
+            429: _TOO_MANY,
+        },
+        examples=[
+            OpenApiExample(
+                "national ID, password and the device credential",
+                value={
+                    "national_id": "A123456789",
+                    "password": "Abc12345!",
+                    "device_credential": _EXAMPLE_BOUND["credential"],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "logged in",
+                value={
+                    "token": "Vd8s0PqL3nXe7Ry2Kt5Uw9Ma1Bc4Fg6Hj_ZkQoWiEr",
+                    "expires_at": "2026-11-18T10:30:00+08:00",
+                },
+                response_only=True,
+                status_codes=["200"],
+            ),
+        ],
         tags=["app"],
     )
     def post(self, request):
@@ -153,6 +222,21 @@ class AppTokenAuthentication(authentication.BaseAuthentication):
         return "Token"
 
 
+class AppTokenScheme(OpenApiAuthenticationExtension):
+    """The app's token, as Swagger UI's "Authorize" asks for it (the value includes the word Token)."""
+
+    target_class = AppTokenAuthentication
+    name = "appToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`, with the token from POST /api/app/v1/login.",
+        }
+
+
 class AppMeOut(BaseModel):
     name: str = Field(description="masked name")
     national_id: str = Field(description="masked national ID")
@@ -167,7 +251,19 @@ def _token(request):
 class AppMeView(APIView):
     authentication_classes = [AppTokenAuthentication]
 
-    @extend_schema(operation_id="app_me", responses={200: AppMeOut}, tags=["app"])
+    @extend_schema(
+        operation_id="app_me",
+        responses={200: AppMeOut, 401: _NO_TOKEN},
+        examples=[
+            OpenApiExample(
+                "the person",
+                value={"name": "王○明", "national_id": "A12345****"},
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
+        tags=["app"],
+    )
     def get(self, request):
         person = _token(request).person
         return Response({"name": person.masked_name, "national_id": person.national_id_masked})
@@ -183,12 +279,21 @@ class DeviceOut(BaseModel):
     this_device: bool = Field(description="the device this token was issued on")
 
 
+class DeviceList(RootModel[list[DeviceOut]]):
+    """Every device the person ever verified, newest first."""
+
+
 class DeviceListView(APIView):
     """SPEC §5 device management: every device the person ever verified, newest first."""
 
     authentication_classes = [AppTokenAuthentication]
 
-    @extend_schema(operation_id="app_devices", responses={200: DeviceOut.model_json_schema()}, tags=["app"])
+    @extend_schema(
+        operation_id="app_devices",
+        responses={200: DeviceList, 401: _NO_TOKEN},
+        examples=[OpenApiExample("one device", value=[_EXAMPLE_DEVICE], response_only=True, status_codes=["200"])],
+        tags=["app"],
+    )
     def get(self, request):
         row = _token(request)
         return Response([_device(b, row.device_id) for b in selectors.devices_of(row.person)])
@@ -202,13 +307,27 @@ class DeviceStatusView(APIView):
     @extend_schema(
         operation_id="app_device_set_status",
         request=None,
-        responses={200: DeviceOut.model_json_schema(), 404: OpenApiResponse(description="not one of your devices")},
+        parameters=[
+            OpenApiParameter("device_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="from GET devices"),
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["enable", "disable"]),
+        ],
+        responses={
+            200: DeviceOut,
+            400: OpenApiResponse(ErrorBody, "device_id is not a device id (a UUID)"),
+            401: _NO_TOKEN,
+            404: OpenApiResponse(ErrorBody, "not one of your devices"),
+        },
+        examples=[OpenApiExample("enabled", value=_EXAMPLE_DEVICE, response_only=True, status_codes=["200"])],
         tags=["app"],
     )
     def post(self, request, device_id, action):
         row = _token(request)
         try:
-            binding = services.set_device_enabled(row.person, device_id, action == "enable")
+            device = uuid.UUID(device_id)
+        except ValueError:
+            return error_response(400, "device_id", _("This is not a device id."))
+        try:
+            binding = services.set_device_enabled(row.person, device, action == "enable")
         except services.DeviceError as exc:
             return Response({"errors": {exc.field: [exc.message]}}, status=404)
         return Response(_device(binding, row.device_id))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import segno
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from healthbank.accounts.decorators import citizen_required
 
@@ -23,8 +26,12 @@ def devices(request):
             qr = segno.make(issued.code, error="m").svg_inline(scale=6, title="device verification code")
         elif action in ("enable", "disable"):
             try:
-                services.set_device_enabled(person, request.POST.get("device"), action == "enable")
-            except (services.DeviceError, ValueError):
+                device = uuid.UUID(request.POST.get("device", ""))
+            except ValueError:  # only a tampered form sends this
+                return HttpResponseBadRequest(_("This is not a device id."), content_type="text/plain; charset=utf-8")
+            try:
+                services.set_device_enabled(person, device, action == "enable")
+            except services.DeviceError:
                 raise Http404 from None
             return redirect("devices:devices")
     bindings = selectors.devices_of(person)

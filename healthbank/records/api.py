@@ -2,25 +2,42 @@
 
 HTTP status of a batch: 200 every record accepted, 207 some rejected, 422 none
 accepted; 400 malformed body, 401 bad credential, 403 this sender may not send
-this type, 413 too large.
+this type, 413 too large; 503 while a dependency is away (``core.api``).
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field, create_model
-from rest_framework import exceptions, status
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from healthbank import policy
+from healthbank.core.api import ErrorBody, error_response
+from healthbank.core.api import exception_handler as exception_handler  # its former home; settings name core.api
 
 from . import schemas
 from .auth import ApiKeyAuthentication, HasApiClient
 from .services import RECORD_TYPES, Sender, SenderNotAllowed, ingest, summarise
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """The institution's or agency's API key, as Swagger UI's "Authorize" asks for it."""
+
+    target_class = ApiKeyAuthentication
+    name = "institutionApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "hb_<prefix>_<secret>",
+            "description": "The API key an NHI operator issued to the institution or agency.",
+        }
 
 
 class RecordResult(BaseModel):
@@ -36,30 +53,13 @@ class BatchResult(BaseModel):
     results: list[RecordResult]
 
 
-class ErrorBody(BaseModel):
-    errors: dict[str, list[str]]
+_error = error_response
 
 
-def _error(status_code: int, field_name: str, message: str) -> Response:
-    return Response({"errors": {field_name: [message]}}, status=status_code)
-
-
-def exception_handler(exc, context):
-    """Every error body has the same shape: ``{"errors": {field: [reason, ...]}}``."""
-    response = drf_exception_handler(exc, context)
-    if response is None:
-        return None
-    if isinstance(exc, exceptions.ParseError):
-        response.data = {"errors": {"body": [f"Malformed JSON: {exc.detail}"]}}
-    elif isinstance(exc, exceptions.UnsupportedMediaType):
-        response.data = {"errors": {"content_type": ["Send application/json."]}}
-    elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
-        response.data = {"errors": {"authorization": [str(exc.detail)]}}
-    elif isinstance(exc, exceptions.APIException) and not (
-        isinstance(response.data, dict) and "errors" in response.data
-    ):
-        response.data = {"errors": {"request": [str(getattr(exc, "detail", exc))]}}
-    return response
+def _declared_length(request) -> int | None:
+    """The body length the client declared, or None when the header is not a number of bytes."""
+    text = str(request.META.get("CONTENT_LENGTH") or "0").strip()
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 class IngestView(APIView):
@@ -68,7 +68,9 @@ class IngestView(APIView):
     record_type: str = ""
 
     def post(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = _declared_length(request)
+        if length is None:
+            return _error(400, "content_length", "The Content-Length header must be a number of bytes.")
         if length > policy.INGEST_MAX_BODY_BYTES:
             return _error(413, "body", f"The body is larger than {policy.INGEST_MAX_BODY_BYTES} bytes.")
         body = request.data
@@ -102,6 +104,133 @@ SENDER_TEXT = {
     "MOHW": "the MOHW",
 }
 
+_WHO = {"national_id": "A123456789"}
+EXAMPLE_RECORDS: dict[str, dict] = {
+    "visits": _WHO
+    | {
+        "record_id": "V-20261118-0012",
+        "card_number": "000033334444",
+        "institution": "0140000011",
+        "kind": "western",
+        "visit_date": "2026-11-18",
+        "card_sequence": "0012",
+        "department": "01",
+        "copayment": 50,
+        "points": 420,
+        "diagnoses": ["E11.9", "I10"],
+        "drug_orders": [{"drug_code": "BC59114100", "days_supplied": 28, "quantity": "56", "frequency": "BID"}],
+        "non_drug_orders": [{"payment_code": "00109C"}],
+        "chronic_prescription": {"record_id": "RX-20261118-0012", "days_per_fill": 28, "fills": 3, "icd10": "E11.9"},
+    },
+    "lab-results": _WHO
+    | {
+        "record_id": "L-20261101-7",
+        "institution": "0140000011",
+        "collected_on": "2026-11-01",
+        "lab_key": "hba1c",
+        "value": "7.2",
+        "unit": "%",
+        "reference_range": "4.0-5.6",
+    },
+    "reports": _WHO
+    | {
+        "record_id": "R-20261118-1",
+        "institution": "0140000011",
+        "kind": "imaging",
+        "performed_on": "2026-11-18",
+        "title": "胸部X光 Chest X-ray",
+        "text": "No active lung lesion. Heart size within normal limits.",
+        "visit_record_id": "V-20261118-0012",
+    },
+    "allergies": _WHO
+    | {
+        "record_id": "A-20260301-1",
+        "institution": "0140000011",
+        "uploaded_on": "2026-03-01",
+        "allergen": "Penicillin",
+        "reaction": "rash",
+        "doctor_name": "林醫師",
+    },
+    "follow-ups": _WHO
+    | {
+        "record_id": "F-20261020-1",
+        "institution": "0140000011",
+        "program": "diabetes",
+        "measured_on": "2026-10-20",
+        "values": {"hba1c": "7.1", "ldl": "96"},
+    },
+    "vaccinations": _WHO
+    | {
+        "record_id": "CDC-20251020-1",
+        "vaccine_code": "Flu",
+        "vaccinated_on": "2025-10-20",
+        "institution": "0140000011",
+    },
+    "preventive-checks": _WHO
+    | {
+        "record_id": "HPA-20250601-1",
+        "institution": "0140000011",
+        "checked_on": "2025-06-01",
+        "height_cm": "170.5",
+        "weight_kg": "70",
+        "waist_cm": "84",
+        "systolic": 128,
+        "diastolic": 82,
+        "fasting_glucose": "96",
+        "hbsag": "negative",
+    },
+    "cancer-screenings": _WHO
+    | {
+        "record_id": "HPA-S-20250715-1",
+        "institution": "0140000011",
+        "kind": "colorectal",
+        "screened_on": "2025-07-15",
+        "result": "糞便潛血檢查陰性 Faecal immunochemical test negative",
+        "abnormal": False,
+    },
+    "care-wishes": _WHO
+    | {
+        "record_id": "MOHW-W-1",
+        "kind": "hospice",
+        "signed_on": "2020-01-02",
+        "registered_on": "2020-01-20",
+    },
+}
+
+
+def _examples(name: str) -> list[OpenApiExample]:
+    record = EXAMPLE_RECORDS[name]
+    created = {
+        "index": 0,
+        "record_id": record["record_id"],
+        "status": "created",
+        "id": "0196f1d2-7c4e-7a10-9b3e-2f5d8c1a4e77",
+    }
+    rejected = {
+        "index": 1,
+        "record_id": "X-2",
+        "status": "rejected",
+        "errors": {"national_id": ["No insured person has this national ID."]},
+    }
+    return [
+        OpenApiExample("a batch of one record", value={"records": [record]}, request_only=True),
+        OpenApiExample(
+            "every record accepted",
+            value={"summary": {"created": 1, "replaced": 0, "unchanged": 0, "rejected": 0}, "results": [created]},
+            response_only=True,
+            status_codes=["200"],
+        ),
+        OpenApiExample(
+            "some records rejected",
+            value={
+                "summary": {"created": 1, "replaced": 0, "unchanged": 0, "rejected": 1},
+                "results": [created, rejected],
+            },
+            response_only=True,
+            status_codes=["207"],
+        ),
+    ]
+
 
 def _view_for(name: str) -> type[IngestView]:
     rt = RECORD_TYPES[name]
@@ -116,7 +245,9 @@ def _view_for(name: str) -> type[IngestView]:
         summary=f"Send a batch of {name}",
         description=(
             f"Sent by {senders}. Each record is accepted or rejected on its own; re-sending a record_id "
-            "replaces (corrects) that record and keeps the earlier version."
+            "with the same content is `unchanged`, with other content it replaces (corrects) that record and "
+            "keeps the earlier version. A record id stays with the person it was first sent for. Re-sending a "
+            "whole batch after a 5xx answer or a dropped connection is safe."
         ),
         request=batch,
         responses={
@@ -128,6 +259,7 @@ def _view_for(name: str) -> type[IngestView]:
             403: OpenApiResponse(ErrorBody, "this sender may not send this record type"),
             413: OpenApiResponse(ErrorBody, "batch or body too large"),
         },
+        examples=_examples(name),
         tags=["ingestion"],
     )
 

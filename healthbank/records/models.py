@@ -1,9 +1,12 @@
 """Institutions and the clinical records they and the agencies feed in (SPEC §6.1).
 
 Every record belongs to one person and carries ``person``; indexes lead with it
-(DESIGN: distribution by person). A record is identified to its sender by
-``(source, source_record_id)``: re-sending the same id replaces the record and
-the version it replaced is kept in ``RecordRevision``.
+(DESIGN: distribution by person). A record is unique by ``(person, source,
+source_record_id)``, which a table distributed by person can still enforce. A
+sender's record id names one person's record for good: ingestion refuses a
+re-send naming another person (``records.services``; that check cannot be a
+constraint once person is part of the key). Re-sending the same id replaces the
+record and the version it replaced is kept in ``RecordRevision``.
 """
 
 from __future__ import annotations
@@ -116,7 +119,14 @@ class IngestedRecord(models.Model):
 
 
 def _source_unique(name: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["source", "source_record_id"], name=f"{name}_source_record_unique")
+    return models.UniqueConstraint(
+        fields=["person", "source", "source_record_id"], name=f"{name}_person_source_record_unique"
+    )
+
+
+def _source_lookup(name: str) -> models.Index:
+    """Ingestion looks a sender's record id up across people, to refuse moving it to another person."""
+    return models.Index(fields=["source", "source_record_id"], name=f"{name}_source_record_idx")
 
 
 class Visit(IngestedRecord):
@@ -159,7 +169,10 @@ class Visit(IngestedRecord):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [_source_unique("visit")]
-        indexes = [models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date")]
+        indexes = [
+            _source_lookup("visit"),
+            models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date"),
+        ]
 
 
 class VisitChild(models.Model):
@@ -232,7 +245,7 @@ class ChronicPrescription(IngestedRecord):
         verbose_name = _("chronic continuous prescription")
         verbose_name_plural = _("chronic continuous prescriptions")
         constraints = [_source_unique("chronicrx")]
-        indexes = [models.Index(fields=["person", "-prescribed_on"])]
+        indexes = [_source_lookup("chronicrx"), models.Index(fields=["person", "-prescribed_on"])]
 
 
 class LabResult(IngestedRecord):
@@ -254,7 +267,7 @@ class LabResult(IngestedRecord):
         verbose_name = _("lab result")
         verbose_name_plural = _("lab results")
         constraints = [_source_unique("lab")]
-        indexes = [models.Index(fields=["person", "lab_key", "-collected_on"])]
+        indexes = [_source_lookup("lab"), models.Index(fields=["person", "lab_key", "-collected_on"])]
 
 
 class Report(IngestedRecord):
@@ -280,7 +293,7 @@ class Report(IngestedRecord):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [_source_unique("report")]
-        indexes = [models.Index(fields=["person", "kind", "-performed_on"])]
+        indexes = [_source_lookup("report"), models.Index(fields=["person", "kind", "-performed_on"])]
 
 
 class Allergy(IngestedRecord):
@@ -299,7 +312,7 @@ class Allergy(IngestedRecord):
         verbose_name = _("allergy")
         verbose_name_plural = _("allergies")
         constraints = [_source_unique("allergy")]
-        indexes = [models.Index(fields=["person", "-uploaded_on"])]
+        indexes = [_source_lookup("allergy"), models.Index(fields=["person", "-uploaded_on"])]
 
 
 class Vaccination(IngestedRecord):
@@ -316,7 +329,7 @@ class Vaccination(IngestedRecord):
         verbose_name = _("vaccination")
         verbose_name_plural = _("vaccinations")
         constraints = [_source_unique("vaccination")]
-        indexes = [models.Index(fields=["person", "-vaccinated_on"])]
+        indexes = [_source_lookup("vaccination"), models.Index(fields=["person", "-vaccinated_on"])]
 
 
 class PreventiveCheck(IngestedRecord):
@@ -355,7 +368,7 @@ class PreventiveCheck(IngestedRecord):
         verbose_name = _("adult preventive check")
         verbose_name_plural = _("adult preventive checks")
         constraints = [_source_unique("preventive")]
-        indexes = [models.Index(fields=["person", "-checked_on"])]
+        indexes = [_source_lookup("preventive"), models.Index(fields=["person", "-checked_on"])]
 
 
 class CancerScreening(IngestedRecord):
@@ -379,7 +392,7 @@ class CancerScreening(IngestedRecord):
         verbose_name = _("cancer screening")
         verbose_name_plural = _("cancer screenings")
         constraints = [_source_unique("cancer")]
-        indexes = [models.Index(fields=["person", "kind", "-screened_on"])]
+        indexes = [_source_lookup("cancer"), models.Index(fields=["person", "kind", "-screened_on"])]
 
 
 class FollowUp(IngestedRecord):
@@ -405,7 +418,7 @@ class FollowUp(IngestedRecord):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         constraints = [_source_unique("followup")]
-        indexes = [models.Index(fields=["person", "program", "-measured_on"])]
+        indexes = [_source_lookup("followup"), models.Index(fields=["person", "program", "-measured_on"])]
 
 
 class CareWish(IngestedRecord):
@@ -424,7 +437,7 @@ class CareWish(IngestedRecord):
         verbose_name = _("care wish")
         verbose_name_plural = _("care wishes")
         constraints = [_source_unique("wish")]
-        indexes = [models.Index(fields=["person", "kind"])]
+        indexes = [_source_lookup("wish"), models.Index(fields=["person", "kind"])]
 
 
 class RecordRevision(models.Model):

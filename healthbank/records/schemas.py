@@ -2,14 +2,17 @@
 
 Shape and code checks live here; checks that need the database (is this person
 known, is this their newest card) live in services. Validation context:
-``today`` — no date may lie after it.
+``today`` — no date may lie after it. A fault between fields that concerns one
+element of a list is found by ``cross_field_errors`` rather than a validator,
+so that it is reported at that element (``non_drug_orders[2].tooth``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -98,6 +101,11 @@ Measure = Annotated[Decimal | None, Field(ge=0, le=10000, max_digits=7, decimal_
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        """Faults between fields as (where, reason); ``item`` may hold only the fields that passed their checks."""
+        return iter(())
+
 
 class PersonRecord(Strict):
     record_id: RecordId = Field(description="The sender's own id of this record; re-sending it corrects the record.")
@@ -179,12 +187,13 @@ class VisitIn(PersonRecord):
             raise ValueError("end_date is before visit_date.")
         return end
 
-    @field_validator("non_drug_orders")
     @classmethod
-    def _teeth(cls, orders: list[NonDrugOrderIn], info: ValidationInfo) -> list[NonDrugOrderIn]:
-        if info.data.get("kind") != "dental" and any(o.tooth is not None for o in orders):
-            raise ValueError("tooth numbers are only for dental visits.")
-        return orders
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        kind = getattr(item, "kind", None)
+        if kind is not None and kind != "dental":
+            for i, order in enumerate(getattr(item, "non_drug_orders", None) or []):
+                if order.tooth is not None:
+                    yield f"non_drug_orders[{i}].tooth", "tooth numbers are only for dental visits."
 
     @field_validator("refill_of")
     @classmethod

@@ -25,8 +25,10 @@ def visits_since(person, since: dt.date) -> list[VisitLine]:
         Visit.objects.filter(person=person, visit_date__gte=since)
         .select_related("institution")
         .prefetch_related(
-            Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("pk")),
-            Prefetch("drug_orders", queryset=DrugOrder.objects.order_by("pk")),
+            # In the order the institution sent them (the first diagnosis is the primary one); the keys are
+            # random within a millisecond, so they say nothing about order.
+            Prefetch("diagnoses", queryset=VisitDiagnosis.objects.order_by("position")),
+            Prefetch("drug_orders", queryset=DrugOrder.objects.order_by("position")),
         )
         .order_by("-visit_date", "-pk")
     )

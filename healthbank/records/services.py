@@ -1,11 +1,19 @@
 """Ingestion: how institutions and agencies feed records in (one path for the API and bulk loads).
 
 ``ingest(sender, record_type, payloads)`` validates every record on its own,
-writes the accepted ones and reports each outcome with per-field reasons.
-A record is never half-written: new records are written together in one
-transaction (and one at a time if that fails), a correction replaces a record
-and its children inside a savepoint, and the replaced version is kept in
-``RecordRevision``. Rejected records touch nothing.
+writes the accepted ones and reports each outcome with per-field reasons (every
+fault of a record at once, each keyed to the element it concerns).
+
+A record is never half-written and never changes owner. The accepted records of
+a batch are written in one transaction that first locks their record ids
+(``_lock_record_ids``), then looks the ids up: a stored record of another person
+refuses the re-send, an identical one is ``unchanged``, another version is a
+correction that keeps the replaced version in ``RecordRevision``, and the rest
+are inserted together (COPY on PostgreSQL). Because the look-up and the
+comparison happen under the lock, concurrent senders of the same ids wait for
+each other and then see each other's rows: no conflict reaches the database's
+unique constraint. The same id twice in one batch is handled in order, as if
+sent one after the other. Rejected records touch nothing.
 """
 
 from __future__ import annotations
@@ -15,15 +23,18 @@ import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any
+from types import SimpleNamespace
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from healthbank.core import codes
 from healthbank.core.ids import new_public_id
@@ -110,14 +121,22 @@ class RecordOutcome:
 
 @dataclass
 class Candidate:
-    """A record that passed the shape checks, on its way through the domain checks."""
+    """One record on its way through the checks.
+
+    ``item`` is the validated schema model, or, when the shape checks found
+    faults (already in ``errors``), a namespace of the fields that passed them,
+    so that the domain checks can still report everything else that is wrong.
+    """
 
     index: int
+    record_id: str | None
     item: Any
     person: Person | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     digest: str = ""
     record_pk: UUID | None = None  # set when the record replaces an existing one
+    card: NhiCard | None = None  # the card of a visit, once checked
+    refill_rx: ChronicPrescription | None = None  # the prescription a pharmacy visit refills, once checked
 
     def reject(self, field_name: str, message: str) -> None:
         self.errors.setdefault(field_name, []).append(message)
@@ -212,15 +231,59 @@ def errors_from_validation(exc: ValidationError) -> dict[str, list[str]]:
     return out
 
 
+_LENIENT = ConfigDict(str_strip_whitespace=True)
+
+
+@cache
+def _field_adapters(schema: type[BaseModel]) -> dict[str, TypeAdapter]:
+    """One validator per top-level field, to keep the fields that passed when others did not."""
+    adapters = {}
+    for name, info in schema.model_fields.items():
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            adapters[name] = TypeAdapter(annotation)  # a model brings its own config
+        else:
+            adapters[name] = TypeAdapter(annotation, config=_LENIENT)
+    return adapters
+
+
+def _parse(rt: RecordType, index: int, raw: Any, today) -> Candidate:
+    """Shape and code checks; a faulty record keeps its good fields for the domain checks."""
+    record_id = raw.get("record_id") if isinstance(raw, dict) else None
+    record_id = record_id if isinstance(record_id, str) else None
+    if not isinstance(raw, dict):
+        return Candidate(index, record_id, SimpleNamespace(), errors={"record": ["must be a JSON object."]})
+    context = {"today": today}
+    try:
+        item = rt.schema.model_validate(raw, context=context)
+    except ValidationError as exc:
+        faulty = {err["loc"][0] for err in exc.errors(include_url=False) if err["loc"]}
+        good: dict[str, Any] = {}
+        for name, adapter in _field_adapters(rt.schema).items():
+            if name in faulty:
+                continue
+            info = rt.schema.model_fields[name]
+            if name in raw:
+                try:
+                    good[name] = adapter.validate_python(raw[name], context=context)
+                except ValidationError:
+                    continue
+            elif not info.is_required():
+                good[name] = info.get_default(call_default_factory=True)
+        return Candidate(index, record_id, SimpleNamespace(**good), errors=errors_from_validation(exc))
+    return Candidate(index, item.record_id, item, digest=_digest(item))
+
+
 def _digest(item: BaseModel) -> str:
     """Fingerprint of the accepted payload (field order is the schema's, so it is stable)."""
     return hashlib.sha256(item.model_dump_json(exclude={"national_id"}).encode()).hexdigest()
 
 
 def _resolve_people(candidates: list[Candidate]) -> None:
-    hashes = {c.item.national_id: Person.hash_national_id(c.item.national_id) for c in candidates}
+    with_id = [c for c in candidates if getattr(c.item, "national_id", None)]
+    hashes = {c.item.national_id: Person.hash_national_id(c.item.national_id) for c in with_id}
     people = {p.national_id_hash: p for p in Person.objects.filter(national_id_hash__in=set(hashes.values()))}
-    for c in candidates:
+    for c in with_id:
         c.person = people.get(hashes[c.item.national_id])
         if c.person is None:
             c.reject("national_id", "No insured person has this national ID.")
@@ -228,13 +291,13 @@ def _resolve_people(candidates: list[Candidate]) -> None:
 
 def _check_sender_institution(ctx: Context, c: Candidate) -> None:
     code = getattr(c.item, "institution", None)
-    if ctx.sender.kind == INSTITUTION and code != ctx.sender.source:
+    if ctx.sender.kind == INSTITUTION and code is not None and code != ctx.sender.source:
         c.reject("institution", f"This credential may only send records of institution {ctx.sender.source}.")
 
 
 def _check_dates_after_birth(rt: RecordType, c: Candidate) -> None:
-    day = getattr(c.item, rt.date_field)
-    if c.person is not None and day < c.person.birth_date:
+    day = getattr(c.item, rt.date_field, None)
+    if c.person is not None and day is not None and day < c.person.birth_date:
         c.reject(rt.date_field, "date is before the person's birth date.")
 
 
@@ -279,14 +342,21 @@ def _prefetch_visits(ctx: Context, candidates: list[Candidate]) -> None:
     for card in NhiCard.objects.filter(person_id__in=people).order_by("person_id", "issued_on", "card_number"):
         cards_by_person.setdefault(card.person_id, []).append(card)
     ctx.lookups["cards_by_person"] = cards_by_person
-    refs = {(c.item.refill_of.institution, c.item.refill_of.record_id) for c in candidates if c.item.refill_of}
-    prescriptions: dict[tuple[str, str], ChronicPrescription] = {}
+    # The prescription a refill names: looked up for this person only, never by source and record id alone.
+    refs = [
+        (c.person.pk, c.item.refill_of.institution, c.item.refill_of.record_id)
+        for c in candidates
+        if c.person is not None and getattr(c.item, "refill_of", None) is not None
+    ]
+    prescriptions: dict[tuple[UUID, str, str], ChronicPrescription] = {}
     if refs:
-        query = models.Q()
-        for source, record_id in refs:
-            query |= models.Q(source=source, source_record_id=record_id)
-        for rx in ChronicPrescription.objects.filter(query):
-            prescriptions[(rx.source, rx.source_record_id)] = rx
+        found = ChronicPrescription.objects.filter(
+            person_id__in={r[0] for r in refs},
+            source__in={r[1] for r in refs},
+            source_record_id__in={r[2] for r in refs},
+        )
+        for rx in found:
+            prescriptions[(rx.person_id, rx.source, rx.source_record_id)] = rx
     ctx.lookups["prescriptions"] = prescriptions
 
 
@@ -300,14 +370,16 @@ def _card_valid_on(cards: list[NhiCard], day) -> NhiCard | None:
 
 
 def _check_visit(ctx: Context, c: Candidate) -> None:
-    item: schemas.VisitIn = c.item
-    if c.person is not None:
+    item = c.item
+    card_number = getattr(item, "card_number", None)
+    if c.person is not None and card_number is not None:
         cards = ctx.lookups["cards_by_person"].get(c.person.pk, [])
-        mine = next((card for card in cards if card.card_number == item.card_number), None)
+        mine = next((card for card in cards if card.card_number == card_number), None)
+        visit_date = getattr(item, "visit_date", None)
         if mine is None:
             c.reject("card_number", "This card is not one of this person's NHI cards.")
-        else:
-            valid = _card_valid_on(cards, item.visit_date)
+        elif visit_date is not None:
+            valid = _card_valid_on(cards, visit_date)
             if valid is None:
                 c.reject("card_number", "This card was issued after the visit date.")
             elif valid.pk != mine.pk:
@@ -316,15 +388,23 @@ def _check_visit(ctx: Context, c: Candidate) -> None:
                     f"This card was replaced on {valid.issued_on.isoformat()}; only the newest card is valid.",
                 )
             else:
-                c.lookup_card = mine  # type: ignore[attr-defined]
-    if item.refill_of is not None:
-        rx = ctx.lookups["prescriptions"].get((item.refill_of.institution, item.refill_of.record_id))
-        if rx is None or (c.person is not None and rx.person_id != c.person.pk):
+                c.card = mine
+    refill = getattr(item, "refill_of", None)
+    if refill is not None and c.person is not None:
+        rx = ctx.lookups["prescriptions"].get((c.person.pk, refill.institution, refill.record_id))
+        if rx is None:
             c.reject("refill_of", "No chronic prescription with this institution and record id for this person.")
-        elif item.refill_of.refill_number > rx.fills:
+        elif refill.refill_number > rx.fills:
             c.reject("refill_of.refill_number", f"The prescription allows {rx.fills} fills.")
         else:
-            c.lookup_rx = rx  # type: ignore[attr-defined]
+            c.refill_rx = rx
+
+
+def _prescription_digest(item: schemas.VisitIn) -> str:
+    """Fingerprint of the chronic prescription a visit carries (with the visit that issues it, and its date)."""
+    cp = item.chronic_prescription
+    data = {"visit": item.record_id, "prescribed_on": item.visit_date.isoformat(), **cp.model_dump(mode="json")}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def _build_visit(ctx: Context, c: Candidate) -> Built:
@@ -335,14 +415,14 @@ def _build_visit(ctx: Context, c: Candidate) -> Built:
         **_base_fields(ctx, c),
         kind=item.kind,
         institution=ctx.sender.institution,
-        card=c.lookup_card,  # type: ignore[attr-defined]
+        card=c.card,
         visit_date=item.visit_date,
         end_date=item.end_date,
         card_sequence=item.card_sequence,
         department=item.department,
         copayment=item.copayment,
         points=item.points,
-        chronic_prescription=getattr(c, "lookup_rx", None),
+        chronic_prescription=c.refill_rx,
         refill_number=item.refill_of.refill_number if item.refill_of else None,
     )
     payment = codes.payment_codes()
@@ -386,7 +466,7 @@ def _build_visit(ctx: Context, c: Candidate) -> Built:
                 person=person,
                 source=ctx.sender.source,
                 source_record_id=cp.record_id,
-                payload_digest=c.digest,
+                payload_digest=_prescription_digest(item),
                 ingested_at=ctx.now,
                 institution=ctx.sender.institution,
                 visit=visit,
@@ -422,9 +502,7 @@ def _build_lab(ctx: Context, c: Candidate) -> Built:
     )
 
 
-def _numeric(text: str):
-    from decimal import Decimal, InvalidOperation
-
+def _numeric(text: str) -> Decimal | None:
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -433,23 +511,28 @@ def _numeric(text: str):
 
 
 def _prefetch_reports(ctx: Context, candidates: list[Candidate]) -> None:
-    wanted = {c.item.visit_record_id for c in candidates if c.item.visit_record_id}
-    ctx.lookups["visits"] = {
-        v.source_record_id: v for v in Visit.objects.filter(source=ctx.sender.source, source_record_id__in=wanted)
-    }
+    wanted = [c for c in candidates if c.person is not None and getattr(c.item, "visit_record_id", None)]
+    found = Visit.objects.filter(
+        person_id__in={c.person.pk for c in wanted},
+        source=ctx.sender.source,
+        source_record_id__in={c.item.visit_record_id for c in wanted},
+    )
+    ctx.lookups["visits"] = {(v.person_id, v.source_record_id): v for v in found}
+
+
+def _report_visit(ctx: Context, c: Candidate) -> Visit | None:
+    """The visit a report names: this sender's, and this person's."""
+    return ctx.lookups["visits"].get((c.person.pk, c.item.visit_record_id))
 
 
 def _check_report(ctx: Context, c: Candidate) -> None:
-    ref = c.item.visit_record_id
-    if ref:
-        visit = ctx.lookups["visits"].get(ref)
-        if visit is None or (c.person is not None and visit.person_id != c.person.pk):
-            c.reject("visit_record_id", "No visit of this person with this record id from this institution.")
+    if getattr(c.item, "visit_record_id", None) and c.person is not None and _report_visit(ctx, c) is None:
+        c.reject("visit_record_id", "No visit of this person with this record id from this institution.")
 
 
 def _build_report(ctx: Context, c: Candidate) -> Built:
     item: schemas.ReportIn = c.item
-    visit = ctx.lookups["visits"].get(item.visit_record_id) if item.visit_record_id else None
+    visit = _report_visit(ctx, c) if item.visit_record_id else None
     return Built(
         Row(
             Report,
@@ -639,110 +722,186 @@ def ingest(sender: Sender, record_type: str, payloads: Iterable[Any], *, now=Non
         raise SenderNotAllowed(f"{sender.source} may not send {record_type}.")
     now = now or timezone.now()
     ctx = Context(sender=sender, today=timezone.localdate(now), now=now)
-    payloads = list(payloads)
-    outcomes: list[RecordOutcome | None] = [None] * len(payloads)
-
-    candidates: list[Candidate] = []
-    seen_ids: set[str] = set()
-    for index, raw in enumerate(payloads):
-        record_id = raw.get("record_id") if isinstance(raw, dict) else None
-        record_id = record_id if isinstance(record_id, str) else None
-        if not isinstance(raw, dict):
-            outcomes[index] = RecordOutcome(index, None, "rejected", errors={"record": ["must be a JSON object."]})
-            continue
-        try:
-            item = rt.schema.model_validate(raw, context={"today": ctx.today})
-        except ValidationError as exc:
-            outcomes[index] = RecordOutcome(index, record_id, "rejected", errors=errors_from_validation(exc))
-            continue
-        if item.record_id in seen_ids:
-            outcomes[index] = RecordOutcome(
-                index, record_id, "rejected", errors={"record_id": ["appears more than once in this batch."]}
-            )
-            continue
-        seen_ids.add(item.record_id)
-        candidates.append(Candidate(index, item, digest=_digest(item)))
-
+    candidates = [_parse(rt, index, raw, ctx.today) for index, raw in enumerate(payloads)]
     if candidates:
+        # Also for records whose shape is faulty: every fault of a record is reported at once.
         _resolve_people(candidates)
         rt.prefetch(ctx, candidates)
         for c in candidates:
+            for key, message in rt.schema.cross_field_errors(c.item):
+                c.reject(key, message)
             _check_sender_institution(ctx, c)
             _check_dates_after_birth(rt, c)
             rt.check(ctx, c)
-        accepted = [c for c in candidates if not c.errors]
-        for c in candidates:
-            if c.errors:
-                outcomes[c.index] = RecordOutcome(c.index, c.item.record_id, "rejected", errors=c.errors)
-        for outcome in _write(ctx, rt, accepted):
-            outcomes[outcome.index] = outcome
+    outcomes: list[RecordOutcome | None] = [None] * len(candidates)
+    for c in candidates:
+        if c.errors:
+            outcomes[c.index] = RecordOutcome(c.index, c.record_id, "rejected", errors=c.errors)
+    for outcome in _write(ctx, rt, [c for c in candidates if not c.errors]):
+        outcomes[outcome.index] = outcome
     return outcomes  # type: ignore[return-value]
 
 
-def _write(ctx: Context, rt: RecordType, accepted: list[Candidate]) -> list[RecordOutcome]:
-    existing = {
-        r.source_record_id: r
-        for r in rt.model.objects.filter(
-            source=ctx.sender.source, source_record_id__in=[c.item.record_id for c in accepted]
-        )
-    }
-    outcomes: list[RecordOutcome] = []
-    fresh: list[Candidate] = []
+# Up to this many record ids a batch locks one by one (batches of one sender run side by side); a larger
+# batch locks the sender's whole record type instead, so that no batch holds thousands of locks (PostgreSQL
+# keeps every lock in one shared table of about max_locks_per_transaction × max_connections entries).
+RECORD_LOCKS_PER_BATCH = 64
+
+
+def _lock_key(*parts: str) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _lock_record_ids(source: str, keys: set[tuple[type[models.Model], str]]) -> None:
+    """Hold the record ids of a batch until the transaction ends, so no other batch writes them meanwhile.
+
+    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlock between batches): a
+    shared lock on each (record type, sender) and an exclusive lock on each record id, or, for a large batch,
+    an exclusive lock on each (record type, sender). SQLite needs none: its write transactions are IMMEDIATE,
+    one writer at a time.
+    """
+    if connection.vendor != "postgresql" or not keys:
+        return
+    scopes = sorted({_lock_key(model._meta.label_lower, source) for model, _ in keys})
+    statement = "SELECT pg_advisory_xact_lock{}(k) FROM unnest(%s::bigint[]) AS k"
+    with connection.cursor() as cursor:
+        if len(keys) > RECORD_LOCKS_PER_BATCH:
+            cursor.execute(statement.format(""), [scopes])
+            return
+        cursor.execute(statement.format("_shared"), [scopes])
+        records = sorted({_lock_key(model._meta.label_lower, source, record_id) for model, record_id in keys})
+        cursor.execute(statement.format(""), [records])
+
+
+def _carried_prescription(c: Candidate) -> schemas.ChronicPrescriptionIn | None:
+    return getattr(c.item, "chronic_prescription", None)
+
+
+def _keys(rt: RecordType, c: Candidate) -> list[tuple[type[models.Model], str]]:
+    """The records one record writes: itself, and the chronic prescription a visit issues."""
+    keys = [(rt.model, c.record_id)]
+    rx = _carried_prescription(c)
+    if rx is not None:
+        keys.append((ChronicPrescription, rx.record_id))
+    return keys
+
+
+def _rounds(rt: RecordType, accepted: list[Candidate]) -> list[list[Candidate]]:
+    """Split a batch so that no round holds one record id twice; later rounds see what earlier ones wrote."""
+    last_round: dict[tuple[type[models.Model], str], int] = {}
+    rounds: list[list[Candidate]] = []
     for c in accepted:
-        current = existing.get(c.item.record_id)
-        if current is None:
-            fresh.append(c)
-        elif current.person_id != c.person.pk:
-            outcomes.append(
-                RecordOutcome(
-                    c.index,
-                    c.item.record_id,
-                    "rejected",
-                    errors={"record_id": ["is already used for another person's record; it cannot be moved."]},
-                )
-            )
-        elif current.payload_digest == c.digest:
-            outcomes.append(RecordOutcome(c.index, c.item.record_id, "unchanged", current.pk))
-        else:
-            outcomes.append(_replace(ctx, rt, c, current))
-    outcomes += _create_all(ctx, rt, fresh)
+        keys = _keys(rt, c)
+        n = max((last_round[k] + 1 for k in keys if k in last_round), default=0)
+        for k in keys:
+            last_round[k] = n
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(c)
+    return rounds
+
+
+def _write(ctx: Context, rt: RecordType, accepted: list[Candidate]) -> list[RecordOutcome]:
+    if not accepted:
+        return []
+    outcomes: list[RecordOutcome] = []
+    with transaction.atomic():
+        _lock_record_ids(ctx.sender.source, {k for c in accepted for k in _keys(rt, c)})
+        for batch in _rounds(rt, accepted):
+            outcomes += _write_round(ctx, rt, batch)
     return outcomes
 
 
-def _create_all(ctx: Context, rt: RecordType, fresh: list[Candidate]) -> list[RecordOutcome]:
+@dataclass
+class Stored:
+    """The rows a sender already stored under some record ids, by record id (normally one row each)."""
+
+    rows: dict[str, list[IngestedRecord]]
+
+    @classmethod
+    def load(cls, model: type[IngestedRecord], source: str, record_ids: set[str]) -> Stored:
+        rows: dict[str, list[IngestedRecord]] = {}
+        if record_ids:
+            ids: Any = record_ids
+            if connection.vendor == "postgresql":
+                # One array parameter: psycopg takes a long time splitting a query of thousands of placeholders.
+                ids = RawSQL("SELECT unnest(%s::text[])", (list(record_ids),))
+            found = model.objects.filter(source=source, source_record_id__in=ids).only(
+                "id", "person_id", "source_record_id", "payload_digest", "version"
+            )
+            for row in found:
+                rows.setdefault(row.source_record_id, []).append(row)
+        return cls(rows)
+
+    def find(self, record_id: str, person: Person) -> tuple[IngestedRecord | None, bool]:
+        """This person's stored record with this id, and whether the id is taken by another person's record."""
+        rows = self.rows.get(record_id, [])
+        mine = next((r for r in rows if r.person_id == person.pk), None)
+        return mine, mine is None and bool(rows)
+
+
+NOT_YOURS = (
+    "This sender already stored a record with this record id for another person; a record never changes "
+    "owner, so nothing was changed. Send a new record id for this person."
+)
+
+
+def _write_round(ctx: Context, rt: RecordType, batch: list[Candidate]) -> list[RecordOutcome]:
+    source = ctx.sender.source
+    stored = Stored.load(rt.model, source, {c.record_id for c in batch})
+    carried = {c.index: rx for c in batch if (rx := _carried_prescription(c)) is not None}
+    stored_rx = Stored.load(ChronicPrescription, source, {rx.record_id for rx in carried.values()})
+    outcomes: list[RecordOutcome] = []
+    fresh: list[tuple[Candidate, IngestedRecord | None]] = []
+    corrections: list[tuple[Candidate, IngestedRecord, IngestedRecord | None]] = []
+    for c in batch:
+        mine, taken = stored.find(c.record_id, c.person)
+        if taken:
+            c.reject("record_id", NOT_YOURS)
+        rx_mine = None
+        if c.index in carried:
+            rx_mine, rx_taken = stored_rx.find(carried[c.index].record_id, c.person)
+            if rx_taken:
+                c.reject("chronic_prescription.record_id", NOT_YOURS)
+        if c.errors:
+            outcomes.append(RecordOutcome(c.index, c.record_id, "rejected", errors=c.errors))
+        elif mine is None:
+            fresh.append((c, rx_mine))
+        elif mine.payload_digest == c.digest:
+            outcomes.append(RecordOutcome(c.index, c.record_id, "unchanged", mine.pk))
+        else:
+            corrections.append((c, mine, rx_mine))
+    outcomes += _create_all(ctx, rt, fresh)
+    outcomes += [_replace(ctx, rt, c, mine, rx_mine) for c, mine, rx_mine in corrections]
+    return outcomes
+
+
+def _create_all(
+    ctx: Context, rt: RecordType, fresh: list[tuple[Candidate, IngestedRecord | None]]
+) -> list[RecordOutcome]:
+    """Insert new records together; a prescription one of them issues that is already stored is corrected."""
     if not fresh:
         return []
-    built = [(c, rt.build(ctx, c)) for c in fresh]
-    try:
-        with transaction.atomic():
-            _save_new(built)
-    except IntegrityError:
-        # Someone else wrote one of these record ids meanwhile: fall back to one at a time.
-        return [_create_one(ctx, rt, c) for c in fresh]
-    return [RecordOutcome(c.index, c.item.record_id, "created", b.record.pk) for c, b in built]
+    built = [(c, rt.build(ctx, c), rx_mine) for c, rx_mine in fresh]
+    rows: list[Row] = []
+    for _, b, rx_mine in built:
+        rows.append(b.record)
+        rows += b.children
+        rows += [r for r in b.extra_records if rx_mine is None]
+    _insert_all(rows)
+    for _, b, rx_mine in built:
+        if rx_mine is not None:
+            _save_prescription(ctx, b, rx_mine)
+    return [RecordOutcome(c.index, c.record_id, "created", b.record.pk) for c, b, _ in built]
 
 
-def _create_one(ctx: Context, rt: RecordType, c: Candidate) -> RecordOutcome:
-    try:
-        with transaction.atomic():
-            b = rt.build(ctx, c)
-            _save_new([(c, b)])
-    except IntegrityError:
-        return RecordOutcome(
-            c.index, c.item.record_id, "rejected", errors={"record_id": ["was written concurrently; send it again."]}
-        )
-    return RecordOutcome(c.index, c.item.record_id, "created", b.record.pk)
-
-
-def _save_new(built: list[tuple[Candidate, Built]]) -> None:
+def _insert_all(rows: list[Row]) -> None:
     by_model: dict[type[models.Model], list[Row]] = {}
-    for _, b in built:
-        by_model.setdefault(b.record.model, []).append(b.record)
-    for _, b in built:
-        for row in (*b.extra_records, *b.children):
-            by_model.setdefault(row.model, []).append(row)
-    for model, rows in by_model.items():
-        insert_rows(model, rows)
+    for row in rows:
+        by_model.setdefault(row.model, []).append(row)
+    for model, model_rows in by_model.items():
+        insert_rows(model, model_rows)
 
 
 def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
@@ -779,54 +938,58 @@ def _copy_rows(model: type[models.Model], rows: list[Row]) -> None:
             )
 
 
-def _snapshot(rt: RecordType, record: IngestedRecord) -> dict[str, Any]:
+PRESCRIPTIONS = "prescriptions"  # record type of chronic prescriptions in the revision history
+
+
+def _snapshot(record: models.Model, child_models: Sequence[type[models.Model]] = ()) -> dict[str, Any]:
     data = model_to_dict(record)
-    for child_model in rt.child_models:
+    for child_model in child_models:
         rows = child_model.objects.filter(visit=record).order_by("position")
         data[child_model._meta.model_name] = [model_to_dict(r, exclude=["visit", "person", "id"]) for r in rows]
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def _replace(ctx: Context, rt: RecordType, c: Candidate, current: IngestedRecord) -> RecordOutcome:
-    """A correction: keep the old version, then overwrite the record and its children in place."""
-    with transaction.atomic():
-        current = rt.model.objects.select_for_update().get(pk=current.pk)
-        RecordRevision.objects.create(
-            person_id=current.person_id,
-            record_type=rt.name,
-            record_id=current.pk,
-            version=current.version,
-            payload=_snapshot(rt, current),
-            replaced_at=ctx.now,
-        )
-        c.record_pk = current.pk
-        b = rt.build(ctx, c)
-        record = b.record.instance()
-        record.version = current.version + 1
-        record._state.adding = False
-        record.save(force_update=True)
-        for child_model in rt.child_models:
-            child_model.objects.filter(visit_id=current.pk).delete()
-        _save_children_and_extras(b)
-    return RecordOutcome(c.index, c.item.record_id, "replaced", current.pk)
+def _overwrite(ctx: Context, record_type: str, row: Row, current_pk: UUID, child_models=()) -> None:
+    """Keep the stored version in the revision history, then write ``row`` over it (same id, next version)."""
+    current = row.model.objects.get(pk=current_pk)
+    RecordRevision.objects.create(
+        person_id=current.person_id,
+        record_type=record_type,
+        record_id=current.pk,
+        version=current.version,
+        payload=_snapshot(current, child_models),
+        replaced_at=ctx.now,
+    )
+    record = row.instance()
+    record.pk = current.pk
+    record.version = current.version + 1
+    record._state.adding = False
+    record.save(force_update=True)
 
 
-def _save_children_and_extras(b: Built) -> None:
-    by_model: dict[type[models.Model], list[Row]] = {}
-    for child in b.children:
-        by_model.setdefault(child.model, []).append(child)
-    for model, rows in by_model.items():
-        model.objects.bulk_create([r.instance() for r in rows])
-    for row in b.extra_records:
-        extra = row.instance()
-        prior = row.model.objects.filter(source=extra.source, source_record_id=extra.source_record_id).first()
-        if prior is None:
-            extra.save(force_insert=True)
+def _replace(
+    ctx: Context, rt: RecordType, c: Candidate, mine: IngestedRecord, rx_mine: IngestedRecord | None
+) -> RecordOutcome:
+    """A correction of this person's record: keep the old version, then overwrite the record and its children."""
+    c.record_pk = mine.pk
+    b = rt.build(ctx, c)
+    _overwrite(ctx, rt.name, b.record, mine.pk, rt.child_models)
+    for child_model in rt.child_models:
+        child_model.objects.filter(visit_id=mine.pk).delete()
+    _insert_all(b.children)
+    if b.extra_records:
+        if rx_mine is None:
+            _insert_all(b.extra_records)
         else:
-            extra.pk = prior.pk
-            extra.version = prior.version + 1
-            extra._state.adding = False
-            extra.save(force_update=True)
+            _save_prescription(ctx, b, rx_mine)
+    return RecordOutcome(c.index, c.record_id, "replaced", mine.pk)
+
+
+def _save_prescription(ctx: Context, b: Built, rx_mine: IngestedRecord) -> None:
+    """The chronic prescription a visit issues is a record of its own: corrected only when it changed."""
+    (row,) = b.extra_records
+    if row.values["payload_digest"] != rx_mine.payload_digest:
+        _overwrite(ctx, PRESCRIPTIONS, row, rx_mine.pk)
 
 
 def summarise(outcomes: list[RecordOutcome]) -> dict[str, int]:

@@ -202,20 +202,25 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "EXCEPTION_HANDLER": "healthbank.records.api.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["healthbank.core.api.JSONParser"],
+    "EXCEPTION_HANDLER": "healthbank.core.api.exception_handler",
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_THROTTLE_RATES": {"device_bind": os.environ.get("DEVICE_BIND_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HealthBank API",
-    "DESCRIPTION": "Institution and agency ingestion API of HealthBank (健康存摺).",
+    "DESCRIPTION": "Institution and agency ingestion API and the mobile app API of HealthBank (健康存摺).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"SerologyResultEnum": ["", "positive", "negative"]},  # hbsag and anti_hcv share it
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "healthbank.core.api.document_outages",  # every operation may answer 503 (with Retry-After)
+    ],
 }
 
 # Keys for national IDs: a keyed hash (HMAC-SHA256) for look-ups and a Fernet key for storage.

@@ -131,11 +131,15 @@ def test_a_bad_correction_leaves_the_stored_record_untouched(clinic_api, person,
     assert not RecordRevision.objects.exists()
 
 
-def test_the_same_record_id_twice_in_one_batch_is_refused(clinic_api, person, known):
-    status, body = post(clinic_api, "visits", [visit_payload(known), visit_payload(known, copayment=9)])
-    assert status == 207
-    assert body["results"][1]["errors"]["record_id"] == ["appears more than once in this batch."]
-    assert Visit.objects.get().copayment == 50
+def test_the_same_record_id_twice_in_one_batch_is_taken_in_order(clinic_api, person, known):
+    batch = [visit_payload(known), visit_payload(known, copayment=9), visit_payload(known, copayment=9)]
+    status, body = post(clinic_api, "visits", batch)
+    assert status == 200, body
+    assert [r["status"] for r in body["results"]] == ["created", "replaced", "unchanged"]
+    assert len({r["id"] for r in body["results"]}) == 1
+    visit = Visit.objects.get()
+    assert (visit.copayment, visit.version) == (9, 2)
+    assert RecordRevision.objects.get(record_id=visit.pk).payload["copayment"] == 50
 
 
 def test_a_record_id_cannot_move_to_another_person(clinic_api, person, other_person, known):

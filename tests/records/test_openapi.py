@@ -1,17 +1,29 @@
 import pytest
 
 from healthbank.records.services import RECORD_TYPES
+from tests.conftest import api_for, post
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_openapi_document_describes_every_ingestion_endpoint(client):
+@pytest.fixture
+def document(client) -> dict:
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
-    schema = response.json()
+    return response.json()
+
+
+def operations(document: dict):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_the_openapi_document_describes_every_ingestion_endpoint(document):
+    schema = document
     for name in RECORD_TYPES:
         operation = schema["paths"][f"/api/ingest/v1/{name}"]["post"]
-        assert {"200", "207", "422", "400", "401", "403", "413"} <= set(operation["responses"])
+        assert {"200", "207", "422", "400", "401", "403", "413", "503"} <= set(operation["responses"])
     visit = schema["components"]["schemas"]["VisitIn"]
     assert {"national_id", "card_number", "diagnoses", "drug_orders", "non_drug_orders"} <= set(visit["properties"])
 
@@ -34,3 +46,55 @@ def test_switching_language_keeps_the_page(client):
     assert response.url == "/en/register/"
     response = client.post("/en/i18n/setlang/", {"language": "zh-hant", "next": "/en/register/"})
     assert response.url == "/register/"
+
+
+def test_swagger_ui_can_authorize_with_the_api_key_and_the_app_token(document):
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["institutionApiKey"] == schemes["institutionApiKey"] | {"type": "http", "scheme": "bearer"}
+    assert schemes["appToken"] == schemes["appToken"] | {"type": "apiKey", "in": "header", "name": "Authorization"}
+    needs = {name: operation.get("security") for name, operation in operations(document)}
+    for name in RECORD_TYPES:
+        assert needs[f"POST /api/ingest/v1/{name}"] == [{"institutionApiKey": []}]
+    for path in ("GET /api/app/v1/me", "GET /api/app/v1/devices", "POST /api/app/v1/devices/{device_id}/{action}"):
+        assert needs[path] == [{"appToken": []}]
+    for path in ("POST /api/app/v1/login", "POST /api/app/v1/devices/bind", "POST /api/app/v1/devices/verify-phone"):
+        assert not any(requirement for requirement in needs[path] or []), needs[path]
+
+
+def test_every_operation_has_an_example_and_answers_an_outage_with_503(document):
+    for name, operation in operations(document):
+        examples = [
+            example
+            for part in [operation.get("requestBody", {}), *operation["responses"].values()]
+            for media in part.get("content", {}).values()
+            for example in media.get("examples", {}).values()
+        ]
+        assert examples, f"{name} has no example"
+        outage = operation["responses"]["503"]
+        assert "Retry-After" in outage["headers"], name
+        assert outage["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def test_the_device_list_is_documented_as_the_list_it_is(document, person, app_token):
+    documented = document["paths"]["/api/app/v1/devices"]["get"]["responses"]["200"]["content"]["application/json"]
+    schema = documented["schema"]
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    assert schema["type"] == "array"
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {app_token}")
+    answer = client.get("/api/app/v1/devices").json()
+    assert isinstance(answer, list) and answer[0]["this_device"] is True
+
+
+def test_the_ingestion_examples_are_accepted_as_they_stand(document, clinic, person, frozen_today):
+    """What "Try it out" sends for the demo's person and clinic is stored, in the order records depend on."""
+    senders = {"CDC": api_for(agency="CDC"), "HPA": api_for(agency="HPA"), "MOHW": api_for(agency="MOHW")}
+    for name in RECORD_TYPES:  # visits first: the report example belongs to the visit example
+        body = document["paths"][f"/api/ingest/v1/{name}"]["post"]["requestBody"]["content"]["application/json"]
+        (example,) = body["examples"].values()
+        (sender,) = RECORD_TYPES[name].senders
+        status, answer = post(senders.get(sender) or api_for(clinic), name, example["value"]["records"])
+        assert status == 200, (name, answer)
