@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from healthbank.core.logfilter import MaskNationalIdFilter
-from healthbank.core.masking import mask_card_number, mask_ids_in_text, mask_name, mask_national_id
+from healthbank.core.masking import mask_card_number, mask_email, mask_ids_in_text, mask_name, mask_national_id
 
 
 def test_examples():
@@ -55,3 +55,9 @@ def test_request_log_lines_are_masked(caplog):
     for f in handler.filters:
         f.filter(record)
     assert "A123456789" not in record.getMessage()
+
+
+def test_emails_are_masked_as_the_nhi_page_shows_them():
+    assert mask_email("elaine.chen@nhi.gov.tw") == "ela*****@nhi.gov.tw"
+    assert mask_email("ab@example.tw") == "a*****@example.tw"  # the length is not told either
+    assert mask_email("not-an-address") == ""
