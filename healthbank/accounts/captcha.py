@@ -29,6 +29,7 @@ class ReadableCaptchaInput(CaptchaTextInput):
     """The picture with its refresh button and audio link, then the answer field (labelled by the form)."""
 
     template_name = "accounts/widgets/captcha.html"
+    use_fieldset = False  # one answer field, so a <label> names it (a fieldset would label nothing typed)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
