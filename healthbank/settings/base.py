@@ -221,4 +221,6 @@ CAPTCHA_LETTER_ROTATION = (-8, 8)
 CAPTCHA_FOREGROUND_COLOR = "#1d2b36"
 CAPTCHA_NOISE_FUNCTIONS = ("captcha.helpers.noise_arcs",)
 CAPTCHA_FILTER_FUNCTIONS = ()
-CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or shutil.which("flite")
+CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or (
+    str(BASE_DIR / "healthbank" / "accounts" / "captcha-flite") if shutil.which("flite") else None
+)
