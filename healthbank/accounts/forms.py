@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from healthbank import policy
 from healthbank.core import codes
-from healthbank.core.display import glossed
+from healthbank.core.display import CHINESE_TAG, glossed
 from healthbank.identity.card_proof import CardProof, CertificateProof
 
 from .captcha import captcha_field
@@ -59,18 +59,19 @@ def household_number_field(**extra) -> forms.CharField:
     return forms.CharField(label=glossed(_("Household number"), "戶號"), max_length=8, **extra)
 
 
+# Place names are Chinese on every page: their fields say so, for the screen reader's pronunciation.
 def county_field(required: bool = True) -> forms.ChoiceField:
-    widget = forms.Select(attrs={"autocomplete": "address-level1"})
+    widget = forms.Select(attrs={"autocomplete": "address-level1", "lang": CHINESE_TAG})
     return forms.ChoiceField(label=_("County or city"), choices=county_choices, required=required, widget=widget)
 
 
 def township_field(required: bool = True) -> forms.CharField:
-    widget = forms.TextInput(attrs={"autocomplete": "address-level2"})
+    widget = forms.TextInput(attrs={"autocomplete": "address-level2", "lang": CHINESE_TAG})
     return forms.CharField(label=_("Township or district"), max_length=10, required=required, widget=widget)
 
 
 def village_field(required: bool = True) -> forms.CharField:
-    widget = forms.TextInput(attrs={"autocomplete": "address-level3"})
+    widget = forms.TextInput(attrs={"autocomplete": "address-level3", "lang": CHINESE_TAG})
     return forms.CharField(label=glossed(_("Village"), "村里"), max_length=10, required=required, widget=widget)
 
 
