@@ -151,16 +151,18 @@ def pending(request):
             except services.RegistrationError as exc:
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
     actions = [("resend", _("Resend confirmation e-mail")), ("cancel", _("Cancel registration application"))]
-    return render(
-        request, "accounts/pending.html", _card_context("resend", error=error, message=message, actions=actions)
+    context = _card_context(
+        "resend", error=error, message=message, actions=actions, days=policy.REGISTRATION_CONFIRM_DAYS
     )
+    return render(request, "accounts/pending.html", context)
 
 
 def confirm(request, token: str):
     try:
         application = services.application_for_token(token)
     except services.RegistrationError as exc:
-        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+        context = {"errors": exc.errors, "kind": "confirm", "days": policy.REGISTRATION_CONFIRM_DAYS}
+        return render(request, "accounts/link_invalid.html", context, status=410)
     needs_password = not application.account.password  # registered by an insurance unit
     if needs_password:
         request.session[SESSION_PASSWORD_PERSON] = str(application.account.person_id)
@@ -399,7 +401,10 @@ def reset_password(request, token: str):
     try:
         reset = passwordreset.reset_for_token(token)
     except services.RegistrationError as exc:
-        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+        hours = int(policy.PASSWORD_RESET_LINK_VALID_FOR.total_seconds() // 3600)
+        return render(
+            request, "accounts/link_invalid.html", {"errors": exc.errors, "kind": "reset", "hours": hours}, status=410
+        )
     request.session[SESSION_PASSWORD_PERSON] = str(reset.person_id)
     form = ResetPasswordForm(request.POST or None)
     error = ""

@@ -87,7 +87,11 @@ def test_reset_links_expire(client, registered, on_commit, time_machine):
     with on_commit():
         client.post("/en/password/forgot/", {**proof(registered, "forgot"), "route": "registered"})
     time_machine.shift(policy.PASSWORD_RESET_LINK_VALID_FOR + dt.timedelta(seconds=1))
-    assert finish(client, registered, reset_path(mail.outbox[0])).status_code == 410
+    expired = finish(client, registered, reset_path(mail.outbox[0]))
+    assert expired.status_code == 410
+    # Told about reset links (24 hours), not about registration confirmation links (5 days).
+    assert "Password reset links work once and only for 24 hours" in expired.content.decode()
+    assert "Confirmation links" not in expired.content.decode()
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(client, registered):
