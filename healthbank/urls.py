@@ -7,6 +7,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from healthbank.accounts.captcha import captcha_audio
 from healthbank.devices.api import (
     AppLoginView,
     AppMeView,
@@ -46,6 +47,8 @@ urlpatterns = [
         ),
         name="swagger-ui",
     ),
+    # Before the library's own: the captcha read aloud in the page's language (accounts/captcha.py).
+    re_path(r"^captcha/audio/(?P<key>\w+)\.wav$", captcha_audio, name="captcha-audio"),
     path("captcha/", include("captcha.urls")),
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("healthbank/favicon.png"))),
 ]

@@ -212,7 +212,8 @@ LOGGING = {
 }
 
 # Captcha on the web logins (django-simple-captcha): large digits, light noise, and the digits read
-# aloud by flite (Debian package "flite"; no audio link when it is missing).
+# aloud in the page's language by Debian's espeak-ng (Mandarin) and flite (English, its clear 16 kHz voice);
+# a language without its program falls back to the other, and with neither the page offers no audio.
 CAPTCHA_CHALLENGE_FUNCT = "healthbank.accounts.captcha.digits_challenge"
 CAPTCHA_TIMEOUT = 5  # minutes
 CAPTCHA_IMAGE_SIZE = (220, 72)
@@ -221,6 +222,14 @@ CAPTCHA_LETTER_ROTATION = (-8, 8)
 CAPTCHA_FOREGROUND_COLOR = "#1d2b36"
 CAPTCHA_NOISE_FUNCTIONS = ("captcha.helpers.noise_arcs",)
 CAPTCHA_FILTER_FUNCTIONS = ()
-CAPTCHA_FLITE_PATH = os.environ.get("CAPTCHA_FLITE_PATH") or (
-    str(BASE_DIR / "healthbank" / "accounts" / "captcha-flite") if shutil.which("flite") else None
-)
+CAPTCHA_VOICES = {  # language: (command with {text} and {out}, what goes between two digits)
+    language: voice
+    for language, voice in (
+        ("zh-hant", (["espeak-ng", "-v", "cmn", "-s", "130", "-w", "{out}", "{text}"], "，")),
+        ("en", (["flite", "-voice", "slt", "-t", "{text}", "-o", "{out}"], ", ")),
+    )
+    if shutil.which(voice[0][0])
+}
+# The library reads this only as "audio on" (its widget and refresh view); its own flite-only audio view is
+# replaced by healthbank.accounts.captcha.captcha_audio (healthbank/urls.py).
+CAPTCHA_FLITE_PATH = shutil.which("flite") or shutil.which("espeak-ng")

@@ -67,15 +67,23 @@ def test_the_captcha_is_digits_in_a_large_picture_with_refresh_and_audio(client,
     assert refreshed["audio_url"].endswith(".wav") and refreshed["image_url"].startswith("/captcha/image/")
 
 
-@pytest.mark.skipif(not settings.CAPTCHA_FLITE_PATH, reason="flite is not installed (apt-get install flite)")
-def test_the_audio_captcha_speaks_the_digits(client, db):
-    page = client.get("/en/login/").content.decode()
+@pytest.mark.parametrize(
+    ("prefix", "language", "label"), [("", "zh-hant", "聽取數字"), ("/en", "en", "Listen to the digits")]
+)
+def test_the_audio_captcha_speaks_the_digits_in_the_page_language(client, db, prefix, language, label):
+    if language not in settings.CAPTCHA_VOICES:
+        pytest.fail(f"no voice for {language}: apt-get install espeak-ng flite (as .ci/run does)")
+    page = client.get(f"{prefix}/login/").content.decode()
     key = re.search(r'name="captcha_0" value="([^"]+)"', page).group(1)
-    audio = client.get(f"/captcha/audio/{key}.wav")
-    assert audio.status_code == 200 and audio["Content-Type"] == "audio/wav"
-    with wave.open(BytesIO(b"".join(audio.streaming_content))) as sound:
+    link = re.search(r'<a class="button captcha-audio" href="([^"]+)">([^<]+)</a>', page)
+    assert link.group(1) == f"/captcha/audio/{key}.wav?lang={language}" and link.group(2) == label
+    audio = client.get(link.group(1))
+    assert audio.status_code == 200 and audio["Content-Type"] == "audio/wav" and "no-store" in audio["Cache-Control"]
+    with wave.open(BytesIO(audio.content)) as sound:
         seconds = sound.getnframes() / sound.getframerate()
     assert seconds >= 0.4 * policy.CAPTCHA_DIGITS  # five spoken digits, not silence or a click
+    CaptchaStore.objects.filter(hashkey=key).delete()
+    assert client.get(link.group(1)).status_code == 410  # a used or expired code is not read out
 
 
 @pytest.mark.parametrize(

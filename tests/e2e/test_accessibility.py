@@ -160,14 +160,14 @@ def test_logging_in_works_with_the_keyboard_alone(page, live_server, person):
     page.wait_for_url("**/me/")
 
 
-def test_the_audio_captcha_plays_in_the_page(page, live_server, person):
-    if not settings.CAPTCHA_FLITE_PATH:
-        pytest.skip("flite is not installed")
-    page.goto(live_server.url + "/en/login/")
-    with page.expect_response(lambda r: r.url.endswith(".wav")) as audio:
+@pytest.mark.parametrize(("prefix", "language"), [("", "zh-hant"), ("/en", "en")])
+def test_the_audio_captcha_plays_in_the_page(page, live_server, person, prefix, language):
+    page.goto(live_server.url + prefix + "/login/")
+    with page.expect_response(lambda r: "/captcha/audio/" in r.url) as audio:
         page.click(".captcha-audio")
-    assert audio.value.status in (200, 206) and audio.value.headers["content-type"] == "audio/wav"
-    assert page.url.endswith("/en/login/")  # played in place, not a download that leaves the page
+    assert audio.value.url.endswith(f".wav?lang={language}")  # read in the page's language
+    assert audio.value.status == 200 and audio.value.headers["content-type"] == "audio/wav"
+    assert page.url.endswith(prefix + "/login/")  # played in place, not a download that leaves the page
 
 
 def test_swagger_ui_and_the_admin_still_work_under_the_policy(page, live_server, django_user_model):

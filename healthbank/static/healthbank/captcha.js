@@ -22,7 +22,7 @@
         key.value = fresh.key;
         image.src = fresh.image_url;
         image.srcset = fresh.image_url.replace(/\/$/, "@2/") + " 2x";
-        if (listen && fresh.audio_url) listen.href = fresh.audio_url;
+        if (listen && fresh.audio_url) listen.href = fresh.audio_url + new URL(listen.href).search;  // keeps ?lang=
         answer.value = "";
         status.textContent = box.dataset.refreshed;
         answer.focus();
