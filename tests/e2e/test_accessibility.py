@@ -3,12 +3,14 @@ no Content-Security-Policy violation, and the forms work with the keyboard alone
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
 from captcha.models import CaptchaStore
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.utils import timezone
 
 from cardagent.server import make_server
@@ -115,6 +117,11 @@ def test_every_citizen_page_passes_axe_in_both_languages_and_sizes(page, live_se
     page.wait_for_selector("p.notice[role=status]")
     assert "ela*****@example.tw" in page.inner_text("main")
     assert_accessible(page, prefix + "/password/forgot/ sent")
+    link = re.search(r"https?://[^\s/]+(/\S*password/reset/[\w-]+/)", mail.outbox[-1].body).group(1)
+    page.goto(live_server.url + link)
+    page.fill("[name=password]", person.national_id + "b!")  # all four kinds, but the person's own ID
+    page.wait_for_function("() => document.querySelector('output.strength-label').dataset.level === 'refused'")
+    assert_accessible(page, prefix + "/password/reset/…")
 
     # Logged in: every page has the header; the device page shows a code after Post/Redirect/Get.
     page.goto(base + "/login/")
