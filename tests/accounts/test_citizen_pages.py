@@ -276,3 +276,14 @@ def test_the_embedded_demo_runs_without_debug(tmp_path):
     code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
     assert out.stdout.strip() == "False"
+
+
+def test_an_expired_form_gets_the_friendly_page_not_djangos(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/en/login/", {"national_id": "A123456789"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This form has expired" in page and "表單已逾時" in page and "HTTP 403" in page
+    assert "CSRF verification failed" not in page
