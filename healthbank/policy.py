@@ -44,6 +44,7 @@ UNIT_LOGIN_LOCK_WINDOW = dt.timedelta(hours=1)  # time-limited: a unit code is n
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=20)  # issue 3; our number
 KIOSK_IDLE_TIMEOUT = dt.timedelta(minutes=2)  # §4 kiosk: signs itself out; our number (decisions.md)
 KIOSK_SESSION_LIMIT = dt.timedelta(minutes=10)  # §4 kiosk: however busy, a kiosk session ends; our number
+CAPTCHA_DIGITS = 5  # §4 圖形驗證碼 on the two password logins: digits, read or heard (issue 7); our number
 
 # ---------------------------------------------------------------- §5 devices
 DEVICE_CODE_LENGTH = 8  # §5: e.g. De7242jZ

@@ -1,9 +1,14 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from healthbank import health
+from healthbank.accounts.captcha import captcha_audio
 from healthbank.core.api import not_found as api_not_found
 from healthbank.devices.api import (
     AppLoginView,
@@ -31,10 +36,21 @@ urlpatterns = [
         name="app-device-status",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
+    # inline <style> block and draws icons from data: URLs, which only this page may use.
+    path(
+        "api/docs/",
+        csp_update({"style-src": [SELF, UNSAFE_INLINE], "img-src": [SELF, "data:"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="swagger-ui",
+    ),
+    # Before the library's own: the captcha read aloud in the page's language (accounts/captcha.py).
+    re_path(r"^captcha/audio/(?P<key>\w+)\.wav$", captcha_audio, name="captcha-audio"),
     path("captcha/", include("captcha.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("healthbank/favicon.png"))),
 ]
 urlpatterns += i18n_patterns(
     # Under the language prefix, so set_language reads the current page's path in its own language.

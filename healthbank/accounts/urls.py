@@ -27,4 +27,5 @@ urlpatterns = [
     path("me/contacts/", views.change_contacts, name="change-contacts"),
     path("password/forgot/", views.forgot_password, name="forgot-password"),
     path("password/reset/<str:token>/", views.reset_password, name="password-reset"),
+    path("password/check", views.password_check, name="password-check"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 from healthbank import policy
 from healthbank.core import codes
 from healthbank.core.http import client_address
+from healthbank.core.masking import mask_email
 from healthbank.identity.card_proof import (
     CERTIFICATE_PURPOSE,
     CardProofError,
@@ -19,9 +21,9 @@ from healthbank.identity.card_proof import (
     verify,
     verify_certificate,
 )
-from healthbank.identity.models import NhiCard
+from healthbank.identity.models import NhiCard, Person
 
-from . import passwordreset, services
+from . import passwordreset, passwords, services
 from .decorators import citizen_required
 from .forms import (
     CardLoginForm,
@@ -50,6 +52,9 @@ from .login import (
 
 PURPOSES = {"register", "confirm", "resend", "cancel", "login", "forgot", "reset", "kiosk", CERTIFICATE_PURPOSE}
 SESSION_CARD = "registration_card"
+# Whose new password the strength meter checks on a page reached by a link (reset, unit-made registration).
+SESSION_PASSWORD_PERSON = "password_check_person"  # noqa: S105 (a session key, not a password)
+PROOF_FIELDS = ("challenge", "card_number", "national_id", "signature")
 
 
 def _card_context(purpose: str, **extra) -> dict:
@@ -122,7 +127,8 @@ def register_details(request):
 
 
 def register_done(request):
-    return render(request, "accounts/done.html", {"email": request.session.get("registration_email", "")})
+    email = request.session.get("registration_email", "")
+    return render(request, "accounts/done.html", {"email": email, "days": policy.REGISTRATION_CONFIRM_DAYS})
 
 
 def pending(request):
@@ -145,17 +151,21 @@ def pending(request):
             except services.RegistrationError as exc:
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
     actions = [("resend", _("Resend confirmation e-mail")), ("cancel", _("Cancel registration application"))]
-    return render(
-        request, "accounts/pending.html", _card_context("resend", error=error, message=message, actions=actions)
+    context = _card_context(
+        "resend", error=error, message=message, actions=actions, days=policy.REGISTRATION_CONFIRM_DAYS
     )
+    return render(request, "accounts/pending.html", context)
 
 
 def confirm(request, token: str):
     try:
         application = services.application_for_token(token)
     except services.RegistrationError as exc:
-        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+        context = {"errors": exc.errors, "kind": "confirm", "days": policy.REGISTRATION_CONFIRM_DAYS}
+        return render(request, "accounts/link_invalid.html", context, status=410)
     needs_password = not application.account.password  # registered by an insurance unit
+    if needs_password:
+        request.session[SESSION_PASSWORD_PERSON] = str(application.account.person_id)
     form = ResetPasswordForm(request.POST or None) if needs_password else None
     error = ""
     if request.method == "POST":
@@ -168,9 +178,38 @@ def confirm(request, token: str):
             except services.RegistrationError as exc:
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
             else:
+                request.session.pop(SESSION_PASSWORD_PERSON, None)
                 return render(request, "accounts/confirmed.html")
         form = ResetPasswordForm() if needs_password else None
-    return render(request, "accounts/card.html", _card_context("confirm", error=error, step=4, extra_form=form))
+    context = _card_context("confirm", error=error, step=4, extra_form=form, meter=needs_password)
+    return render(request, "accounts/card.html", context)
+
+
+def _password_owner(request):
+    """Whose password the page is choosing, when the session knows: the meter checks their ID and birth date."""
+    if request.citizen is not None:
+        return request.citizen.person
+    card = NhiCard.objects.select_related("person").filter(pk=request.session.get(SESSION_CARD) or None).first()
+    if card is not None:
+        return card.person
+    return Person.objects.filter(pk=request.session.get(SESSION_PASSWORD_PERSON) or None).first()
+
+
+@require_POST
+def password_check(request):
+    """The strength meter asks here whether a new password would be accepted, so it never praises a refused one."""
+    password = request.POST.get("password", "")[: policy.PASSWORD_MAX_LENGTH * 8]
+    person = _password_owner(request)
+    found = passwords.problems(
+        password,
+        national_id=person.national_id if person else "",
+        birth_date=person.birth_date if person else None,
+    )
+    response = JsonResponse(
+        {"strength": passwords.strength(password), "accepted": not found, "problems": [p.message for p in found]}
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 def places(request):
@@ -300,6 +339,18 @@ def _add_errors(form, errors: dict[str, list[str]]) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+def _retyped(form_class, request):
+    """The form as the person filled it in, without the card's answer: what they typed survives a mismatch."""
+    data = request.POST.copy()
+    for name in PROOF_FIELDS:
+        data[name] = ""
+    form = form_class(data)
+    form.is_valid()
+    for name in PROOF_FIELDS:
+        form.errors.pop(name, None)
+    return form
+
+
 def forgot_password(request):
     """Read the card, then send a reset link to the registered e-mail or to a new one (SPEC §3)."""
     form = ForgotPasswordForm(request.POST or None)
@@ -325,19 +376,36 @@ def forgot_password(request):
                 else:
                     reset = passwordreset.reset_to_registered_email(card)
             except services.RegistrationError as exc:
-                error = " ".join(m for ms in exc.errors.values() for m in ms)
+                form = _retyped(ForgotPasswordForm, request)
+                _add_errors(form, {("new_email" if k == "email" else k): v for k, v in exc.errors.items()})
             else:
-                sent_to = reset.email
-        form = ForgotPasswordForm(initial={"route": request.POST.get("route", "registered")})
-    context = _card_context("forgot", error=error, extra_form=form, sent_to=sent_to)
+                # The registered address is shown masked, as the NHI's page does: whoever holds the card
+                # does not learn the e-mail. A new address is the one just typed.
+                sent_to = reset.email if reset.new_email else mask_email(reset.email)
+                form = ForgotPasswordForm()
+        else:
+            form = _retyped(ForgotPasswordForm, request)
+    context = _card_context(
+        "forgot",
+        error=error,
+        extra_form=form,
+        sent_to=sent_to,
+        form_template="accounts/_forgot_fields.html",
+        places=True,
+        reset_hours=int(policy.PASSWORD_RESET_LINK_VALID_FOR.total_seconds() // 3600),
+    )
     return render(request, "accounts/forgot.html", context)
 
 
 def reset_password(request, token: str):
     try:
-        passwordreset.reset_for_token(token)
+        reset = passwordreset.reset_for_token(token)
     except services.RegistrationError as exc:
-        return render(request, "accounts/link_invalid.html", {"errors": exc.errors}, status=410)
+        hours = int(policy.PASSWORD_RESET_LINK_VALID_FOR.total_seconds() // 3600)
+        return render(
+            request, "accounts/link_invalid.html", {"errors": exc.errors, "kind": "reset", "hours": hours}, status=410
+        )
+    request.session[SESSION_PASSWORD_PERSON] = str(reset.person_id)
     form = ResetPasswordForm(request.POST or None)
     error = ""
     if request.method == "POST":
@@ -349,9 +417,10 @@ def reset_password(request, token: str):
             except services.RegistrationError as exc:
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
             else:
+                request.session.pop(SESSION_PASSWORD_PERSON, None)
                 return render(request, "accounts/password_done.html")
         form = ResetPasswordForm()
-    return render(request, "accounts/reset.html", _card_context("reset", error=error, extra_form=form))
+    return render(request, "accounts/reset.html", _card_context("reset", error=error, extra_form=form, meter=True))
 
 
 @citizen_required(account=True)

@@ -40,6 +40,19 @@ def mask_card_number(value: str) -> str:
     return MASK_CHAR * max(len(value) - 4, 0) + value[-4:]
 
 
+def mask_email(value: str) -> str:
+    """``elaine.chen@nhi.gov.tw`` → ``ela*****@nhi.gov.tw``, as the NHI's forgot-password page shows it.
+
+    The first three characters of the local part stay (one when it is shorter), then always five stars,
+    so the length of the address is not told either.
+    """
+    local, at, domain = (value or "").partition("@")
+    if not at:
+        return ""
+    keep = 3 if len(local) > 3 else 1
+    return local[:keep] + MASK_CHAR * 5 + "@" + domain
+
+
 def mask_ids_in_text(text: str) -> str:
     """Mask every national-ID-shaped token inside free text (used by the log filter)."""
     return NATIONAL_ID_PATTERN.sub(lambda m: mask_national_id(m.group(1)), text)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from healthbank import policy
 
@@ -28,6 +31,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "captcha",
     "axes",
+    "csp",
+    "healthbank.core",
     "healthbank.audit",
     "healthbank.identity",
     "healthbank.accounts",
@@ -42,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "healthbank.middleware.DependencyOutageMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -238,6 +244,27 @@ EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "ex
 SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CARD_AGENT_URL = os.environ.get("CARD_AGENT_URL", "http://127.0.0.1:7777")  # cardagent on the person's computer
+
+# Content-Security-Policy (django-csp): scripts, styles and images only from our own static files; no inline
+# script, style attribute or handler anywhere. Pages may also talk to the card agent on the person's own
+# loopback address (any port, so an agent moved to another port still works). Swagger UI gets what it needs
+# on its own view (healthbank/urls.py).
+_agent = urlsplit(CARD_AGENT_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "media-src": [SELF],
+        "connect-src": [SELF, f"{_agent.scheme}://{_agent.hostname}:*"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 DEFAULT_FROM_EMAIL = "HealthBank <no-reply@healthbank.example>"
 
@@ -268,7 +295,25 @@ LOGGING = {
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# Image captcha on the web logins (django-simple-captcha).
-CAPTCHA_LENGTH = 5
-CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+# Captcha on the web logins (django-simple-captcha): large digits, light noise, and the digits read
+# aloud in the page's language by Debian's espeak-ng (Mandarin) and flite (English, its clear 16 kHz voice);
+# a language without its program falls back to the other, and with neither the page offers no audio.
+CAPTCHA_CHALLENGE_FUNCT = "healthbank.accounts.captcha.digits_challenge"
 CAPTCHA_TIMEOUT = 5  # minutes
+CAPTCHA_IMAGE_SIZE = (220, 72)
+CAPTCHA_FONT_SIZE = 46
+CAPTCHA_LETTER_ROTATION = (-8, 8)
+CAPTCHA_FOREGROUND_COLOR = "#1d2b36"
+CAPTCHA_NOISE_FUNCTIONS = ("captcha.helpers.noise_arcs",)
+CAPTCHA_FILTER_FUNCTIONS = ()
+CAPTCHA_VOICES = {  # language: (command with {text} and {out}, what goes between two digits)
+    language: voice
+    for language, voice in (
+        ("zh-hant", (["espeak-ng", "-v", "cmn", "-s", "130", "-w", "{out}", "{text}"], "，")),
+        ("en", (["flite", "-voice", "slt", "-t", "{text}", "-o", "{out}"], ", ")),
+    )
+    if shutil.which(voice[0][0])
+}
+# The library reads this only as "audio on" (its widget and refresh view); its own flite-only audio view is
+# replaced by healthbank.accounts.captcha.captcha_audio (healthbank/urls.py).
+CAPTCHA_FLITE_PATH = shutil.which("flite") or shutil.which("espeak-ng")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 from .keys import load_or_create_local_keys
 
-DEBUG = True
+# Tracebacks are for developers who ask for them (HEALTHBANK_DEBUG=1); the demo shows the friendly error pages.
+DEBUG = os.environ.get("HEALTHBANK_DEBUG") == "1"
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 _keys = load_or_create_local_keys(VAR_DIR / "local-keys.json")
 SECRET_KEY = SECRET_KEY or _keys["secret_key"]  # noqa: F405

@@ -43,7 +43,9 @@ def test_reset_by_the_registered_email_also_unlocks_a_locked_account(client, reg
     OnlineAccount.objects.update(status="locked", failed_logins=5)
     with on_commit():
         page = client.post("/en/password/forgot/", {**proof(registered, "forgot"), "route": "registered"})
-    assert "A password reset link was sent to me@example.tw" in page.content.decode()
+    # Shown masked as the NHI's page shows it: whoever holds the card does not learn the address.
+    assert "A password reset link was sent to m*****@example.tw" in page.content.decode()
+    assert "me@example.tw" not in page.content.decode()
     assert mail.outbox[0].to == ["me@example.tw"]
     path = reset_path(mail.outbox[0])
     assert "Password changed" in finish(client, registered, path).content.decode()
@@ -69,6 +71,11 @@ def test_reset_to_a_new_email_needs_the_registered_address_and_mobile(client, re
     with on_commit():
         page = client.post("/en/password/forgot/", {**proof(registered, "forgot"), **wrong}).content.decode()
     assert "does not match our records" in page and not mail.outbox
+    # What was typed is still there to correct, in the same address drop-downs as registration.
+    assert 'value="new@example.tw"' in page and f'value="{a.household_number}"' in page
+    assert f'value="{a.township}"' in page and 'data-places-url="/en/register/places.json"' in page
+    assert 'aria-invalid="true"' in page and 'class="error-summary"' in page
+    assert registered.national_id not in page  # the card's answer is not sent back
     with on_commit():
         client.post("/en/password/forgot/", {**proof(registered, "forgot"), **form})
     assert mail.outbox[0].to == ["new@example.tw"]
@@ -80,7 +87,11 @@ def test_reset_links_expire(client, registered, on_commit, time_machine):
     with on_commit():
         client.post("/en/password/forgot/", {**proof(registered, "forgot"), "route": "registered"})
     time_machine.shift(policy.PASSWORD_RESET_LINK_VALID_FOR + dt.timedelta(seconds=1))
-    assert finish(client, registered, reset_path(mail.outbox[0])).status_code == 410
+    expired = finish(client, registered, reset_path(mail.outbox[0]))
+    assert expired.status_code == 410
+    # Told about reset links (24 hours), not about registration confirmation links (5 days).
+    assert "Password reset links work once and only for 24 hours" in expired.content.decode()
+    assert "Confirmation links" not in expired.content.decode()
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(client, registered):

@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from healthbank.core.logfilter import MaskNationalIdFilter
-from healthbank.core.masking import mask_card_number, mask_ids_in_text, mask_name, mask_national_id
+from healthbank.core.masking import mask_card_number, mask_email, mask_ids_in_text, mask_name, mask_national_id
 
 
 def test_examples():
@@ -90,3 +90,9 @@ def test_the_log_filter_masks_ids_in_exception_messages_and_tracebacks():
     written = stream.getvalue()
     assert "look-up failed" in written and "Traceback" in written
     assert "F131104093" not in written and "F13110****" in written
+
+
+def test_emails_are_masked_as_the_nhi_page_shows_them():
+    assert mask_email("elaine.chen@nhi.gov.tw") == "ela*****@nhi.gov.tw"
+    assert mask_email("ab@example.tw") == "a*****@example.tw"  # the length is not told either
+    assert mask_email("not-an-address") == ""

@@ -29,7 +29,9 @@ def logged_in(client, registered):
 
 
 def new_code(client) -> str:
-    page = client.post("/en/me/devices/", {"action": "generate"}).content.decode()
+    response = client.post("/en/me/devices/", {"action": "generate"})
+    assert response.status_code == 302 and response.url.endswith("/me/devices/")  # Post/Redirect/Get
+    page = client.get(response.url).content.decode()
     assert "<svg" in page  # the QR code
     return re.search(r"<code>([A-Za-z0-9]{8})</code>", page).group(1)
 
@@ -84,6 +86,43 @@ def test_the_device_page_needs_a_login(client, db):
     assert client.get("/en/me/devices/").status_code == 302
 
 
-def test_the_device_page_speaks_chinese(logged_in):
-    page = logged_in.post("/me/devices/", {"action": "generate"}).content.decode()
-    assert "產生裝置認證碼" in page and "有效至" in page
+def test_the_device_page_speaks_chinese_with_roc_dates_and_english_with_gregorian(logged_in):
+    logged_in.post("/me/devices/", {"action": "generate"})
+    page = logged_in.get("/me/devices/").content.decode()  # the world's clock: 2026-11-20 12:00 in Taipei
+    assert "產生新的認證碼" in page and "有效至 115/11/20 12:10" in page
+    page = logged_in.get("/en/me/devices/").content.decode()
+    assert "Valid until 2026-11-20 12:10" in page
+
+
+def test_the_issued_code_survives_a_reload_until_it_expires_or_is_used(logged_in, ip, time_machine):
+    code = new_code(logged_in)
+    assert f"<code>{code}</code>" in logged_in.get("/en/me/devices/").content.decode()  # a reload sends nothing
+    time_machine.shift(policy.DEVICE_CODE_VALID_FOR + dt.timedelta(seconds=1))
+    assert code not in logged_in.get("/en/me/devices/").content.decode()
+    time_machine.shift(-policy.DEVICE_CODE_VALID_FOR - dt.timedelta(seconds=1))
+    code = new_code(logged_in)
+    assert bind(logged_in, code, ip).status_code == 201
+    assert code not in logged_in.get("/en/me/devices/").content.decode()  # used: no longer offered
+
+
+def test_the_qr_code_is_a_regular_qr_code_with_its_quiet_zone(logged_in):
+    new_code(logged_in)
+    page = logged_in.get("/en/me/devices/").content.decode()
+    svg = re.search(r"<svg[^>]*>", page).group(0)
+    # Version-1 QR: 21 modules + 2 × 4 quiet-zone modules, 8 px each. A Micro QR would be 11–17 modules.
+    assert 'width="232"' in svg and 'role="img"' in svg
+    assert "<title>QR code of the device verification code</title>" in page
+
+
+def test_a_certificate_only_person_is_told_the_app_needs_a_registration_password(client, world):
+    from tests.accounts.test_certificate_and_kiosk import certificate_fields
+
+    holder = next(p for p in world.people if p.certificate_serial)
+    client.post("/en/login/certificate/", certificate_fields(holder))
+    page = client.get("/en/me/devices/").content.decode()
+    assert "logs in with your national ID and the registration password" in page
+    assert "/register/" in page
+
+
+def test_a_registered_person_is_not_told_to_register(logged_in):
+    assert "logs in with your national ID" not in logged_in.get("/en/me/devices/").content.decode()

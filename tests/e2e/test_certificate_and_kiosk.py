@@ -14,7 +14,7 @@ from cardagent.sources import SimulatedCard
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import assert_accessible, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +58,10 @@ def test_a_person_logs_in_with_the_citizen_certificate_and_its_pin(page, live_se
         assert holder.name[0] + "○" in page.inner_text("main")
         assert "尚未註冊健保卡網路服務" in page.inner_text("main")
         shot(page, "certificate-logged-in")
+        assert_accessible(page)
+        page.goto(live_server.url + "/me/devices/")
+        assert "註冊密碼" in page.inner_text(".notice")  # told before binding: the app needs a registration
+        assert_accessible(page)
     finally:
         server.shutdown()
         server.server_close()
@@ -72,11 +76,13 @@ def test_the_kiosk_session_ends_when_the_card_leaves_the_reader(page, live_serve
         page.wait_for_selector(".agent-status.ok")
         page.fill("[name=household_number]", person.address.household_number)
         shot(page, "kiosk-1-start")
+        assert_accessible(page)
         page.click("button.read-card")
         page.wait_for_url("**/me/")
         assert "自助查詢中" in page.inner_text("main") and page.locator("a[href*=devices]").count() == 0
-        page.wait_for_function("document.querySelector('.kiosk-countdown').textContent.includes('s')")
+        page.wait_for_function("() => document.querySelector('.kiosk-countdown').textContent.includes('s')")
         shot(page, "kiosk-2-session")
+        assert_accessible(page)
         card_file.rename(tmp_path / "taken-out.json")  # the person takes the card
         page.wait_for_url("**/kiosk/", timeout=10_000)
         page.goto(live_server.url + "/me/")

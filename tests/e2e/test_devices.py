@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from healthbank.accounts.models import OnlineAccount
 from healthbank.identity.services import create_person, issue_card
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import assert_accessible, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +41,17 @@ def test_the_qr_code_carries_the_device_code(page, live_server):
     page.goto(live_server.url + "/en/me/devices/")
     page.click("button[value=generate]")
     page.wait_for_selector(".device-code svg")
+    assert page.url.endswith("/en/me/devices/")  # Post/Redirect/Get: a reload shows the code, sends nothing
     path = shot(page, "devices-code")
     shown = page.inner_text(".device-code code")
     assert re.fullmatch(r"[A-Za-z0-9]{8}", shown)
+    page.reload()
+    assert page.inner_text(".device-code code") == shown
+    assert_accessible(page)
     qr_path = path.with_name("devices-qr.png")
     page.locator(".device-code .qr").screenshot(path=str(qr_path))
-    decoded = [r.text for r in zxingcpp.read_barcodes(Image.open(qr_path))]
-    assert decoded == [shown]
+    found = zxingcpp.read_barcodes(Image.open(qr_path))
+    assert [r.text for r in found] == [shown]
+    # A regular QR code: phone cameras do not read Micro QR, which segno picks for short text by default.
+    assert found[0].format == zxingcpp.BarcodeFormat.QRCode
+    assert page.locator(".device-code .qr svg").bounding_box()["width"] >= 200  # read at arm's length

@@ -16,7 +16,7 @@ from healthbank.accounts.models import OnlineAccount
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.world import write_world
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import assert_accessible, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -55,23 +55,31 @@ def test_a_person_registers_online_with_the_card_and_confirms_by_email(page, liv
     a = person.address
     page.fill("[name=household_number]", a.household_number)
     page.select_option("[name=county]", a.county)
-    page.wait_for_function("document.querySelector('[name=township]').options.length > 1")
+    page.wait_for_function("() => document.querySelector('[name=township]').options.length > 1")
     page.select_option("[name=township]", a.township)
-    page.wait_for_function("document.querySelector('[name=village]').options.length > 1")
+    page.wait_for_function("() => document.querySelector('[name=village]').options.length > 1")
     page.select_option("[name=village]", a.village)
     page.fill("[name=neighbourhood]", str(a.neighbourhood))
-    page.fill("[name=password]", "abc123")
-    assert page.inner_text("output.strength-label") == "中"
+    label = page.locator("output.strength-label")
+    page.fill("[name=password]", "kq82mz")
+    page.wait_for_function("() => document.querySelector('output.strength-label').dataset.level")
+    assert label.inner_text() == "中"
+    page.fill("[name=password]", "P@ssw0rd")  # four kinds of character, but a common password: refused
+    page.wait_for_function("() => document.querySelector('output.strength-label').dataset.level")
+    assert label.inner_text() == "不可使用" and "過於常見" in page.inner_text(".strength-problems")
     page.fill("[name=password]", "Hb-2026ok")
-    assert page.inner_text("output.strength-label") == "強"
+    page.wait_for_function("() => document.querySelector('output.strength-label').dataset.level")
+    assert label.inner_text() == "強"
     page.fill("[name=password_confirm]", "Hb-2026ok")
     page.fill("[name=mobile]", person.mobile)
     page.fill("[name=email]", "e2e@example.tw")
     shot(page, "register-2-details")
+    assert_accessible(page)
     page.click("main button[type=submit]")
     page.wait_for_url("**/register/done/")
     assert "e2e@example.tw" in page.inner_text("main")
     shot(page, "register-3-done")
+    assert_accessible(page)
 
     link = re.search(r"http://\S+/register/confirm/[\w-]+/", mail.outbox[-1].body).group(0)
     page.goto(live_server.url + link.split("127.0.0.1:8000", 1)[1])
@@ -79,4 +87,7 @@ def test_a_person_registers_online_with_the_card_and_confirms_by_email(page, liv
     page.click("button.read-card")
     page.wait_for_selector("text=註冊完成")
     shot(page, "register-4-confirmed")
+    assert_accessible(page)
+    page.get_by_role("link", name="登入").last.click()  # the complete page leads to log in
+    page.wait_for_url("**/login/")
     assert OnlineAccount.objects.get().status == "active"

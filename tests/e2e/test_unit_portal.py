@@ -10,7 +10,7 @@ from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.identity.models import Enrolment
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import assert_accessible, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,6 +31,7 @@ def test_a_unit_uploads_a_big5_file_and_reads_the_outcome(page, live_server, uni
     csv = tmp_path / f"{unit.code}{format_roc_compact(timezone.localdate())}.csv"
     csv.write_bytes(f"{unit.member.national_id},staff@example.tw\r\nA123456788,bad@example.tw\r\n".encode("cp950"))
     page.goto(live_server.url + "/unit/login/")
+    assert_accessible(page)
     page.fill("input[name=code]", unit.code)
     page.fill("input[name=password]", "unit-pass-2026")
     page.get_by_role("button", name="登入").click()
@@ -42,3 +43,4 @@ def test_a_unit_uploads_a_big5_file_and_reads_the_outcome(page, live_server, uni
     assert "受理 1 筆，退件 1 筆" in body
     assert csv.name in page.locator("table").inner_text()
     shot(page, "unit-upload-zh")
+    assert_accessible(page)

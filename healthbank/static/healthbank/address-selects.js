@@ -5,9 +5,13 @@
   const url = form.dataset.placesUrl;
   const county = form.querySelector("[name=county]");
   function toSelect(name) {
+    // Every attribute the server gave the text field (id, required, aria-invalid, aria-describedby,
+    // autocomplete) carries over, so a field with an error still says so to a screen reader.
     const input = form.querySelector("[name=" + name + "]");
     const select = document.createElement("select");
-    select.name = input.name; select.id = input.id; select.required = true;
+    Array.from(input.attributes).forEach(function (attr) {
+      if (!["type", "value", "maxlength", "size"].includes(attr.name)) select.setAttribute(attr.name, attr.value);
+    });
     select.dataset.initial = input.value;
     input.replaceWith(select);
     return select;
@@ -21,7 +25,7 @@
     const options = (await (await fetch(url + "?" + new URLSearchParams(query))).json()).options;
     if (ticket !== select.ticket) return;
     const keep = select.value || select.dataset.initial;
-    select.innerHTML = "<option value=''>—</option>" + options.map((o) => "<option>" + o + "</option>").join("");
+    select.replaceChildren(new Option("—", ""), ...options.map((o) => new Option(o, o)));
     if (options.includes(keep)) select.value = keep;
   }
   county.addEventListener("change", async function () {
