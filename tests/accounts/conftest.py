@@ -24,13 +24,24 @@ TODAY = dt.date(2026, 11, 20)
 NOON = dt.datetime(2026, 11, 20, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 
-@pytest.fixture
-def world(db, time_machine):
+def load_world(time_machine, *, history: bool):
     time_machine.move_to(NOON, tick=False)
-    plan = build_population(30, seed=21, today=TODAY)
+    plan = build_population(30, seed=21, today=TODAY, history=history)
     load_population(plan)
     write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
     return plan
+
+
+@pytest.fixture
+def world(db, time_machine):
+    """30 people with households, cards, addresses and phones: enough to register, log in and bind devices."""
+    return load_world(time_machine, history=False)
+
+
+@pytest.fixture
+def world_with_history(db, time_machine):
+    """The same people with three years of care (about 85 records each), for pages that show records."""
+    return load_world(time_machine, history=True)
 
 
 @pytest.fixture

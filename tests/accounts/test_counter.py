@@ -63,7 +63,7 @@ def test_a_suspended_registration_cannot_log_in_until_reinstated(admin_client, c
     assert whats == ["registration_reinstated", "registration_suspended"]
 
 
-def test_the_counter_view_shows_the_passbook_only_after_an_id_check_and_logs_it(admin_client, world):
+def test_the_counter_view_shows_the_passbook_only_after_an_id_check_and_logs_it(admin_client, world_with_history):
     from django.utils import timezone
 
     from healthbank import policy

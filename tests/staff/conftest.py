@@ -7,7 +7,13 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from healthbank.staff import roles
-from tests.accounts.conftest import world  # noqa: F401 - the loaded population, shared with the accounts tests
+from tests.accounts.conftest import load_world
+
+
+@pytest.fixture
+def world(db, time_machine):
+    """Operators read records: the accounts tests' population, with its care history."""
+    return load_world(time_machine, history=True)
 
 
 @pytest.fixture
