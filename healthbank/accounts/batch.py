@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from healthbank import policy
 from healthbank.core import national_id as nid
 from healthbank.core.masking import mask_national_id
-from healthbank.core.rocdate import RocDateError, parse_roc
+from healthbank.core.rocdate import RocDateError, format_roc_compact, parse_roc
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 
 from . import emails, outbox
@@ -129,15 +129,18 @@ def decode(data: bytes) -> str:
     return text
 
 
-def read_rows(text: str) -> list[list[str]]:
-    """The non-empty rows; commas, or tabs when the file has tabs and no comma (Excel's "Unicode text")."""
+def read_rows(text: str) -> list[tuple[int, list[str]]]:
+    """The non-empty rows, each with its line in the file (what Excel and Notepad call it), blank lines skipped.
+
+    Commas, or tabs when the file has tabs and no comma (Excel's "Unicode text").
+    """
     delimiter = "\t" if "\t" in text and "," not in text else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
     try:
         for cells in reader:
             if any(c.strip() for c in cells):
-                rows.append(cells)
+                rows.append((reader.line_num, cells))
     except csv.Error as exc:
         row = reader.line_num
         if "field larger" in str(exc):
@@ -151,12 +154,17 @@ def read_rows(text: str) -> list[list[str]]:
     return rows
 
 
+def example_file_name(unit: InsuranceUnit) -> str:
+    """Today's file name for this unit, e.g. ``0000000011151204.csv``: the example every page and message gives."""
+    return f"{unit.code}{format_roc_compact(timezone.localdate())}.csv"
+
+
 def check_file_name(name: str, unit: InsuranceUnit) -> None:
     match = FILE_NAME.match(name or "")
     if not match:
         raise BatchFileError(
             "file",
-            _("Name the file <unit code><ROC date>.csv, e.g. %(example)s.") % {"example": f"{unit.code}1050730.csv"},
+            _("Name the file <unit code><ROC date>.csv, e.g. %(example)s.") % {"example": example_file_name(unit)},
         )
     if match.group(1) != unit.code:
         raise BatchFileError("file", _("The file name's unit code is not your unit's code."))
@@ -235,8 +243,8 @@ def process_upload(unit: InsuranceUnit, file_name: str, data: bytes, *, language
         return earlier
 
 
-def _register_rows(unit, file_name: str, digest: str, rows: list[list[str]], language: str) -> BatchUpload:
-    values = {nid.normalize(r[0]) for r in rows if r and nid.is_valid(r[0])}
+def _register_rows(unit, file_name: str, digest: str, rows: list[tuple[int, list[str]]], language: str) -> BatchUpload:
+    values = {nid.normalize(r[0]) for _, r in rows if r and nid.is_valid(r[0])}
     hashes = {Person.hash_national_id(v): v for v in values}
     today = timezone.localdate()
     enrolled = {
@@ -251,7 +259,7 @@ def _register_rows(unit, file_name: str, digest: str, rows: list[list[str]], lan
     seen: dict[str, int] = {}
     invitations = []
     with transaction.atomic():
-        for number, cells in enumerate(rows, 1):
+        for number, cells in rows:
             reasons, params = _check_row(cells, seen, people)
             value = nid.normalize(cells[0]) if cells else ""
             masked = (

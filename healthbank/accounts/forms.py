@@ -193,3 +193,17 @@ class ContactsForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), widget=EMAIL)
     backup_email = forms.EmailField(label=_("Backup e-mail (optional)"), required=False, widget=EMAIL)
     landline = forms.CharField(label=_("Landline (optional)"), required=False, max_length=24, widget=LANDLINE)
+
+    def clean(self):
+        # The registration's own rules (mobile 09…, landline area-number#extension) are checked with the
+        # field checks, so one submit names every fault rather than one round each.
+        from .services import Contacts, check_contacts
+
+        cleaned = super().clean()
+        typed = {name: str(self.data.get(self.add_prefix(name), "")).strip() for name in self.fields}
+        found = check_contacts(Contacts(typed["email"], typed["mobile"], typed["backup_email"], typed["landline"]))
+        for field, messages in found.items():
+            if field in self.fields and field not in self.errors:
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned

@@ -122,9 +122,9 @@ def complete_reset(raw: str, card: NhiCard, password: str, password_confirm: str
 
 @transaction.atomic
 def change_password(account: OnlineAccount, current: str, password: str, password_confirm: str) -> OnlineAccount:
-    if not check_password(current, account.password):
-        raise RegistrationError({"current_password": [_("The current password is not correct.")]})
     errors = check_new_password(password, password_confirm, account.person)
+    if not check_password(current, account.password):
+        errors = {"current_password": [_("The current password is not correct.")], **errors}
     if errors:
         raise RegistrationError(errors)
     account.password = make_password(password)
@@ -135,13 +135,17 @@ def change_password(account: OnlineAccount, current: str, password: str, passwor
 
 
 @transaction.atomic
-def change_contacts(account: OnlineAccount, contacts: Contacts) -> OnlineAccount:
+def change_contacts(account: OnlineAccount, contacts: Contacts) -> bool:
+    """Store new contact details and tell the previous e-mail address; False when nothing was different."""
     errors = check_contacts(contacts)
     if errors:
         raise RegistrationError(errors)
+    current = (account.email, account.backup_email, account.mobile, account.landline)
+    if current == (contacts.email, contacts.backup_email, contacts.mobile, contacts.landline):
+        return False  # a notice of a change that did not happen would only alarm the person
     previous_email = account.email
     account.email, account.backup_email = contacts.email, contacts.backup_email
     account.mobile, account.landline = contacts.mobile, contacts.landline
     account.save(update_fields=["email", "backup_email", "mobile", "landline"])
     notify(account, "contacts_changed", to=previous_email)
-    return account
+    return True

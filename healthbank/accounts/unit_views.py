@@ -69,7 +69,8 @@ def unit_home(request):
             except batch.BatchFileError as exc:
                 error = exc.message
     uploads = unit.batch_uploads.order_by("-uploaded_at")[:50]
-    context = {"unit": unit, "form": form, "upload": upload, "error": error, "uploads": uploads}
+    context = {"unit": unit, "form": form, "upload": upload, "error": error, "uploads": uploads,
+               "example_name": batch.example_file_name(unit)}  # fmt: skip
     return render(request, "accounts/unit_home.html", context, status=400 if error else 200)
 
 

@@ -447,15 +447,15 @@ def change_contacts(request):
     initial = {"mobile": account.mobile, "email": account.email, "backup_email": account.backup_email,
                "landline": account.landline}  # fmt: skip
     form = ContactsForm(request.POST or None, initial=initial)
-    done = False
+    done = unchanged = False
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            passwordreset.change_contacts(
+            changed = passwordreset.change_contacts(
                 account, services.Contacts(d["email"], d["mobile"], d["backup_email"], d["landline"])
             )
         except services.RegistrationError as exc:
             _add_errors(form, exc.errors)
         else:
-            done = True
-    return render(request, "accounts/contacts.html", {"form": form, "done": done})
+            done, unchanged = changed, not changed
+    return render(request, "accounts/contacts.html", {"form": form, "done": done, "unchanged": unchanged})

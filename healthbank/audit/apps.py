@@ -6,3 +6,8 @@ class AuditConfig(AppConfig):
     name = "healthbank.audit"
     label = "audit"
     verbose_name = _("Access log")
+
+    def ready(self) -> None:
+        from .operator_pages import show_dates_in_the_readers_calendar
+
+        show_dates_in_the_readers_calendar()

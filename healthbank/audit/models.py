@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from healthbank.core import display
 from healthbank.core.ids import new_public_id
 
 
@@ -71,7 +72,7 @@ class AccessLog(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label}: {self.description}"
+        return f"{display.format_datetime(self.at)} {self.actor_label}: {self.description}"
 
     @property
     def description(self) -> str:

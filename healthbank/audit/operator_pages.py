@@ -9,10 +9,14 @@ copy and no app imports a sibling's admin. Three rules live here:
   lists across people show no health data;
 * a person is found by national ID through a POST form that leads to a page
   addressed by public id, so the ID never lands in a URL, a log or a history.
+
+It also makes the admin write dates as every other page does (``core.display``):
+the ROC calendar in Chinese, Gregorian ISO dates in English.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from functools import wraps
 
@@ -20,16 +24,60 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from healthbank.core import display
 from healthbank.core import national_id as nid
 
 from .models import AccessLog
 from .services import record_access
+
+
+def _in_readers_calendar(value):
+    """A date or moment as ``core.display`` writes it for the active language; anything else: None."""
+    if isinstance(value, dt.datetime):
+        return display.format_datetime(value)
+    if isinstance(value, dt.date):
+        return display.format_date(value)
+    return None
+
+
+def show_dates_in_the_readers_calendar() -> None:
+    """Make the admin's lists, record pages and inlines write dates as the rest of HealthBank does.
+
+    Django's admin formats a date with the locale's ``DATE_FORMAT`` (``2026年11月18日``, ``Nov. 18, 2026``),
+    which cannot say an ROC year. Its two display helpers are wrapped, and the modules that imported
+    them by name get the wrapped ones, so every date column and read-only date field follows the
+    reader's language; other values are left to Django. Called once, from ``AuditConfig.ready``.
+    """
+    from django.contrib.admin import helpers
+    from django.contrib.admin import utils as admin_utils
+    from django.contrib.admin.templatetags import admin_list
+
+    if getattr(admin_utils.display_for_field, "healthbank_dates", False):
+        return
+    original_field, original_value = admin_utils.display_for_field, admin_utils.display_for_value
+
+    def display_for_field(value, field, empty_value_display, *args, **kwargs):
+        if isinstance(field, models.DateField) and not getattr(field, "flatchoices", None):
+            shown = _in_readers_calendar(value)
+            if shown:
+                return shown
+        return original_field(value, field, empty_value_display, *args, **kwargs)
+
+    def display_for_value(value, empty_value_display, *args, **kwargs):
+        return _in_readers_calendar(value) or original_value(value, empty_value_display, *args, **kwargs)
+
+    display_for_field.healthbank_dates = display_for_value.healthbank_dates = True
+    for module in (admin_utils, helpers, admin_list):
+        for name, wrapped in (("display_for_field", display_for_field), ("display_for_value", display_for_value)):
+            if hasattr(module, name):
+                setattr(module, name, wrapped)
 
 
 def operator_view(permission: str):
@@ -117,6 +165,16 @@ class PersonDataAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_list_display_links(self, request, list_display):
         return list_display[:1]
+
+    def get_ordering(self, request):
+        """Newest first, by the record's own date (its first date column), as the passbook lists them."""
+        if self.ordering:
+            return self.ordering
+        for name in self.list_display:
+            field = next((f for f in self.model._meta.concrete_fields if f.name == name), None)
+            if isinstance(field, models.DateField):
+                return [f"-{name}", "-pk"]
+        return ["-pk"]
 
     def get_list_filter(self, request):
         return self.list_filter if self.person_in(request) else ()

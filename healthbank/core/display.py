@@ -35,6 +35,15 @@ def format_date(value: dt.date | dt.datetime | None, language: str | None = None
     return value.isoformat()
 
 
+def format_month(value: dt.date | None, language: str | None = None) -> str:
+    """A month (any day of it): ``115/12`` in Chinese, ``2026-12`` otherwise."""
+    if value is None or value == "":
+        return ""
+    if _is_chinese(language) and value.year > ROC_OFFSET:
+        return f"{value.year - ROC_OFFSET}/{value.month:02d}"
+    return f"{value.year:04d}-{value.month:02d}"
+
+
 def format_datetime(value: dt.datetime | None, language: str | None = None) -> str:
     """A moment in Taiwan time: ``115/12/08 21:08`` in Chinese, ``2026-12-08 21:08`` otherwise."""
     if value is None or value == "":

@@ -65,6 +65,10 @@ DEPARTMENT_BY_SITE = {
     "spine": "07", "head": "07", "arm": "06", "hand": "06", "leg": "06", "foot": "06", "shoulder": "06",
     "heart": "02",
 }  # fmt: skip
+# Where Taiwanese see their usual doctor: general (聯合診所), family medicine and internal medicine clinics;
+# children a paediatrician or a family doctor. Other clinics see only their own specialty.
+GENERAL_PRACTICE = ("00", "01", "02")
+CHILDREN_PRACTICE = ("04", "00", "01")
 PER_DAY = {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
 SOLID = ("tablet", "capsule")
 CHILD_PREVENTIVE_CODES = ("71", "72", "73", "75", "76", "77", "79")  # the seven visits of the HPA schedule
@@ -72,6 +76,18 @@ PERMANENT = tuple(q * 10 + n for q in (1, 2, 3, 4) for n in range(1, 9))
 PRIMARY = tuple(q * 10 + n for q in (5, 6, 7, 8) for n in range(1, 6))
 FIRST_MOLARS = (16, 26, 36, 46)
 WISDOM_TEETH = (18, 28, 38, 48)
+
+
+def therapeutic_group(atc: str) -> str:
+    """What one prescription holds one drug of: the ATC pharmacological group (M01A NSAIDs, C07A beta
+    blockers, A02B acid suppressants), and all antibacterials (J01) as one."""
+    return "J01" if atc.startswith("J01") else atc[:4]
+
+
+def family_doctors(clinics: list, *, child: bool) -> list:
+    """The county's clinics where a person (or a child) has a usual doctor; all clinics when it has none."""
+    wanted = CHILDREN_PRACTICE if child else GENERAL_PRACTICE
+    return [c for c in clinics if c.department in wanted] or clinics
 
 
 class PersonContext:
@@ -209,7 +225,14 @@ class ClinicalHistory:
         prefixes = [p for p in indication.atc_prefixes if self.drugs_with_prefix(p, injections=injections)]
         if not prefixes:
             return []
-        chosen = self.rng.sample(prefixes, self.rng.randint(1, min(classes, len(prefixes))))
+        chosen, groups = [], set()
+        for prefix in self.rng.sample(prefixes, len(prefixes)):
+            # One drug of a therapeutic group: one NSAID, one acid suppressant, one antibiotic.
+            group = therapeutic_group(prefix)
+            if group not in groups:
+                chosen.append(prefix)
+                groups.add(group)
+        chosen = chosen[: self.rng.randint(1, min(classes, len(chosen)))]
         return [
             self.drug_order(self.rng.choice(self.drugs_with_prefix(p, injections=injections)), days or indication.days)
             for p in chosen
@@ -218,6 +241,9 @@ class ClinicalHistory:
     def drug_order(self, drug: codes.Drug, days: int) -> dict:
         if drug.form in SOLID:
             frequency = "QD" if days >= 28 or drug.chronic else self.rng.choice(["TID", "TID", "BID"])
+            quantity = PER_DAY[frequency] * days
+        elif drug.form == "injection":  # vials or ampoules, one a dose
+            frequency = "TID"
             quantity = PER_DAY[frequency] * days
         else:
             frequency = {"eye drops": "QID", "inhaler": "BID", "cream": "BID", "ointment": "BID"}.get(drug.form, "TID")
@@ -239,7 +265,7 @@ class ClinicalHistory:
         hospitals += by[("medical_center", "western")]
         clinics = by[("clinic", "western")]
         ctx = PersonContext(self, person)
-        ctx.clinic = self.rng.choice(clinics)
+        ctx.clinic = self.rng.choice(family_doctors(clinics, child=ctx.age < 15))
         if ctx.years <= 0:
             return
         chronic_per_year = 0.0
@@ -248,11 +274,12 @@ class ClinicalHistory:
             chronic_per_year = self.chronic_care(ctx, where, by[("pharmacy", "pharmacy")])
         chronic_per_year += self.hepatitis_care(ctx, self.rng.choice(hospitals))
         self.acute_visits(ctx, clinics, hospitals, chronic_per_year)
-        self.preventive(ctx, clinics + by[("health_center", "western")])
+        health_centres = by[("health_center", "western")]
+        self.preventive(ctx, family_doctors(clinics, child=ctx.age < 15) + health_centres)
         self.dental(ctx, by[("clinic", "dental")])
         self.chinese_medicine(ctx, by[("clinic", "chinese")])
         self.inpatient(ctx, hospitals)
-        self.vaccinations(ctx, by[("health_center", "western")] + clinics)
+        self.vaccinations(ctx, health_centres + family_doctors(clinics, child=ctx.age < 15))
         if self.rng.random() < 0.08:
             self.allergies(ctx, self.rng.choice(clinics + hospitals))
         if ctx.age >= 20:
@@ -270,14 +297,14 @@ class ClinicalHistory:
             diagnoses.append({"G2": "N18.2", "G3a": "N18.31", "G3b": "N18.32", "G4": "N18.4"}.get(stage, "N18.30"))
         drugs = []
         for code in diagnoses:
-            drugs += self.prescription(
-                code, classes=1, injections=True, days=policy.CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL
-            )
-        drugs = list({d["drug_code"]: d for d in drugs}.values())
+            # By mouth: a community pharmacy refills tablets, not pens or vials.
+            drugs += self.prescription(code, classes=1, days=policy.CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL)
+        drugs = list({therapeutic_group(codes.drugs()[d["drug_code"]].atc_code): d for d in drugs}.values())
         fills = policy.CHRONIC_PRESCRIPTION_MAX_FILLS
         per_fill = policy.CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL
         consult = CONSULTATION[(institution.kind, True)]
-        day = ctx.start + dt.timedelta(days=self.rng.randrange(0, 60))
+        adult = add_months(person.birth_date, 12 * 18)  # the chronic conditions are adults' (``conditions``)
+        day = max(ctx.start, adult) + dt.timedelta(days=self.rng.randrange(0, 60))
         visits = 0
         while day <= self.yesterday:
             rx_id = self.record_id("RX")
@@ -286,8 +313,8 @@ class ClinicalHistory:
                 institution,
                 "western",
                 day,
-                department="02",
-                copayment=self.rng.choice([0, 50, 150, 240]),
+                department=institution.department if institution.department in ("01", "02") else "02",
+                copayment=self.copayment(institution),
                 points=self.rng.randrange(400, 2200),
                 diagnoses=diagnoses,
                 drug_orders=drugs,
@@ -458,13 +485,15 @@ class ClinicalHistory:
         rows, weights = [r for r, _ in mix], [w for _, w in mix]
         for day in self.visit_days(ctx, per_year):
             row = self.rng.choices(rows, weights=weights)[0]
-            at_hospital = self.rng.random() < 0.2
-            place = (
-                self.rng.choice(hospitals)
-                if at_hospital
-                else (ctx.clinic if self.rng.random() < 0.6 else self.rng.choice(clinics))
-            )
-            department = "04" if person.age_on(day) < 15 and row.department in ("01", "02") else row.department
+            child = person.age_on(day) < 15
+            department = "04" if child and row.department in ("01", "02") else row.department
+            if not child and department == "04":
+                department = "01"  # an adult with a sore throat or a fever sees a family doctor
+            place = None if self.rng.random() < 0.2 else self.clinic_for(ctx, clinics, department, child)
+            at_hospital = place is None
+            place = place or self.rng.choice(hospitals)
+            if place.kind == "clinic" and place.department not in ("", "00"):
+                department = place.department
             self.visit(
                 ctx,
                 place,
@@ -477,6 +506,14 @@ class ClinicalHistory:
                 drug_orders=self.prescription(row.icd10),
                 non_drug_orders=[{"payment_code": CONSULTATION[(place.kind, False)]}],
             )
+
+    def clinic_for(self, ctx: PersonContext, clinics, department: str, child: bool):
+        """The clinic a complaint of a department goes to: the usual doctor for what a family doctor treats,
+        else a clinic of that specialty in the county; None when the county has none (a hospital, then)."""
+        if department in (CHILDREN_PRACTICE if child else GENERAL_PRACTICE):
+            return ctx.clinic if self.rng.random() < 0.6 else self.rng.choice(family_doctors(clinics, child=child))
+        specialists = [c for c in clinics if c.department == department]
+        return self.rng.choice(specialists) if specialists else None
 
     # -- prevention ------------------------------------------------------
     def preventive(self, ctx: PersonContext, clinics: list[InstitutionPlan]) -> None:
@@ -646,12 +683,17 @@ class ClinicalHistory:
                     last_scaling = day
                 treatment = self.rng.random()
                 if treatment < 0.3:
-                    code = self.rng.choice(["89008C", "89009C", "89004C", "89011C"])
-                    orders.append({"payment_code": code, "tooth": self.rng.choice(PERMANENT)})
+                    tooth = self.rng.choice(PERMANENT)
+                    posterior = tooth % 10 >= 4  # premolars and molars take the 後牙 codes
+                    code = self.rng.choice(
+                        ["89008C", "89009C", "89011C"] if posterior else ["89004C", "89005C", "89011C"]
+                    )
+                    orders.append({"payment_code": code, "tooth": tooth})
                     diagnoses.append("K02.7" if age >= 65 else self.rng.choice(["K02.52", "K02.62"]))
                 elif treatment < 0.4:
                     tooth = self.rng.choice(PERMANENT)
-                    code = "90001C" if tooth % 10 <= 5 else "90003C"
+                    # roots: upper first premolars two, other front teeth and premolars one, molars three
+                    code = "90002C" if tooth in (14, 24) else "90001C" if tooth % 10 <= 5 else "90003C"
                     orders.append({"payment_code": code, "tooth": tooth})
                     diagnoses.append(self.rng.choice(["K04.02", "K04.5"]))
                 elif treatment < 0.47:

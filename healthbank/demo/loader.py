@@ -85,7 +85,10 @@ def load_population(population: Population) -> LoadSummary:
 
 
 def _institutions(population: Population) -> dict[str, Institution]:
-    rows = [Institution(**vars(plan)) for plan in population.institutions]
+    # A clinic's department decides which patients the plan sends there; the register keeps no such column.
+    rows = [
+        Institution(**{k: v for k, v in vars(plan).items() if k != "department"}) for plan in population.institutions
+    ]
     existing = set(Institution.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True))
     Institution.objects.bulk_create([r for r in rows if r.code not in existing])
     return {i.code: i for i in Institution.objects.filter(code__in=[r.code for r in rows])}

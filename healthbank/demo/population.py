@@ -84,6 +84,7 @@ class InstitutionPlan:
     phone: str
     address: str
     accepts_virtual_card: bool
+    department: str = ""  # a clinic's NHI department code, from its name (內科診所 → 02); "" for others
 
 
 @dataclass
@@ -279,12 +280,13 @@ class Planner(ClinicalHistory):
                             "surname_en": surname[2].title() if len(surname) > 2 else "",
                             "given_en": f"{first[1]}-{second[1]}".title(),
                         }
-                        choice = self.rng.randrange(len(patterns))
+                        choice = self.rng.choice(self._pattern_choices(key, seq, len(patterns)))
                         name = patterns[choice].format_map(_Missing(values))
                         if name not in used_names:
                             break
                     used_names.add(name)
                     name_en = patterns_en[choice].format_map(_Missing(values)) if patterns_en else ""
+                    departments = self.patterns.get("department_by_pattern", {}).get(key, [])
                     code = f"{county_index:02d}{digit}{seq + 1 + 10 * county_index:07d}"
                     out.append(
                         InstitutionPlan(
@@ -299,22 +301,18 @@ class Planner(ClinicalHistory):
                             phone=f"0{self.rng.randrange(2, 9)}-{self.rng.randrange(2000000, 29999999)}",
                             address=f"{county['name_zh']}{township['name_zh']}{place}路{self.rng.randrange(1, 400)}號",
                             accepts_virtual_card=self.rng.random() < (0.9 if kind != "clinic" else 0.5),
+                            department=departments[choice] if len(departments) == len(patterns) else "",
                         )
                     )
         return out
 
-    def _patterns_for(self, key: str, county: str) -> tuple[list[str], list[str]]:
-        """Chinese name patterns of a kind and their English counterparts, pattern by pattern."""
-        if key == "health_center" and county in self.patterns.get("health_center_overrides", {}):
-            return (
-                [self.patterns["health_center_overrides"][county]],
-                [self.patterns.get("health_center_overrides_en", {}).get(county, "")],
-            )
-        patterns = self.patterns.get(key) or ["{place}醫療院所"]
-        english = self.patterns.get("en_by_pattern", {}).get(key) or []
-        if len(english) != len(patterns):
-            english = [self.patterns.get("en", {}).get(key, "{place_en}")] * len(patterns)
-        return patterns, english
+    def _pattern_choices(self, key: str, seq: int, count: int) -> list[int]:
+        """Which name patterns the seq-th institution of a kind may take: every county's first western clinic
+        is a family-medicine or general one, so everyone has a usual doctor nearby."""
+        departments = self.patterns.get("department_by_pattern", {}).get(key, [])
+        if key == "clinic_western" and seq == 0 and len(departments) == count:
+            return [i for i, d in enumerate(departments) if d in ("00", "01")]
+        return list(range(count))
 
     def _patterns_for(self, key: str, county: str) -> tuple[list[str], list[str]]:
         """Chinese name patterns of a kind and their English counterparts, pattern by pattern."""

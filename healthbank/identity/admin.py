@@ -168,6 +168,7 @@ class UnitPortalPasswordForm(forms.Form):
 @admin.register(InsuranceUnit)
 class InsuranceUnitAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "county"]
+    ordering = ["code"]
     search_fields = ["code", "name"]
     fields = ["code", "name", "kind", "county", "contact_email", "portal_login"]
     readonly_fields = ["portal_login"]

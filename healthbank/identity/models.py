@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from healthbank.core import pii
+from healthbank.core import display, pii
 from healthbank.core.ids import new_public_id
 from healthbank.core.masking import mask_name
 
@@ -84,7 +85,7 @@ class InsuranceUnit(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     code = models.CharField(_("unit code"), max_length=9, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     county = models.CharField(_("county or city"), max_length=10)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
@@ -171,7 +172,7 @@ class Enrolment(models.Model):
         return _("%(role)s at %(unit)s from %(day)s") % {
             "role": self.get_role_display(),
             "unit": self.unit.code,
-            "day": self.started_on,
+            "day": display.format_date(self.started_on),
         }
 
     def is_current_on(self, day) -> bool:
@@ -203,4 +204,5 @@ class NhiCard(models.Model):
         indexes = [models.Index(fields=["person", "-issued_on"])]
 
     def __str__(self) -> str:
-        return _("card …%(last4)s issued %(day)s") % {"last4": self.card_number[-4:], "day": self.issued_on}
+        day = display.format_date(self.issued_on)
+        return _("card …%(last4)s issued %(day)s") % {"last4": self.card_number[-4:], "day": day}

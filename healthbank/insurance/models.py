@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from healthbank.core import display
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import InsuranceUnit, Person
 
@@ -37,7 +38,7 @@ class PremiumCalculation(models.Model):
         indexes = [models.Index(fields=["person", "-month"])]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y-%m} NT${self.amount}"
+        return f"{display.format_month(self.month)} NT${self.amount}"
 
 
 class PremiumPayment(models.Model):
@@ -64,4 +65,4 @@ class PremiumPayment(models.Model):
         indexes = [models.Index(fields=["person", "-paid_on"])]
 
     def __str__(self) -> str:
-        return f"paid {self.paid_on} NT${self.amount}"
+        return f"{display.format_date(self.paid_on)} NT${self.amount}"

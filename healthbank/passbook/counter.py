@@ -45,6 +45,11 @@ def counter_view(request, person_id):
         document = form.cleaned_data["id_document"]
         record_access(person.pk, what=AccessLog.What.COUNTER_VIEW, detail=document, operator=request.user)
         since = timezone.localdate() - policy.SPAN_CARD_RECORDS
-        context.update(visits=visits_since(person, since), since=since, document=IdDocument(document).label)
+        context.update(
+            visits=visits_since(person, since),
+            since=since,
+            document=IdDocument(document).label,
+            shown_at=timezone.now(),
+        )
         return TemplateResponse(request, "admin/passbook/counter_view.html", context)
     return TemplateResponse(request, "admin/passbook/counter_check.html", context)

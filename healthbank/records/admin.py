@@ -81,6 +81,7 @@ for _model, _columns in [
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "kind", "specialty", "county", "division", "accepts_virtual_card"]
     list_filter = ["kind", "specialty", "division", "accepts_virtual_card"]
+    ordering = ["code"]
     search_fields = ["code", "name"]
 
 

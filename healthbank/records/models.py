@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import NhiCard, Person
@@ -39,7 +40,7 @@ class Institution(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     code = models.CharField(_("institution code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100)
     name_en = models.CharField(_("name in English"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     specialty = models.CharField(_("specialty"), max_length=10, choices=Specialty.choices)
@@ -71,7 +72,7 @@ class ApiClient(models.Model):
     """A machine credential of one institution or agency for the ingestion API."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("organisation", "name"), max_length=100)
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.CASCADE
     )

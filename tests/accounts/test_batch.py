@@ -76,6 +76,22 @@ def test_a_mixed_file_registers_the_good_rows_and_explains_the_rest(unit, world,
     assert unit_mail.attachments[0][0].endswith("_result.csv")
 
 
+def test_each_row_is_reported_by_its_line_in_the_file_blank_lines_included(unit, on_commit):
+    first, second = enrollees(unit)[:2]
+    data = f"{first.national_id},first@example.tw\r\n\r\n,\r\n{second.national_id},not-an-email\r\n".encode()
+    with on_commit():
+        upload = process_upload(unit, file_name(unit), data)
+    assert (upload.rows, upload.accepted, upload.rejected) == (2, 1, 1)
+    lines = result_file(upload).splitlines()
+    assert lines[1].startswith("1,") and lines[2].startswith("4,")  # the rejected row is line 4 in Excel too
+
+
+def test_a_wrong_file_name_is_told_todays_name(unit):
+    with pytest.raises(BatchFileError) as refused:
+        process_upload(unit, "staff.csv", b"x")
+    assert file_name(unit) in refused.value.message
+
+
 def test_the_same_file_twice_registers_nobody_twice(unit, on_commit):
     person = enrollees(unit)[0]
     data = f"{person.national_id},me@example.tw\n".encode()

@@ -6,6 +6,7 @@ import pytest
 
 from healthbank.accounts.models import OnlineAccount
 from healthbank.audit.models import AccessLog
+from healthbank.core.rocdate import format_roc
 from healthbank.identity.models import Person
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.test_login import log_in
@@ -81,7 +82,7 @@ def test_the_counter_view_shows_the_passbook_only_after_an_id_check_and_logs_it(
     assert AccessLog.objects.filter(person_id=person.pk).count() == before  # nothing shown, nothing logged
     page = admin_client.post(url, {"id_document": "passport", "confirmed": "on"}).content.decode()
     assert "以來的就醫紀錄" in page and person.national_id not in page
-    assert newest.institution.name in page and newest.visit_date.isoformat() in page
+    assert newest.institution.name in page and format_roc(newest.visit_date) in page  # a Chinese page: ROC dates
     log = AccessLog.objects.get(person_id=person.pk, what="counter_view")
     assert log.detail == "passport" and log.operator.username == "admin"
 

@@ -119,6 +119,34 @@ def test_change_contacts(client, registered):
     assert (account.mobile, account.email) == ("0911222333", "later@example.tw")
 
 
+def test_every_fault_of_the_contact_form_is_named_at_once(client, registered):
+    log_in(client, registered)
+    page = client.post(
+        "/en/me/contacts/", {"mobile": "12345", "email": "me@example.tw", "backup_email": "nope", "landline": "abc"}
+    ).content.decode()
+    assert "starting with 09" in page and "valid email" in page and "area-number#extension" in page
+
+
+def test_saving_unchanged_contacts_tells_nobody_they_changed(client, registered, on_commit):
+    log_in(client, registered)
+    account = OnlineAccount.objects.get()
+    same = {"mobile": account.mobile, "email": account.email, "backup_email": "", "landline": ""}
+    with on_commit():
+        page = client.post("/en/me/contacts/", same).content.decode()
+    assert "Nothing changed" in page and not mail.outbox
+    with on_commit():
+        client.post("/en/me/contacts/", {**same, "landline": "02-27065866"})
+    assert len(mail.outbox) == 1 and "contact details were changed" in mail.outbox[0].subject
+
+
+def test_a_wrong_current_password_and_a_weak_new_one_are_both_named(client, registered):
+    log_in(client, registered)
+    page = client.post(
+        "/en/me/password/", {"current_password": "nope", "password": "abc", "password_confirm": "abd"}
+    ).content.decode()
+    assert "The current password is not correct." in page and "not the same" in page
+
+
 @pytest.mark.parametrize(
     ("asked_at", "opens_at"), [("/en/password/forgot/", "/en/"), ("/password/forgot/", "/password/")]
 )

@@ -34,6 +34,8 @@ def test_a_unit_logs_in_uploads_and_downloads_the_result(client, unit):
     assert client.post("/en/unit/login/", {"code": unit.code, "password": "wrong"}).status_code == 200
     assert client.get("/en/unit/").status_code == 302
     assert client.post("/en/unit/login/", {"code": unit.code, "password": PASSWORD}).status_code == 302
+    today = f"{unit.code}{format_roc_compact(timezone.localdate())}.csv"
+    assert f"(e.g. {today})" in client.get("/en/unit/").content.decode()  # the example is today's name
     page = upload(client, unit, f"{unit.member.national_id},a@example.tw\r\n".encode("cp950")).content.decode()
     assert "1 accepted, 0 rejected" in page
     record = BatchUpload.objects.get()

@@ -256,3 +256,101 @@ def test_hepatitis_b_and_c_are_separate_programmes_with_their_own_labs(plan):
             assert {"hbsag", "hbv_dna", "afp"} <= labs[person.national_id]
         if "hbv" not in person.conditions:
             assert "hbv_dna" not in labs[person.national_id]
+
+
+# ---------------------------------------------------------------- what a doctor reading the records would notice
+
+
+def visit_age(people, visit) -> int:
+    return people[visit["national_id"]].age_on(dt.date.fromisoformat(visit["visit_date"]))
+
+
+def test_a_specialist_clinic_sees_its_own_specialty_and_a_paediatric_clinic_children(plan):
+    """No knee pain at a nephrology clinic, no dyspepsia of a 78-year-old at a paediatrician's, no infant's
+    vaccinations at a psychiatric clinic; diabetes and blood pressure are followed by a family doctor,
+    an internist or a hospital."""
+    people = {p.national_id: p for p in plan.people}
+    places = {i.code: i for i in plan.institutions}
+    general = ("00", "01", "02")
+    for visit in records(plan, "visits"):
+        place = places[visit["institution"]]
+        if place.kind != "clinic" or visit["kind"] not in ("western", "preventive"):
+            continue
+        assert place.department, place
+        if place.department == "04":
+            assert visit_age(people, visit) < 18, (place.name, visit)
+        elif place.department not in general:
+            assert visit["department"] == place.department, (place.name, visit["department"], visit["diagnoses"])
+        if visit.get("chronic_prescription"):
+            assert place.department in general, (place.name, visit["diagnoses"])
+    for shot in records(plan, "vaccinations"):
+        place = places[shot["institution"]]
+        assert place.kind == "health_center" or place.department in (*general, "04"), (place.name, shot)
+
+
+def test_chronic_continuous_prescriptions_are_taken_by_mouth(plan):
+    """A refill at a community pharmacy is tablets and capsules, never a PCSK9 pen three times a day or IV
+    hydrocortisone for a month."""
+    drugs = codes.drugs()
+    chronic = [v for v in records(plan, "visits") if v.get("chronic_prescription") or v.get("refill_of")]
+    assert chronic
+    for visit in chronic:
+        for order in visit["drug_orders"]:
+            assert drugs[order["drug_code"]].form != "injection", (drugs[order["drug_code"]].name, visit)
+
+
+def test_an_injection_is_ordered_dose_by_dose(plan):
+    """TAZOCIN three times a day for 7 days is 21 vials, not 1."""
+    drugs, per_day = codes.drugs(), {"QD": 1, "BID": 2, "TID": 3, "QID": 4}
+    injections = [
+        order
+        for visit in records(plan, "visits")
+        for order in visit.get("drug_orders", [])
+        if drugs[order["drug_code"]].form == "injection"
+    ]
+    assert injections
+    for order in injections:
+        doses = per_day[order["frequency"]] * order["days_supplied"]
+        assert float(order["quantity"]) == doses, (drugs[order["drug_code"]].name, order)
+
+
+def test_a_prescription_holds_one_drug_of_each_therapeutic_group(plan):
+    """Not three NSAIDs for one knee, nor an H2 blocker with a proton-pump inhibitor, nor two antibiotics."""
+    drugs = codes.drugs()
+    for visit in records(plan, "visits"):
+        if visit["kind"] not in ("western", "inpatient"):
+            continue
+        groups = [drugs[o["drug_code"]].atc_code for o in visit["drug_orders"]]
+        groups = ["J01" if atc.startswith("J01") else atc[:4] for atc in groups]
+        assert len(groups) == len(set(groups)), ([drugs[o["drug_code"]].name for o in visit["drug_orders"]], visit)
+
+
+def test_an_outpatient_copayment_is_the_one_of_the_institutions_level(plan):
+    """NT$50 at a clinic, 80 at a district hospital, 240 at a regional hospital, 420 at a medical centre."""
+    places = {i.code: i for i in plan.institutions}
+    level = {"clinic": 50, "health_center": 50, "district_hospital": 80, "regional_hospital": 240,
+             "medical_center": 420}  # fmt: skip
+    for visit in records(plan, "visits"):
+        if visit["kind"] == "western":
+            assert visit["copayment"] == level[places[visit["institution"]].kind], visit
+
+
+def test_a_filling_code_fits_the_tooth(plan):
+    """後牙 (posterior) composite codes on premolars and molars, 前牙 (anterior) on incisors and canines."""
+    fillings = payment_teeth = 0
+    for visit in (v for v in records(plan, "visits") if v["kind"] == "dental"):
+        for order in visit["non_drug_orders"]:
+            tooth, code = order.get("tooth"), order["payment_code"]
+            if not tooth:
+                continue
+            posterior = tooth % 10 >= 4
+            if code in ("89004C", "89005C"):
+                fillings += 1
+                assert not posterior, order
+            if code in ("89008C", "89009C", "89010C"):
+                fillings += 1
+                assert posterior, order
+            if code == "90002C":
+                payment_teeth += 1
+                assert tooth in (14, 24), order
+    assert fillings

@@ -126,3 +126,13 @@ def test_a_certificate_only_person_is_told_the_app_needs_a_registration_password
 
 def test_a_registered_person_is_not_told_to_register(logged_in):
     assert "logs in with your national ID" not in logged_in.get("/en/me/devices/").content.decode()
+
+
+def test_the_code_is_shown_with_the_mobile_device_account_it_binds(logged_in, registered):
+    """SPEC §5 and the seed's page: 行動裝置帳號 beside the code — the ID the app logs in with, masked."""
+    masked = registered.national_id[:6] + "****"
+    new_code(logged_in)
+    english = logged_in.get("/en/me/devices/").content.decode()
+    assert "Mobile device account" in english and masked in english
+    chinese = logged_in.get("/me/devices/").content.decode()
+    assert "行動裝置帳號" in chinese and masked in chinese and registered.national_id not in chinese

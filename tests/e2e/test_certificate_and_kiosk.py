@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -50,7 +51,7 @@ def test_a_person_logs_in_with_the_citizen_certificate_and_its_pin(page, live_se
         page.fill("#pin", "00000000")
         page.get_by_role("button", name="登入").click()
         page.wait_for_selector(".agent-status.error")
-        assert "剩餘次數： 2" in page.inner_text(".agent-status")  # the agent counts wrong PINs
+        assert "PIN 碼錯誤，憑證鎖卡前剩餘 2 次。" == page.inner_text(".agent-status")  # the agent counts wrong PINs
         shot(page, "certificate-wrong-pin")
         page.fill("#pin", DEMO_CERTIFICATE_PIN)
         page.get_by_role("button", name="登入").click()
@@ -80,7 +81,8 @@ def test_the_kiosk_session_ends_when_the_card_leaves_the_reader(page, live_serve
         page.click("button.read-card")
         page.wait_for_url("**/me/")
         assert "自助查詢中" in page.inner_text("main") and page.locator("a[href*=devices]").count() == 0
-        page.wait_for_function("() => document.querySelector('.kiosk-countdown').textContent.includes('s')")
+        page.wait_for_function("() => document.querySelector('.kiosk-countdown').textContent.includes('秒')")
+        assert re.fullmatch(r"（剩餘 \d+ 秒）", page.inner_text(".kiosk-countdown"))  # a Chinese page says 秒, not s
         shot(page, "kiosk-2-session")
         assert_accessible(page)
         card_file.rename(tmp_path / "taken-out.json")  # the person takes the card

@@ -10,7 +10,7 @@ from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.identity.models import Enrolment
-from tests.e2e.conftest import assert_accessible, shot
+from tests.e2e.conftest import PHONE, assert_accessible, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -44,3 +44,6 @@ def test_a_unit_uploads_a_big5_file_and_reads_the_outcome(page, live_server, uni
     assert csv.name in page.locator("table").inner_text()
     shot(page, "unit-upload-zh")
     assert_accessible(page)
+    page.set_viewport_size(PHONE)  # on a phone the result file is in reach, not behind a sideways scroll
+    box = page.get_by_role("link", name="處理結果檔").bounding_box()
+    assert box["x"] + box["width"] <= PHONE["width"], box

@@ -25,7 +25,7 @@
     });
     const proof = await signed.json();
     pin.value = "";
-    if (signed.status === 401) { say(status.dataset.wrongpin + " " + proof.tries_left, "error"); return; }
+    if (signed.status === 401) { say(status.dataset.wrongpin.replace("{tries}", proof.tries_left), "error"); return; }
     if (signed.status === 423) { say(status.dataset.locked, "error"); return; }
     if (!signed.ok) { say(proof.error || status.dataset.down, "error"); return; }
     form.querySelector("[name=challenge]").value = challenge;

@@ -18,7 +18,7 @@
   });
   setInterval(function () {
     left -= 1;
-    countdown.textContent = "(" + Math.max(left, 0) + " s)";
+    countdown.textContent = timer.dataset.left.replace("{seconds}", Math.max(left, 0));
     if (left <= 0) end();
   }, 1000);
   setInterval(async function () {

@@ -90,8 +90,7 @@ class Command(BaseCommand):
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write(self.style.SUCCESS(f"HealthBank demo — {site}"))
         self.stdout.write(
-            f"  NHI operator pages  http://127.0.0.1:8000/admin/  user '{username}' password '{password}'"
-            "  (all office groups)"
+            f"  NHI operator pages  {site}/admin/  user '{username}' password '{password}'  (all office groups)"
         )
         self.stdout.write(
             f"                      user '{DEMO_COUNTER_CLERK[0]}' password '{DEMO_COUNTER_CLERK[1]}'"
