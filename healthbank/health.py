@@ -28,6 +28,7 @@ def _answer(body: dict, status: int = 200) -> JsonResponse:
     patch_cache_control(response, no_store=True)
     if status == 503:
         response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+        response._has_been_logged = True  # the "not ready" line names what is away; no second line
     return response
 
 

@@ -39,7 +39,7 @@ LOGIN_MAX_FAILURES_PER_SOURCE = 20  # §4 per client address per window
 LOGIN_FAILURE_WINDOW = dt.timedelta(minutes=15)
 LOGIN_MAX_FAILURES_PER_DEVICE = 20  # §4 "per source": the app's device too (phone check, app login); our number
 IPV6_THROTTLE_PREFIX = 64  # §4 per source: an IPv6 client counts by its /64 (one subscriber's usual allocation)
-UNIT_LOGIN_MAX_FAILURES = 5  # §3.3 unit portal: wrong passwords per unit before it refuses for a while; our number
+UNIT_LOGIN_MAX_FAILURES = 5  # §3.3 unit portal: wrong passwords per unit code and address, then a pause; ours
 UNIT_LOGIN_LOCK_WINDOW = dt.timedelta(hours=1)  # time-limited: a unit code is no secret (decisions.md)
 SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=20)  # issue 3; our number
 KIOSK_IDLE_TIMEOUT = dt.timedelta(minutes=2)  # §4 kiosk: signs itself out; our number (decisions.md)
@@ -51,6 +51,11 @@ DEVICE_CODE_LENGTH = 8  # §5: e.g. De7242jZ
 DEVICE_CODE_VALID_FOR = dt.timedelta(minutes=10)  # §5 "valid for minutes"; our number
 DEVICE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"  # no 0/O/1/l/I
 MAX_ENABLED_DEVICES_PER_PERSON = 1  # §5: only one enabled at a time
+# §5 phone verification: wrong card digits per national ID, whatever the address, before the phone route pauses
+# for that ID (the device code still works). Four digits are 10,000 guesses: spread over many addresses they were
+# found, and the wrong passwords after them locked a stranger's account. Our numbers (decisions.md).
+PHONE_CHECK_MAX_WRONG_DIGITS = 10
+PHONE_CHECK_WINDOW = dt.timedelta(hours=1)
 
 # ---------------------------------------------------------------- §6 My Health Bank spans
 SPAN_CARD_RECORDS = dt.timedelta(days=365)  # §6.1 past 1 year

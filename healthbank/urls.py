@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from healthbank import health
 from healthbank.accounts.captcha import captcha_audio
+from healthbank.audit.operator_pages import no_view_on_site
 from healthbank.core.api import not_found as api_not_found
 from healthbank.devices.api import (
     AppLoginView,
@@ -60,6 +61,11 @@ urlpatterns += i18n_patterns(
         admin.site.admin_view(counter_view),
         name="counter-view",
     ),
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(no_view_on_site),
+        name="no-view-on-site",
+    ),
     path("admin/", admin.site.urls),
     path("", include("healthbank.accounts.urls")),
     path("", include("healthbank.devices.urls")),
@@ -68,3 +74,9 @@ urlpatterns += i18n_patterns(
 )
 # Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.
 urlpatterns += [re_path(r"^api/", api_not_found)]
+
+# Django's error handlers: JSON on /api/, the bilingual pages elsewhere, and never a second read of the body.
+handler400 = "healthbank.errors.bad_request"
+handler403 = "healthbank.errors.permission_denied"
+handler404 = "healthbank.errors.page_not_found"
+handler500 = "healthbank.errors.server_error"

@@ -106,3 +106,118 @@ def test_a_bug_keeps_its_traceback_on_one_line_with_national_ids_masked():
     line = OneLineFormatter("%(message)s").format(_record(KeyError("A123456789")))
     assert "\n" not in line and "Traceback (most recent call last): | " in line
     assert "A123456789" not in line and "A12345****" in line
+
+
+class _Lines(logging.Handler):
+    """Every record the configured loggers let through, as the console handler would write it."""
+
+    def __init__(self):
+        super().__init__(level=logging.NOTSET)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(OneLineFormatter("%(levelname)s %(name)s %(message)s").format(record))
+
+
+@pytest.fixture
+def log_lines():
+    lines = _Lines()
+    root = logging.getLogger()
+    root.addHandler(lines)
+    yield lines.lines
+    root.removeHandler(lines)
+
+
+def _app_login_bug(monkeypatch):
+    from healthbank.devices import services
+
+    def broken(**kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(services, "app_login", broken)
+
+
+def test_a_failed_api_request_is_one_log_line(client, db, log_lines, monkeypatch):
+    """The API's own error line carries the traceback; Django's "Internal Server Error" line would repeat it."""
+    _app_login_bug(monkeypatch)
+    response = client.post("/api/app/v1/login", "{}", content_type="application/json")
+    assert response.status_code == 500
+    assert len(log_lines) == 1, log_lines
+    assert "KeyError" in log_lines[0] and "/api/app/v1/login" in log_lines[0]
+
+
+def test_an_api_outage_is_one_log_line(client, db, log_lines, monkeypatch):
+    from healthbank.devices import services
+
+    def away(**kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(services, "app_login", away)
+    assert client.post("/api/app/v1/login", "{}", content_type="application/json").status_code == 503
+    assert len(log_lines) == 1, log_lines
+
+
+def test_readiness_failing_is_one_log_line(client, db, log_lines, cache_away):
+    assert client.get("/health/ready").status_code == 503
+    assert len(log_lines) == 1, log_lines
+
+
+def test_a_bug_on_a_page_is_one_log_line(client, db, log_lines, monkeypatch):
+    from healthbank.accounts import views
+
+    def broken(purpose):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(views, "issue_challenge", broken)
+    client.raise_request_exception = False
+    assert client.post("/en/card/challenge", {"purpose": "login"}).status_code == 500
+    assert len(log_lines) == 1, log_lines
+
+
+def test_a_refused_request_leaves_its_line_to_the_access_log(client, db, log_lines):
+    """A 4xx is the client's: gunicorn's access line records it, the application adds no second line."""
+    assert client.get("/en/no-such-page/").status_code == 404
+    assert client.post("/api/app/v1/login", "{", content_type="application/json").status_code == 400
+    assert client.get("/api/app/v1/me").status_code == 401
+    assert log_lines == []
+
+
+def test_a_dependency_away_inside_a_middleware_is_one_log_line(client, db, log_lines, settings):
+    """Django logs the 500 it made of the middleware's exception before the outage middleware turns it into a 503."""
+    position = settings.MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE[:position], "tests.test_errors.ExplodingMiddleware",
+                           *settings.MIDDLEWARE[position:]]  # fmt: skip
+    client.raise_request_exception = False
+    assert client.get("/en/login/", HTTP_X_EXPLODE="database").status_code == 503
+    assert len(log_lines) == 1, log_lines
+    assert "answered 503" in log_lines[0]
+
+
+def test_gunicorns_access_line_masks_national_ids(tmp_path):
+    """Its loggers are not Django's: a query string or Referer holding an ID was written to the access log in full."""
+    import datetime as dt
+    import runpy
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from gunicorn.config import Config
+
+    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    config = Config()
+    config.set("logger_class", conf["logger_class"])
+    config.set("accesslog", str(tmp_path / "access.log"))
+    config.set("errorlog", str(tmp_path / "error.log"))
+    logger = config.logger_class(config)
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/login/?national_id=A123456789&q%3DF131104093",
+               "PATH_INFO": "/login/", "QUERY_STRING": "national_id=A123456789&q%3DF131104093",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1",
+               "HTTP_REFERER": "http://x/admin/?_changelist_filters=q%3DC212345678"}  # fmt: skip
+    response = SimpleNamespace(status="200 OK", headers=[], sent=10, response_length=10)
+    logger.access(response, SimpleNamespace(headers=[]), environ, dt.timedelta(seconds=0.1))
+    logger.error("Error handling request GET /login/?national_id=A123456789")
+    for handler in (*logger.access_log.handlers, *logger.error_log.handlers):
+        handler.flush()
+    written = (tmp_path / "access.log").read_text() + (tmp_path / "error.log").read_text()
+    assert "/login/?national_id=A12345****" in written
+    for full in ("A123456789", "F131104093", "C212345678"):
+        assert full not in written

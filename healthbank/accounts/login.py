@@ -95,14 +95,18 @@ def _take_account_slot(account: OnlineAccount) -> bool:
 
     False when none is left: the account is locked, or its last slots are being
     used by attempts still in flight, and its password is not checked at all.
+    A suspended or pending account has its slots too (it is not locked by them).
     """
     return bool(
         OnlineAccount.objects.filter(
             pk=account.pk,
-            status=OnlineAccount.Status.ACTIVE,
+            status__in=_COUNTED,
             failed_logins__lt=policy.LOGIN_MAX_FAILURES_PER_ACCOUNT,
         ).update(failed_logins=F("failed_logins") + 1)
     )
+
+
+_COUNTED = (OnlineAccount.Status.ACTIVE, OnlineAccount.Status.SUSPENDED, OnlineAccount.Status.PENDING)
 
 
 def _account_failed(account: OnlineAccount) -> None:
@@ -135,30 +139,44 @@ def _check(account: OnlineAccount | None, holder_shown: bool, password: str, slo
     - A locked account checks no password: whatever was typed, the same answer.
     - An active account: a wrong-password slot of the account is taken first,
       atomically, so parallel guesses check at most the limit; the last one locks it.
-    - A suspended or pending account is named only after the right password.
+    - A suspended or pending account is named only after the right password, and
+      its password is guessed no more freely than an active one's: it has the same
+      slots, and once they are used every attempt is answered as a wrong password,
+      unchecked (it cannot log in anyway; reinstating or confirming clears them).
     """
     if account is None or not holder_shown:
         check_password(password, _DUMMY_HASH)  # the same cost as a real check: timing tells nothing
         raise wrong()
-    if account.status == OnlineAccount.Status.LOCKED:
+    if account.status not in _COUNTED:  # locked
         check_password(password, _DUMMY_HASH)
         raise _locked()
-    if account.status == OnlineAccount.Status.ACTIVE:
-        if not _take_account_slot(account):
-            check_password(password, _DUMMY_HASH)
-            raise _locked()
-        if not check_password(password, account.password):
-            _account_failed(account)
-            raise wrong()
-        OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=0)
-        give_back_slots(slots)
-        return account
+    active = account.status == OnlineAccount.Status.ACTIVE
+    if not _take_account_slot(account):
+        check_password(password, _DUMMY_HASH)
+        raise _locked() if active else wrong()
     if not check_password(password, account.password):
+        if active:
+            _account_failed(account)
         raise wrong()
-    give_back_slots(slots)  # the right password: no guess, even though the account cannot log in
+    OnlineAccount.objects.filter(pk=account.pk).update(failed_logins=0)
+    give_back_slots(slots)  # the right password: no guess, even when the account cannot log in
+    if active:
+        return account
     if account.status == OnlineAccount.Status.SUSPENDED:
         raise LoginError(_("This registration is suspended; please contact an NHI office."), code="suspended")
     raise LoginError(_("Finish the registration first: open the confirmation e-mail."), code="pending")
+
+
+def check_current_password(account: OnlineAccount, password: str) -> OnlineAccount:
+    """The current password asked for before it is changed, counted against the account as a login's is.
+
+    Whoever holds the session (a browser left open at home, a certificate login)
+    could otherwise guess the registration password without limit on the change
+    page. Each guess takes one of the account's wrong-password slots (in the
+    database) and the one that uses the last locks the account. No address slot:
+    the session is one account's, and the change keeps working while Redis is away.
+    """
+    return _check(account, True, password, [], lambda: LoginError(_("The current password is not correct.")))
 
 
 def authenticate_with_card_number(national_id: str, card_number: str, password: str, source: str) -> OnlineAccount:
@@ -179,8 +197,23 @@ def authenticate_with_card_suffix(
     """App phone verification: national ID + the last digits of the newest card + registration password.
 
     The card digits are what only the holder has; ``device`` (the app's device identifier) is throttled too.
+    Being only a few digits, they are also guessed per national ID, whatever the address: after
+    ``PHONE_CHECK_MAX_WRONG_DIGITS`` wrong ones in a window this route checks nothing for that ID (any ID,
+    registered or not, so the pause tells nothing), and a stranger spread over many addresses can no longer
+    find the digits and then lock the account with wrong passwords.
     """
     slots = take_login_slots(source, "phone:" + device if device else "")
+    value = nid.normalize(national_id)
+    guesses = "phone-digits:" + (Person.hash_national_id(value) if nid.is_valid(value) else "invalid")
+    if limits.hit(guesses, policy.PHONE_CHECK_WINDOW) > policy.PHONE_CHECK_MAX_WRONG_DIGITS:
+        check_password(password, _DUMMY_HASH)
+        raise LoginError(
+            _(
+                "Too many wrong card digits for this national ID: verify this phone with a device verification "
+                "code, or try again later."
+            ),
+            code="throttled",
+        )
     account = _account_for(national_id)
     card = current_card(account.person) if account is not None else None
     digits = policy.CARD_LAST_DIGITS_FOR_PHONE_CHECK
@@ -190,6 +223,8 @@ def authenticate_with_card_suffix(
         and len(given) == digits
         and hmac.compare_digest(card.card_number[-digits:].encode(), given.encode())
     )
+    if holder:
+        limits.give_back(guesses)  # the right digits are no guess at them
     return _check(account, holder, password, slots, _wrong)
 
 
@@ -221,27 +256,31 @@ def authenticate_with_card(card: NhiCard, password: str, source: str) -> OnlineA
 
 
 def authenticate_unit(code: str, password: str, source: str) -> InsuranceUnit:
-    """Unit portal login (SPEC §3.3): unit code + portal password, limited per address and per unit.
+    """Unit portal login (SPEC §3.3): unit code + portal password, limited per address and per unit code there.
 
-    After ``UNIT_LOGIN_MAX_FAILURES`` wrong passwords the unit refuses every password,
-    right or wrong, until its window ends: time-limited, because a unit code is no
-    secret and a lock until an operator acts would let anyone shut a unit out.
+    After ``UNIT_LOGIN_MAX_FAILURES`` wrong passwords for one unit code from one
+    address (IPv6 by /64), that address gets the same answer for every password,
+    right or wrong, until its window ends. Counted per code *and* address, as the
+    staff login is (django-axes): a unit code is no secret, and a lock of the whole
+    unit let anyone keep it shut out with six requests an hour. Codes that name no
+    unit are counted and answered alike, so the lock tells no one which codes exist.
     """
     slots = take_login_slots(source)
-    unit = InsuranceUnit.objects.filter(code=code.strip()).first()
-    wrong = LoginError(_("The unit code or password is not correct."))
-    if unit is None or not unit.portal_password:
-        check_password(password, _DUMMY_HASH)
-        raise wrong
-    name = f"unit-login:{unit.pk}"
+    code = code.strip()
+    name = f"unit-login:{code}:{throttle_bucket(source)}"
     if limits.hit(name, policy.UNIT_LOGIN_LOCK_WINDOW) > policy.UNIT_LOGIN_MAX_FAILURES:
         check_password(password, _DUMMY_HASH)
         minutes = int(policy.UNIT_LOGIN_LOCK_WINDOW.total_seconds() // 60)
         raise LoginError(
-            _("Too many wrong passwords for this unit: it cannot log in for up to %(minutes)s minutes.")
+            _("Too many wrong passwords for this unit code from this address: try again in up to %(minutes)s minutes.")
             % {"minutes": minutes},
             code="locked",
         )
+    unit = InsuranceUnit.objects.filter(code=code).first()
+    wrong = LoginError(_("The unit code or password is not correct."))
+    if unit is None or not unit.portal_password:
+        check_password(password, _DUMMY_HASH)
+        raise wrong
     if not check_password(password, unit.portal_password):
         raise wrong
     limits.give_back(name)

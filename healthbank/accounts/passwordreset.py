@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,6 +38,9 @@ def _account_of(card: NhiCard) -> OnlineAccount:
 
 
 def _new_reset(account: OnlineAccount, email: str, new_email: bool) -> PasswordReset:
+    # One at a time per account, so that "earlier links stop working" holds for parallel requests too
+    # (20 parallel requests left up to 13 working links).
+    list(OnlineAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True))
     now = timezone.now()
     account.resets.filter(used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
     raw, hashed = new_token()
@@ -120,17 +123,23 @@ def complete_reset(raw: str, card: NhiCard, password: str, password_confirm: str
     return account
 
 
-@transaction.atomic
 def change_password(account: OnlineAccount, current: str, password: str, password_confirm: str) -> OnlineAccount:
+    """The current password is checked as a login is (``login.check_current_password``), outside the change's
+    transaction, so that a wrong one stays counted; every fault of the form is named at once."""
+    from .login import LoginError, check_current_password
+
     errors = check_new_password(password, password_confirm, account.person)
-    if not check_password(current, account.password):
-        errors = {"current_password": [_("The current password is not correct.")], **errors}
+    try:
+        check_current_password(account, current)
+    except LoginError as exc:
+        errors = {"current_password": [exc.message], **errors}
     if errors:
         raise RegistrationError(errors)
-    account.password = make_password(password)
-    account.password_changed_at = timezone.now()
-    account.save(update_fields=["password", "password_changed_at"])
-    notify(account, "password_changed")
+    with transaction.atomic():
+        account.password = make_password(password)
+        account.password_changed_at = timezone.now()
+        account.save(update_fields=["password", "password_changed_at"])
+        notify(account, "password_changed")
     return account
 
 

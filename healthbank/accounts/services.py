@@ -95,7 +95,9 @@ def new_application(
 
     ``unit`` is the insurance unit applying for the person (the e-mail names it);
     ``deliver=False`` leaves handing the e-mail to a worker to the caller (a batch hands many at once).
+    Call inside a transaction: the account's row is locked, so parallel requests leave one working link.
     """
+    list(OnlineAccount.objects.select_for_update().filter(pk=account.pk).values_list("pk", flat=True))
     account.applications.filter(status=RegistrationApplication.Status.PENDING).update(
         status=RegistrationApplication.Status.SUPERSEDED
     )
@@ -225,7 +227,8 @@ def confirm_registration(
     application.save(update_fields=["status", "confirmed_at"])
     account.status = OnlineAccount.Status.ACTIVE
     account.activated_at = now
-    account.save(update_fields=["status", "activated_at", "password", "password_changed_at"])
+    account.failed_logins = 0  # the link and the card: guesses made while pending no longer count
+    account.save(update_fields=["status", "activated_at", "password", "password_changed_at", "failed_logins"])
     return account
 
 
@@ -291,7 +294,8 @@ def set_suspended(account: OnlineAccount, *, operator, suspended: bool, reason: 
         )
     elif account.status == OnlineAccount.Status.SUSPENDED:
         account.status, account.suspended_at, account.suspended_reason = OnlineAccount.Status.ACTIVE, None, ""
-    account.save(update_fields=["status", "suspended_at", "suspended_reason"])
+        account.failed_logins = 0  # checked at the counter: guesses made while suspended no longer count
+    account.save(update_fields=["status", "suspended_at", "suspended_reason", "failed_logins"])
     record_access(
         account.person_id,
         what="registration_suspended" if suspended else "registration_reinstated",

@@ -25,7 +25,7 @@ from django.contrib import admin
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -147,10 +147,21 @@ class PersonDataAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return person_id if person_model.objects.filter(pk=person_id).exists() else None
 
     def lookup_allowed(self, lookup, value, request=None):
-        # Only one way to narrow a list to a person, so "narrowed to a person" and "logged" are the same thing.
-        if lookup.split("__")[0] in ("person", "person_id") and lookup != self.person_parameter:
-            raise DisallowedModelAdminLookup(f"Filtering by {lookup} is not allowed")
-        return super().lookup_allowed(lookup, value, request)
+        """Only one way to narrow a list to a person, so "narrowed to a person" and "logged" are the same thing.
+
+        Django lets any field of the model filter a list (``?card=…``, ``?icd10=…``): a
+        card narrows the list to its holder without a log entry, and a diagnosis or
+        an institution would sort people by their health across the list. So the
+        person parameter, and the list's own filters on a list narrowed to a person,
+        are the only lookups; anything else is refused (400).
+        """
+        if lookup == self.person_parameter:
+            return True
+        filters = {f if isinstance(f, str) else f[0] for f in self.list_filter if isinstance(f, str | tuple)}
+        narrowed = request is not None and self.person_in(request) is not None
+        if narrowed and lookup.split("__")[0] in filters:
+            return super().lookup_allowed(lookup, value, request)
+        raise DisallowedModelAdminLookup(f"Filtering by {lookup} is not allowed")
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
@@ -273,3 +284,13 @@ class FindByNationalIdMixin:
             "matches": matches or [],
         }
         return TemplateResponse(request, "admin/find_results.html", context)
+
+
+def no_view_on_site(request, content_type_id, object_id):
+    """Replaces the admin's "view on site" redirect (``admin/r/<content type>/<id>/``): 404, always.
+
+    Django's looks up any object of any content type for any staff user, with no
+    permission asked, and answered 500 for an id that is not a UUID. No HealthBank
+    object has a public page to send anyone to.
+    """
+    raise Http404

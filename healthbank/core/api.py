@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -48,22 +49,32 @@ def exception_handler(exc, context):
     from rest_framework.views import exception_handler as drf_exception_handler
     from rest_framework.views import set_rollback
 
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, met while DRF read the body
+        return error_response(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "body", _("The body is larger than this endpoint accepts.")
+        )
+    if isinstance(exc, SuspiciousOperation | BadRequest):  # Django refused the request itself: the client's fault
+        return error_response(status.HTTP_400_BAD_REQUEST, "request", _("The request could not be understood."))
     response = drf_exception_handler(exc, context)
     if response is None:
         set_rollback()
         if is_dependency_outage(exc):
             log.warning("API %s: a dependency is away (%s)", _where(context), type(exc).__name__)
-            return error_response(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                "service",
-                outage_message(),
-                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            return _logged(
+                error_response(
+                    status.HTTP_503_SERVICE_UNAVAILABLE,
+                    "service",
+                    outage_message(),
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
             )
         log.error("API %s: unexpected error", _where(context), exc_info=exc)
-        return error_response(
-            status.HTTP_500_INTERNAL_SERVER_ERROR,
-            "server",
-            _("Something went wrong on our side; try again later."),
+        return _logged(
+            error_response(
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+                "server",
+                _("Something went wrong on our side; try again later."),
+            )
         )
     if isinstance(exc, BodyRefused):
         response.data = {"errors": {"body": [str(exc.detail)]}}
@@ -71,10 +82,23 @@ def exception_handler(exc, context):
         response.data = {"errors": {"body": [f"Malformed JSON: {exc.detail}"]}}
     elif isinstance(exc, exceptions.UnsupportedMediaType):
         response.data = {"errors": {"content_type": ["Send application/json."]}}
+    elif isinstance(exc, exceptions.Throttled):  # DRF's own text has no Traditional Chinese
+        message = _("Too many tries from this address; wait a while and try again.")
+        if exc.wait is not None:
+            message = _("Too many tries from this address; try again in %(seconds)d seconds.") % {
+                "seconds": max(1, int(exc.wait))
+            }
+        response.data = {"errors": {"request": [message]}}
     elif isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
         response.data = {"errors": {"authorization": [str(exc.detail)]}}
     elif not (isinstance(response.data, dict) and "errors" in response.data):
         response.data = {"errors": {"request": [str(getattr(exc, "detail", exc))]}}
+    return response
+
+
+def _logged(response: Response) -> Response:
+    """The line above is this failure's one log line: Django's request logger does not add a second."""
+    response._has_been_logged = True
     return response
 
 
@@ -137,6 +161,19 @@ def document_outages(result, generator, request, public):
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation:
                 operation["responses"].setdefault("503", outage)
+    return result
+
+
+def document_body_limit(result, generator, request, public):
+    """drf-spectacular post-processing hook: an operation that takes a body may answer 413 when it is too large."""
+    too_large = {
+        "description": "the body is larger than this endpoint accepts",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict) and "requestBody" in operation and "responses" in operation:
+                operation["responses"].setdefault("413", too_large)
     return result
 
 

@@ -29,3 +29,18 @@ class MaskNationalIdFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_ids_in_text(record.stack_info)
         return True
+
+
+class OutageAnsweredElsewhere(logging.Filter):
+    """Drops Django's "Internal Server Error" line for a dependency outage: it was answered 503, not 500.
+
+    An outage raised inside a middleware becomes Django's 500, which Django logs at
+    once; ``DependencyOutageMiddleware`` then answers 503 and writes the failure's
+    one line (``… answered 503: …``). Put on the ``django.request`` logger only.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .outage import is_dependency_outage
+
+        exc = record.exc_info[1] if record.exc_info else None
+        return exc is None or not is_dependency_outage(exc)

@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from healthbank import policy
 from healthbank.accounts import limits
 from healthbank.core.api import ErrorBody, error_response
 from healthbank.core.http import client_address, throttle_bucket
@@ -76,12 +77,20 @@ def _fields(request, schema: type[BaseModel]) -> dict[str, str]:
     return {name: str(data.get(name, "")) for name in schema.model_fields}
 
 
+def _refused(exc: services.DeviceError) -> Response:
+    """400 naming the field and the reason; 429 with Retry-After when the address's or device's tries are used up."""
+    if exc.code == "throttled":
+        wait = str(int(policy.LOGIN_FAILURE_WINDOW.total_seconds()))  # at most one window: it may end sooner
+        return Response({"errors": {exc.field: [exc.message]}}, status=429, headers={"Retry-After": wait})
+    return Response({"errors": {exc.field: [exc.message]}}, status=400)
+
+
 def _bound(bind) -> Response:
-    """Run a binding; 201 with the device credential, or 400 naming the field and the reason."""
+    """Run a binding; 201 with the device credential, or the refusal (``_refused``)."""
     try:
         binding, credential = bind()
     except services.DeviceError as exc:
-        return Response({"errors": {exc.field: [exc.message]}}, status=400)
+        return _refused(exc)
     return Response({"device_id": str(binding.pk), "credential": credential}, status=201)
 
 
@@ -204,7 +213,7 @@ class AppLoginView(APIView):
                 source=client_address(request),
             )
         except services.DeviceError as exc:
-            return Response({"errors": {exc.field: [exc.message]}}, status=400)
+            return _refused(exc)
         return Response({"token": token, "expires_at": row.expires_at.isoformat()})
 
 

@@ -21,10 +21,13 @@ from .models import AppToken, DeviceBinding, DeviceVerificationCode
 
 
 class DeviceError(ValueError):
-    def __init__(self, field: str, message: str):
+    """``code`` is the login check's (``accounts.login.LoginError``) when there was one: ``throttled`` is a 429."""
+
+    def __init__(self, field: str, message: str, code: str = ""):
         super().__init__(message)
         self.field = field
         self.message = message
+        self.code = code
 
 
 def _digest(value: str) -> str:
@@ -42,6 +45,9 @@ def issue_device_code(person: Person) -> IssuedCode:
     now = timezone.now()
     code = "".join(secrets.choice(policy.DEVICE_CODE_ALPHABET) for _ in range(policy.DEVICE_CODE_LENGTH))
     with transaction.atomic():
+        # One issuer at a time per person: two parallel requests would each expire the codes they saw and
+        # leave both new codes working (30 parallel requests left up to 7).
+        list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True))
         DeviceVerificationCode.objects.filter(person=person, used_at__isnull=True, expires_at__gt=now).update(
             expires_at=now
         )
@@ -113,7 +119,7 @@ def bind_by_phone(
             national_id, card_last4, password, source, device=device.get("device_identifier", "")
         )
     except LoginError as exc:
-        raise DeviceError("credentials", exc.message) from None
+        raise DeviceError("credentials", exc.message, exc.code) from None
     verdict = adapter("mobile_carrier").verify(account.person.national_id, mobile.strip())
     if verdict is not Verdict.CONFIRMED:
         raise DeviceError(
@@ -147,7 +153,7 @@ def app_login(*, national_id: str, password: str, device_credential: str, source
             device=str(binding.pk) if binding else "",
         )
     except LoginError as exc:
-        raise DeviceError("credentials", exc.message) from None
+        raise DeviceError("credentials", exc.message, exc.code) from None
     now = timezone.now()
     token = secrets.token_urlsafe(32)
     row = AppToken.objects.create(

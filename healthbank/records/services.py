@@ -927,7 +927,9 @@ def _copy_rows(model: type[models.Model], rows: list[Row]) -> None:
     from psycopg.types.json import Jsonb
 
     sql, plan = _copy_plan(model)
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # COPY goes to psycopg's own cursor, past Django's wrapper: wrap its errors as Django would, so a dropped
+    # connection is Django's OperationalError (an outage, 503) and a constraint its IntegrityError.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
             values = row.values
             copy.write_row(

@@ -46,8 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "healthbank.middleware.DependencyOutageMiddleware",
+    # Outside the outage middleware: the 503 page that replaces a failed response still gets its CSP header.
     "csp.middleware.CSPMiddleware",
+    "healthbank.middleware.DependencyOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -226,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "healthbank.core.api.document_outages",  # every operation may answer 503 (with Retry-After)
+        "healthbank.core.api.document_body_limit",  # every operation with a body may answer 413
     ],
 }
 
@@ -279,7 +281,10 @@ _log_handler = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_ids": {"()": "healthbank.core.logfilter.MaskNationalIdFilter"}},
+    "filters": {
+        "mask_ids": {"()": "healthbank.core.logfilter.MaskNationalIdFilter"},
+        "outage_answered": {"()": "healthbank.core.logfilter.OutageAnsweredElsewhere"},
+    },
     "formatters": {
         "one_line": {
             "()": "healthbank.core.logformat.OneLineFormatter",
@@ -291,7 +296,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Request lines carry query strings (an operator's search by national ID): mask them too.
-    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    # One failure, one line: a refused request (4xx) is the client's and gunicorn's access line records it,
+    # so Django's request logger writes only server failures, and each of those once (_has_been_logged).
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"level": "ERROR", "filters": ["outage_answered"]},
+    },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

@@ -9,7 +9,12 @@ class StaffConfig(AppConfig):
     verbose_name = _("NHI staff roles")
 
     def ready(self):
+        from django.contrib import admin
+
+        from .forms import OperatorLoginForm
         from .roles import keep_groups_in_step
+
+        admin.site.login_form = OperatorLoginForm
 
         # After every migrate and flush, the office's groups hold exactly the permissions of roles.py.
         post_migrate.connect(keep_groups_in_step, sender=self, dispatch_uid="healthbank.staff.groups")

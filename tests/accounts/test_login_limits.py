@@ -161,25 +161,138 @@ def unit(world):
 
 
 def errors(response) -> list[str]:
-    return re.findall(r'class="error"[^>]*>([^<]*)<', response.content.decode())
+    """The page's error summary, item by item (empty when there is none)."""
+    summary = re.search(r'<div class="error-summary".*?</ul>', response.content.decode(), re.S)
+    return re.findall(r"<li>(.*?)</li>", summary.group(0), re.S) if summary else []
 
 
-def unit_login(client, unit, password):
-    return client.post("/en/unit/login/", {"code": unit.code, "password": password}, REMOTE_ADDR=fresh_ip())
+def unit_login(client, unit, password, ip=None, code=None):
+    return client.post(
+        "/en/unit/login/", {"code": code or unit.code, "password": password}, REMOTE_ADDR=ip or fresh_ip()
+    )
 
 
-def test_the_unit_portal_locks_a_unit_after_wrong_passwords_whatever_the_address(client, unit, time_machine):
+def test_the_unit_portal_pauses_a_unit_code_at_an_address_after_wrong_passwords(client, unit):
+    here = fresh_ip()
     for _ in range(policy.UNIT_LOGIN_MAX_FAILURES):
-        assert "not correct" in unit_login(client, unit, "wrong").content.decode()
-    right = unit_login(client, unit, "unit-pass-2026")
-    wrong = unit_login(client, unit, "wrong")
+        assert "not correct" in unit_login(client, unit, "wrong", here).content.decode()
+    right = unit_login(client, unit, "unit-pass-2026", here)
+    wrong = unit_login(client, unit, "wrong", here)
     assert right.status_code == wrong.status_code == 200
-    assert "Too many wrong passwords for this unit" in right.content.decode()
-    assert errors(right) == errors(wrong)
+    assert "Too many wrong passwords for this unit code from this address" in right.content.decode()
+    assert errors(right) == errors(wrong) != []  # the right password is not told apart behind the pause
     assert client.get("/en/unit/").status_code == 302
+
+
+def test_a_stranger_cannot_shut_a_unit_out(client, unit):
+    """The pause was the whole unit's: anyone who knew the code kept it shut out with six requests an hour."""
+    stranger = fresh_ip()
+    for _ in range(policy.UNIT_LOGIN_MAX_FAILURES + 3):
+        unit_login(client, unit, "guess", stranger)
+    assert unit_login(client, unit, "unit-pass-2026", stranger).status_code == 200  # the stranger is paused
+    assert unit_login(client, unit, "unit-pass-2026", fresh_ip()).status_code == 302  # the unit is not
+    assert client.get("/en/unit/").status_code == 200
+
+
+def test_the_pause_does_not_tell_which_unit_codes_exist(client, unit):
+    answers = {}
+    for code in (unit.code, "999999999"):
+        here = fresh_ip()
+        for _ in range(policy.UNIT_LOGIN_MAX_FAILURES):
+            unit_login(client, unit, "wrong", here, code=code)
+        answers[code] = errors(unit_login(client, unit, "wrong", here, code=code))
+    assert answers[unit.code] == answers["999999999"]
+    assert "Too many wrong passwords for this unit code" in answers[unit.code][0]
 
 
 def test_the_unit_portal_pages_are_never_stored(client, unit):
     assert "no-store" in client.get("/en/unit/login/")["Cache-Control"]
     unit_login(client, unit, "unit-pass-2026")
     assert "no-store" in client.get("/en/unit/")["Cache-Control"]
+
+
+def test_the_app_is_told_it_is_throttled_with_a_429_and_when_to_try_again(client, registered):
+    """The document promised 429 for used-up tries; the app got 400, as for a wrong password."""
+    here = fresh_ip()
+    body = {"national_id": registered.national_id, "password": "Wrong-2026", "device_credential": "x"}
+    statuses = [api(client, "/api/app/v1/login", body, here).status_code
+                for _ in range(policy.LOGIN_MAX_FAILURES_PER_SOURCE + 1)]  # fmt: skip
+    assert statuses[:-1] == [400] * policy.LOGIN_MAX_FAILURES_PER_SOURCE
+    throttled = api(client, "/api/app/v1/login", body, here)
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) == int(policy.LOGIN_FAILURE_WINDOW.total_seconds())
+    assert "Too many failed attempts from this address" in throttled.json()["errors"]["credentials"][0]
+    phone = api(client, "/api/app/v1/devices/verify-phone", phone_body(registered, password="x"), here)
+    assert phone.status_code == 429
+
+
+def test_the_device_code_throttle_speaks_the_apps_language(client, db):
+    body = {"code": "Guess000", "platform": "iOS", "model": "X", "device_identifier": "d"}
+    here = fresh_ip()
+    for _ in range(10):
+        api(client, "/api/app/v1/devices/bind", body, here)
+    response = client.post("/api/app/v1/devices/bind", json.dumps(body), content_type="application/json",
+                           REMOTE_ADDR=here, HTTP_ACCEPT_LANGUAGE="zh-TW")  # fmt: skip
+    assert response.status_code == 429
+    assert "次數過多" in response.json()["errors"]["request"][0]
+
+
+def test_a_stranger_spread_over_many_addresses_cannot_find_the_card_digits_and_lock_the_account(client, registered):
+    """Four digits are 10,000 guesses: from enough addresses a stranger found them, and the wrong passwords sent
+    with them locked the account. After PHONE_CHECK_MAX_WRONG_DIGITS wrong digits the phone route checks nothing
+    for that ID, from any address; the account is not locked and the person's other routes still work."""
+    right = registered.cards[-1].card_number[-4:]
+    wrong_digits = (f"{n:04d}" for n in range(10_000) if f"{n:04d}" != right)
+    for _ in range(policy.PHONE_CHECK_MAX_WRONG_DIGITS):
+        body = phone_body(registered, card_last4=next(wrong_digits), password="Wrong-2026", device_identifier="x")
+        assert api(client, "/api/app/v1/devices/verify-phone", body, fresh_ip()).status_code == 400
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_ACCOUNT + 1):  # now the right digits, with wrong passwords
+        body = phone_body(registered, password="Wrong-2026", device_identifier="x")
+        answer = api(client, "/api/app/v1/devices/verify-phone", body, fresh_ip())
+        assert answer.status_code == 429
+        assert "Too many wrong card digits for this national ID" in answer.json()["errors"]["credentials"][0]
+    account = OnlineAccount.objects.get()
+    assert (account.status, account.failed_logins) == ("active", 0)
+    assert log_in(client, registered, ip=fresh_ip()).status_code == 302  # the web login is untouched
+
+
+def test_the_phone_pause_does_not_tell_a_registered_id_from_any_other(client, registered, world):
+    answers = {}
+    unregistered = next(p for p in world.people if p is not registered)
+    right = registered.cards[-1].card_number[-4:]
+    guesses = [f"{n:04d}" for n in range(policy.PHONE_CHECK_MAX_WRONG_DIGITS + 1) if f"{n:04d}" != right]
+    for person in (registered, unregistered):
+        for n, digits in enumerate(guesses[: policy.PHONE_CHECK_MAX_WRONG_DIGITS]):
+            body = phone_body(registered, national_id=person.national_id, card_last4=digits, password="Wrong-2026",
+                              device_identifier=f"d{n}")  # fmt: skip
+            api(client, "/api/app/v1/devices/verify-phone", body, fresh_ip())
+        body = phone_body(registered, national_id=person.national_id, password="Wrong-2026", device_identifier="last")
+        response = api(client, "/api/app/v1/devices/verify-phone", body, fresh_ip())
+        answers[person.national_id] = (response.status_code, response.json())
+    assert answers[registered.national_id] == answers[unregistered.national_id]
+
+
+def test_a_suspended_accounts_password_is_guessed_no_more_freely_than_an_active_ones(
+    client, registered, django_user_model
+):
+    """Wrong passwords for a suspended account were checked without end (only the address limit held), so a
+    stranger with the card number, spread over addresses, could find the password before it was reinstated."""
+    account = OnlineAccount.objects.get()
+    OnlineAccount.objects.filter(pk=account.pk).update(status=OnlineAccount.Status.SUSPENDED)
+    for _ in range(policy.LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        assert WRONG in log_in(client, registered, password="Wrong-2026", ip=fresh_ip()).content.decode()
+    right = log_in(client, registered, ip=fresh_ip()).content.decode()
+    assert WRONG in right and "suspended" not in right  # the slots are used: not even the right one is checked
+    assert OnlineAccount.objects.get().status == "suspended"  # and it is not locked by them
+    from healthbank.accounts import services
+
+    operator = django_user_model.objects.create_user("counter-op", is_staff=True)
+    services.set_suspended(OnlineAccount.objects.get(), operator=operator, suspended=False)
+    assert log_in(client, registered, ip=fresh_ip()).status_code == 302  # reinstated at the counter: in
+
+
+def test_a_suspended_account_is_still_named_after_the_right_password(client, registered):
+    OnlineAccount.objects.update(status=OnlineAccount.Status.SUSPENDED)
+    assert "suspended" not in log_in(client, registered, password="Wrong-2026", ip=fresh_ip()).content.decode()
+    page = log_in(client, registered, ip=fresh_ip()).content.decode()
+    assert "This registration is suspended" in page

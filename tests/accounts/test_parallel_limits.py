@@ -152,3 +152,81 @@ def test_a_burst_of_wrong_passwords_with_the_card_locks_the_account_after_exactl
     assert codes.count("locked") == BURST - policy.LOGIN_MAX_FAILURES_PER_ACCOUNT
     assert OnlineAccount.objects.get().status == "locked"
     assert PASSWORD not in checks
+
+
+def test_a_burst_of_unit_portal_guesses_from_one_address_checks_exactly_the_limit(counter, world, monkeypatch):
+    """Forty guesses at one unit's portal password from one address: five password checks, then the pause."""
+    from django.contrib.auth.hashers import make_password
+
+    from healthbank.accounts import login
+    from healthbank.identity.models import InsuranceUnit
+
+    unit = InsuranceUnit.objects.first()
+    unit.portal_password = make_password("unit-pass-2026")
+    unit.save()
+    real, checks = login.check_password, []
+    lock = threading.Lock()
+
+    def counting(raw, hashed):
+        if hashed == unit.portal_password:
+            with lock:
+                checks.append(raw)
+        return real(raw, hashed)
+
+    monkeypatch.setattr(login, "check_password", counting)
+
+    def attempt(n):
+        try:
+            login.authenticate_unit(unit.code, f"guess-{n:04d}", "203.0.113.43")
+        except login.LoginError as exc:
+            return exc.code
+
+    codes = together(BURST, attempt)
+    assert len(checks) == policy.UNIT_LOGIN_MAX_FAILURES
+    assert codes.count("invalid") == policy.UNIT_LOGIN_MAX_FAILURES
+    admitted = policy.LOGIN_MAX_FAILURES_PER_SOURCE  # the address's own limit comes first
+    assert codes.count("locked") == admitted - policy.UNIT_LOGIN_MAX_FAILURES
+    assert codes.count("throttled") == BURST - admitted
+
+
+def test_a_burst_of_guesses_at_the_current_password_checks_exactly_the_accounts_limit(counter, registered, monkeypatch):
+    """The change-password page asks for the current password: forty parallel guesses there check five, then lock."""
+    from healthbank.accounts import login
+
+    account = OnlineAccount.objects.get()
+    real, checks = login.check_password, []
+    lock = threading.Lock()
+
+    def counting(raw, hashed):
+        if hashed == account.password:
+            with lock:
+                checks.append(raw)
+        return real(raw, hashed)
+
+    monkeypatch.setattr(login, "check_password", counting)
+
+    def attempt(n):
+        try:
+            login.check_current_password(OnlineAccount.objects.get(), f"Wrong-{n:04d}")
+        except login.LoginError as exc:
+            return exc.code
+
+    codes = together(BURST, attempt)
+    assert len(checks) == policy.LOGIN_MAX_FAILURES_PER_ACCOUNT
+    assert codes.count("locked") == BURST - policy.LOGIN_MAX_FAILURES_PER_ACCOUNT
+    assert OnlineAccount.objects.get().status == "locked"
+
+
+def test_a_burst_of_card_digit_guesses_from_many_addresses_checks_exactly_the_ids_limit(counter, registered):
+    """Forty guessers of one person's card digits, each from their own address: ten guesses are looked at."""
+    from healthbank.accounts import login
+
+    def attempt(n):
+        try:
+            login.authenticate_with_card_suffix(registered.national_id, f"{n:04d}", "Wrong-2026", f"198.51.102.{n + 1}")
+        except login.LoginError as exc:
+            return exc.code
+
+    codes = together(BURST, attempt)
+    assert codes.count("throttled") == BURST - policy.PHONE_CHECK_MAX_WRONG_DIGITS
+    assert codes.count("invalid") == policy.PHONE_CHECK_MAX_WRONG_DIGITS

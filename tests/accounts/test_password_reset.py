@@ -162,3 +162,45 @@ def test_the_reset_link_opens_in_the_language_the_person_asked_in(client, regist
     with translation.override(worker_language):
         assert outbox.deliver_due() == 1
     assert reset_path(mail.outbox[0]).startswith(opens_at)
+
+
+def test_guessing_the_current_password_on_the_change_page_locks_the_account_as_a_login_would(client, registered):
+    """Found in issue 7's attack: a held session could check any number of guesses at the registration password
+    here (40 parallel guesses, 40 checked, nothing counted). Each wrong one now counts against the account."""
+    from healthbank import policy
+    from healthbank.accounts.emails import NOTICE_SUBJECTS
+    from healthbank.accounts.models import OutboxEmail
+
+    log_in(client, registered)
+    for n in range(policy.LOGIN_MAX_FAILURES_PER_ACCOUNT):
+        page = client.post("/en/me/password/", {"current_password": f"guess-{n}", "password": NEW,
+                                                "password_confirm": NEW}).content.decode()  # fmt: skip
+        assert "The current password is not correct." in page
+    account = OnlineAccount.objects.get()
+    assert account.status == "locked"
+    assert client.get("/en/me/").status_code == 302  # the session that guessed is over
+    assert OutboxEmail.objects.filter(subject=NOTICE_SUBJECTS["locked"]).count() == 1  # the person is told
+    assert account.password == OnlineAccount.objects.get().password  # unchanged
+
+
+def test_the_right_current_password_still_changes_it_after_a_wrong_one(client, registered):
+    log_in(client, registered)
+    client.post("/en/me/password/", {"current_password": "nope", "password": NEW, "password_confirm": NEW})
+    page = client.post("/en/me/password/", {"current_password": PASSWORD, "password": NEW, "password_confirm": NEW})
+    assert "Your password is changed" in page.content.decode()
+    assert OnlineAccount.objects.get().failed_logins == 0
+
+
+def test_the_password_still_changes_while_the_cache_is_away(client, registered, settings):
+    """The wrong-password count is the account's, in the database: the change needs no Redis."""
+    log_in(client, registered)
+    before = settings.CACHES
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+                                   "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}  # fmt: skip
+    try:
+        page = client.post("/en/me/password/", {"current_password": PASSWORD, "password": NEW,
+                                                "password_confirm": NEW})  # fmt: skip
+    finally:
+        settings.CACHES = before  # before the shared clean-up clears the cache
+    assert page.status_code == 200 and "Your password is changed" in page.content.decode()

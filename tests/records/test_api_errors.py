@@ -166,3 +166,21 @@ def test_a_batch_cut_off_by_an_outage_keeps_nothing_and_can_be_sent_again(clinic
     assert Visit.objects.count() == 3 and VisitDiagnosis.objects.count() == 3
     status, body = post(clinic_api, "visits", batch)  # and once more: nothing doubles
     assert body["summary"]["unchanged"] == 3 and Visit.objects.count() == 3
+
+
+def test_the_database_dropping_the_connection_during_copy_is_a_503_not_a_500(clinic_api, person, known, monkeypatch):
+    """Found with pg_terminate_backend under load: the driver's own error from COPY (which bypasses Django's
+    cursor wrapper) was not recognised as an outage and answered 500."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; SQLite writes through Django's cursor")
+    import psycopg
+
+    def dropped(self, statement, *args, **kwargs):
+        raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+
+    monkeypatch.setattr(psycopg.Cursor, "copy", dropped)
+    status, body = post(clinic_api, "visits", [visit_payload(known, record_id="V-cut")])
+    assert status == 503 and list(body["errors"]) == ["service"]
+    assert not Visit.objects.exists()

@@ -112,3 +112,60 @@ schema = _load_schema()
 )
 def test_every_api_operation_answers_as_documented(case, credentials):
     case.call_and_validate(headers=credentials.headers_for(case), checks=CHECKS)
+
+
+# ------------------------------------------------------------------ malformed bodies on every operation
+# Schemathesis sends bodies the document describes (and their near misses); an attacker also sends bodies no
+# document describes. Every operation with a request body gets each of these, with its right credentials,
+# and must answer a 4xx in the API's JSON error shape: never a 5xx, never HTML. (Found live: a body above
+# DATA_UPLOAD_MAX_MEMORY_SIZE on the app API answered 500.)
+
+UPLOAD_LIMIT = 4096  # the test lowers DATA_UPLOAD_MAX_MEMORY_SIZE to this, so "too large" needs no 12 MB body
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "larger than the upload limit": (b'{"records": ["' + b"a" * (2 * UPLOAD_LIMIT) + b'"]}', "application/json"),
+    "nested 1,000 deep": (b"[" * 1000 + b"]" * 1000, "application/json"),
+    "not UTF-8": (b'{"records": [{"record_id": "\xff\xfe"}], "code": "\xc3"}', "application/json"),
+    "UTF-16 without a BOM": ('{"records": []}'.encode("utf-16-le"), "application/json"),
+    "NUL escaped": (b'{"records": [{"record_id": "\\u0000"}], "code": "\\u0000"}', "application/json"),
+    "lone surrogate": (b'{"records": [{"record_id": "\\ud800"}], "code": "\\udfff"}', "application/json"),
+    "unknown charset": (b'{"records": 1}', "application/json; charset=nonsense-42"),
+    "not JSON": (b"records=1&code=2", "application/x-www-form-urlencoded"),
+    "a number too large for any field": (
+        b'{"records": [%b], "code": %b}' % (b"9" * 1900, b"9" * 1900),
+        "application/json",
+    ),
+    "NaN": (b'{"records": [NaN], "code": NaN}', "application/json"),
+    "empty": (b"", "application/json"),
+}
+
+
+def _operations_with_a_body() -> list[tuple[str, str]]:
+    from drf_spectacular.generators import SchemaGenerator
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    found = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                found.append((method.upper(), path))
+    return found
+
+
+@pytest.mark.parametrize("kind", list(MALFORMED))
+@pytest.mark.parametrize(("method", "path"), _operations_with_a_body())
+def test_every_api_operation_refuses_a_malformed_body_with_a_json_4xx(
+    client, credentials, settings, method, path, kind
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_LIMIT
+    body, content_type = MALFORMED[kind]
+    headers = {}  # the app operations with a body (bind, verify-phone, login) take no token
+    if path.startswith("/api/ingest/v1/"):
+        (sender,) = RECORD_TYPES[path.rsplit("/", 1)[1]].senders
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {credentials.keys[sender]}"}
+    response = client.generic(method, path, body, content_type=content_type, **headers)
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:200])
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert body.get("errors") or (response.status_code == 422 and body["results"])  # 422: each record refused
+    if kind == "larger than the upload limit":
+        assert response.status_code == 413

@@ -61,3 +61,14 @@ def test_the_pause_ends_by_itself(operator_user, time_machine):
     time_machine.shift(policy.OPERATOR_LOGIN_COOL_OFF + dt.timedelta(minutes=1))
     assert sign_in(client, PASSWORD).status_code == 302
     assert signed_in(client)
+
+
+def test_a_user_name_longer_than_any_is_a_form_error_not_a_500(operator_user):
+    """100,000 characters went to authentication and into django-axes' 255-character column (500 on PostgreSQL)."""
+    from axes.models import AccessAttempt
+
+    response = Client().post("/en/admin/login/?next=/admin/", {"username": "o" * 100_000, "password": "x"},
+                             REMOTE_ADDR=HERE)  # fmt: skip
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    assert not AccessAttempt.objects.exists()  # no login was attempted, so nothing was counted or stored

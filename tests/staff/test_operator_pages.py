@@ -230,3 +230,54 @@ def test_the_groups_hold_only_their_permissions():
     assert not any(p.startswith(("records.", "accounts.")) for p in roles.ROLES[roles.UNIT_ADMINISTRATORS])
     for permissions in roles.ROLES.values():
         assert not any(p.split(".")[1].startswith(("delete_", "add_")) for p in permissions)
+
+
+def test_a_list_narrowed_to_a_persons_card_is_refused_and_logs_nothing(world, reviewer):
+    """A card is its holder: ``?card=<id>`` listed one person's visits and where they were, with no log entry."""
+    visit = apps.get_model("records.visit").objects.exclude(card=None).first()
+    for parameter in ("card", "card_id", "card__exact", "card__in"):
+        response = reviewer.get("/admin/records/visit/", {parameter: visit.card_id})
+        assert response.status_code == 400, parameter
+        assert visit.source_record_id not in response.content.decode()
+    assert not AccessLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("label", "parameter", "field"),
+    [("records.chronicprescription", "icd10", "icd10"), ("records.visit", "kind", "kind"),
+     ("records.visit", "institution", "institution_id"), ("records.labresult", "lab_key", "lab_key"),
+     ("records.cancerscreening", "abnormal__exact", "abnormal")],
+)  # fmt: skip
+def test_a_list_across_people_cannot_be_filtered_by_what_the_records_say(world, reviewer, label, parameter, field):
+    record = apps.get_model(label).objects.first()
+    response = reviewer.get(admin_url(label), {parameter: getattr(record, field)})
+    assert response.status_code == 400
+    assert not AccessLog.objects.exists()
+
+
+def test_a_list_narrowed_to_a_person_keeps_its_own_filters(world, reviewer):
+    visit = apps.get_model("records.visit").objects.first()
+    response = reviewer.get("/admin/records/visit/", {"person__id__exact": visit.person_id, "kind__exact": visit.kind})
+    assert response.status_code == 200
+    assert logged(visit.person_id, "record_list", detail="records.visit")
+
+
+@pytest.mark.parametrize("object_id", ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "person"])
+def test_the_admins_view_on_site_redirect_answers_404_for_any_object(world, nobody, reviewer, object_id):
+    """Django's ``admin/r/<content type>/<id>/`` looked objects up for any staff user and answered 500 for a
+    non-UUID id; HealthBank objects have no public page, so it is 404 for every id, existing or not."""
+    from django.contrib.contenttypes.models import ContentType
+
+    person = Person.objects.first()
+    content_type = ContentType.objects.get_for_model(Person)
+    object_id = str(person.pk) if object_id == "person" else object_id
+    for client in (nobody, reviewer):
+        client.raise_request_exception = False
+        assert client.get(f"/admin/r/{content_type.pk}/{object_id}/").status_code == 404
+
+
+def test_an_operator_refused_a_page_is_sent_back_to_the_operator_pages(nobody):
+    for prefix, home in (("", 'href="/admin/"'), ("/en", 'href="/en/admin/"')):
+        page = nobody.get(f"{prefix}/admin/identity/person/").content.decode()
+        assert home in page
+        assert 'href="/"' not in page.split("<main", 1)[1] and 'href="/en/"' not in page.split("<main", 1)[1]
