@@ -10,7 +10,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.utils import timezone
+from time_machine import travel
 
 from cardagent.proof import proof_message
 from healthbank.accounts.models import OnlineAccount
@@ -32,16 +34,43 @@ def load_world(time_machine, *, history: bool):
     return plan
 
 
+def loaded_once(django_db_blocker, *, history: bool):
+    """Load the population once for a test module and commit it; flush the database when the module ends.
+
+    Loading took about 1 s (3 s with the care history) before each of several hundred tests. Each test
+    still runs in its own transaction that rolls back, so what one test changes the next never sees;
+    the flush at the end, as after a transactional test, leaves the next module an empty database.
+    """
+    with django_db_blocker.unblock(), travel(NOON, tick=False):
+        plan = build_population(30, seed=21, today=TODAY, history=history)
+        load_population(plan)
+    yield plan
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def use_loaded(plan, time_machine, *, history: bool):
+    """The module's population for one test: the clock at its noon and the simulators' files written.
+
+    A transactional test flushes the database when it ends; the next test of the module then loads the
+    population again for itself (and its flush removes it again).
+    """
+    time_machine.move_to(NOON, tick=False)
+    if not Person.objects.exists():
+        return load_world(time_machine, history=history)
+    write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
+    return plan
+
+
+@pytest.fixture(scope="module")
+def _loaded_world(django_db_setup, django_db_blocker):
+    yield from loaded_once(django_db_blocker, history=False)
+
+
 @pytest.fixture
-def world(db, time_machine):
+def world(_loaded_world, db, time_machine):
     """30 people with households, cards, addresses and phones: enough to register, log in and bind devices."""
-    return load_world(time_machine, history=False)
-
-
-@pytest.fixture
-def world_with_history(db, time_machine):
-    """The same people with three years of care (about 85 records each), for pages that show records."""
-    return load_world(time_machine, history=True)
+    return use_loaded(_loaded_world, time_machine, history=False)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import pytest
 
 from healthbank.accounts.models import OnlineAccount
 from healthbank.audit.models import AccessLog
-from healthbank.core.rocdate import format_roc
 from healthbank.identity.models import Person
 from tests.accounts.conftest import PASSWORD
 from tests.accounts.test_login import log_in
@@ -62,29 +61,6 @@ def test_a_suspended_registration_cannot_log_in_until_reinstated(admin_client, c
     assert log_in(client, registered).status_code == 302
     whats = sorted(AccessLog.objects.values_list("what", flat=True))
     assert whats == ["registration_reinstated", "registration_suspended"]
-
-
-def test_the_counter_view_shows_the_passbook_only_after_an_id_check_and_logs_it(admin_client, world_with_history):
-    from django.utils import timezone
-
-    from healthbank import policy
-    from healthbank.records.models import Visit
-
-    recent = Visit.objects.filter(visit_date__gte=timezone.localdate() - policy.SPAN_CARD_RECORDS).first()
-    person = recent.person
-    newest = Visit.objects.filter(person=person).select_related("institution").order_by("-visit_date").first()
-    url = f"/admin/identity/person/{person.pk}/counter-view/"
-    before = AccessLog.objects.filter(person_id=person.pk).count()
-    form = admin_client.get(url).content.decode()
-    assert "查驗之身分證明文件" in form and "以來的就醫紀錄" not in form
-    refused = admin_client.post(url, {"id_document": "passport"}).content.decode()  # photo not confirmed
-    assert "以來的就醫紀錄" not in refused
-    assert AccessLog.objects.filter(person_id=person.pk).count() == before  # nothing shown, nothing logged
-    page = admin_client.post(url, {"id_document": "passport", "confirmed": "on"}).content.decode()
-    assert "以來的就醫紀錄" in page and person.national_id not in page
-    assert newest.institution.name in page and format_roc(newest.visit_date) in page  # a Chinese page: ROC dates
-    log = AccessLog.objects.get(person_id=person.pk, what="counter_view")
-    assert log.detail == "passport" and log.operator.username == "admin"
 
 
 def test_only_staff_reach_the_counter_view(client, adult):

@@ -1,1 +1,1 @@
-from tests.accounts.conftest import adult, registered, world  # noqa: F401  (fixtures shared with accounts)
+from tests.accounts.conftest import _loaded_world, adult, registered, world  # noqa: F401  (fixtures shared with accounts)

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from healthbank import policy
 from healthbank.core.outage import RETRY_AFTER_SECONDS
 from healthbank.records.models import Visit, VisitDiagnosis
-from tests.accounts.conftest import adult, registered, world  # noqa: F401  (fixtures for the web form)
+from tests.accounts.conftest import adult, load_world, registered  # noqa: F401  (fixtures for the web form)
 from tests.conftest import post, visit_payload
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,13 @@ POST_ENDPOINTS = [
     "/api/app/v1/devices/bind",
     "/api/app/v1/devices/verify-phone",
 ]
+
+
+@pytest.fixture
+def world(db, time_machine):
+    """One test here needs the population: loaded for it alone (not once for the module, as in the accounts
+    tests), so that the other tests' clinic codes stay free."""
+    return load_world(time_machine, history=False)
 
 
 def errors_of(response) -> dict[str, list[str]]:

@@ -4,39 +4,21 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 from django.test import Client
-from time_machine import travel
 
-from healthbank.demo.loader import load_population
-from healthbank.demo.population import build_population
-from healthbank.demo.world import write_world
 from healthbank.staff import roles
-from tests.accounts.conftest import NOON, TODAY
+from tests.accounts.conftest import loaded_once, use_loaded
 
 
 @pytest.fixture(scope="module")
-def _loaded_world(django_db_setup, django_db_blocker):
-    """The accounts tests' population with its three years of care, loaded and committed once per module.
-
-    Loading about 2,500 records took ~3 s before each of some 60 tests; each test still runs in its own
-    transaction that rolls back, so what one test changes the next never sees. The module ends with a flush,
-    as a transactional test's does, so the next module starts from an empty database again.
-    """
-    with django_db_blocker.unblock(), travel(NOON, tick=False):
-        plan = build_population(30, seed=21, today=TODAY, history=True)
-        load_population(plan)
-    yield plan
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+def _loaded_world_with_history(django_db_setup, django_db_blocker):
+    yield from loaded_once(django_db_blocker, history=True)
 
 
 @pytest.fixture
-def world(_loaded_world, db, time_machine, settings):
+def world(_loaded_world_with_history, db, time_machine):
     """Operators read records: the accounts tests' population, with its care history."""
-    time_machine.move_to(NOON, tick=False)
-    write_world(_loaded_world, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
-    return _loaded_world
+    return use_loaded(_loaded_world_with_history, time_machine, history=True)
 
 
 @pytest.fixture
