@@ -62,6 +62,23 @@ def together(count: int, attempt) -> list:
         return list(pool.map(run, range(count)))
 
 
+def count_checks_against(monkeypatch, stored_hash: str) -> list[str]:
+    """The passwords ``login`` checks against ``stored_hash`` from now on, counted across threads."""
+    from healthbank.accounts import login
+
+    real, checks = login.check_password, []
+    lock = threading.Lock()
+
+    def counting(raw, hashed):
+        if hashed == stored_hash:
+            with lock:
+                checks.append(raw)
+        return real(raw, hashed)
+
+    monkeypatch.setattr(login, "check_password", counting)
+    return checks
+
+
 def test_the_counter_itself_never_gives_two_callers_the_same_count(counter, db):
     from healthbank.accounts import limits
 
@@ -128,16 +145,7 @@ def test_a_burst_of_wrong_passwords_with_the_card_locks_the_account_after_exactl
     from healthbank.accounts import login
 
     account_hash = OnlineAccount.objects.get().password
-    real, checks = login.check_password, []
-    lock = threading.Lock()
-
-    def counting(raw, hashed):
-        if hashed == account_hash:
-            with lock:
-                checks.append(raw)
-        return real(raw, hashed)
-
-    monkeypatch.setattr(login, "check_password", counting)
+    checks = count_checks_against(monkeypatch, account_hash)
     card = registered.cards[-1].card_number
 
     def attempt(n):
@@ -164,16 +172,7 @@ def test_a_burst_of_unit_portal_guesses_from_one_address_checks_exactly_the_limi
     unit = InsuranceUnit.objects.first()
     unit.portal_password = make_password("unit-pass-2026")
     unit.save()
-    real, checks = login.check_password, []
-    lock = threading.Lock()
-
-    def counting(raw, hashed):
-        if hashed == unit.portal_password:
-            with lock:
-                checks.append(raw)
-        return real(raw, hashed)
-
-    monkeypatch.setattr(login, "check_password", counting)
+    checks = count_checks_against(monkeypatch, unit.portal_password)
 
     def attempt(n):
         try:
@@ -194,16 +193,7 @@ def test_a_burst_of_guesses_at_the_current_password_checks_exactly_the_accounts_
     from healthbank.accounts import login
 
     account = OnlineAccount.objects.get()
-    real, checks = login.check_password, []
-    lock = threading.Lock()
-
-    def counting(raw, hashed):
-        if hashed == account.password:
-            with lock:
-                checks.append(raw)
-        return real(raw, hashed)
-
-    monkeypatch.setattr(login, "check_password", counting)
+    checks = count_checks_against(monkeypatch, account.password)
 
     def attempt(n):
         try:
