@@ -183,6 +183,18 @@ PREMIUM_INSURED_SHARE_PCT = {1: 30, 2: 60, 3: 30, 4: 0, 5: 0, 6: 60}  # share th
 PREMIUM_MAX_DEPENDENTS_BILLED = 3  # dependents beyond three are free (NHI Act art. 18)
 PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 average premium)
 
+# ---------------------------------------------------------------- copayments (部分負擔)
+# Basic outpatient copayment in NT$ by the institution's level, western medicine without a referral
+# (NHI Act art. 43, the amounts since 2023-07-01); dental and Chinese-medicine visits pay 50 at every level.
+OUTPATIENT_COPAYMENT_BY_LEVEL = {
+    "clinic": 50,
+    "health_center": 50,
+    "district_hospital": 80,
+    "regional_hospital": 240,
+    "medical_center": 420,
+}
+DENTAL_AND_CHINESE_MEDICINE_COPAYMENT = 50
+
 # ---------------------------------------------------------------- card proofs and challenges (issue 3)
 CARD_CHALLENGE_VALID_FOR = dt.timedelta(minutes=2)  # a server challenge the card must answer in time
 CONFIRMATION_TOKEN_BYTES = 32  # e-mail confirmation and reset links

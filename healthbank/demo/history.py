@@ -58,8 +58,6 @@ CONSULTATION = {  # (kind of institution, chronic continuous prescription?) → 
 }
 WARD = {"medical_center": ("03001K", "02006K"), "regional_hospital": ("03002A", "02007A")}
 WARD_DISTRICT = ("03004B", "02008B")
-COPAYMENT = {"clinic": 50, "health_center": 50, "district_hospital": 80, "regional_hospital": 240}
-COPAYMENT_MEDICAL_CENTER = 420
 DEPARTMENT_BY_SITE = {
     "eye": "10", "ear_nose_throat": "09", "kidney_urinary": "08", "reproductive": "05", "knee": "06", "hip": "06",
     "spine": "07", "head": "07", "arm": "06", "hand": "06", "leg": "06", "foot": "06", "shoulder": "06",
@@ -251,9 +249,8 @@ class ClinicalHistory:
         return {"drug_code": drug.code, "days_supplied": days, "quantity": str(quantity), "frequency": frequency}
 
     def copayment(self, institution: InstitutionPlan) -> int:
-        if institution.kind == "medical_center":
-            return COPAYMENT_MEDICAL_CENTER
-        return COPAYMENT.get(institution.kind, 50)
+        levels = policy.OUTPATIENT_COPAYMENT_BY_LEVEL
+        return levels.get(institution.kind, levels["clinic"])  # other kinds bill like a clinic
 
     # -- the person's history --------------------------------------------
     def history(self, person: PersonPlan, inst: dict[str, list[InstitutionPlan]]) -> None:
@@ -711,7 +708,7 @@ class ClinicalHistory:
                 "dental",
                 day,
                 department="40",
-                copayment=50,
+                copayment=policy.DENTAL_AND_CHINESE_MEDICINE_COPAYMENT,
                 points=self.rng.randrange(500, 1800),
                 diagnoses=list(dict.fromkeys(diagnoses)),
                 non_drug_orders=orders,
@@ -732,10 +729,6 @@ class ClinicalHistory:
         mix = [(row, w) for row, w in mix if w > 0]
         if not mix:
             return
-        herbs_by_formula: dict[str, list[codes.Drug]] = defaultdict(list)
-        for drug in self.drug_list:
-            if drug.herbal:
-                herbs_by_formula[drug.ingredient].append(drug)
         for start in self.visit_days(ctx, per_year / visits_per_course):
             row = self.rng.choices([r for r, _ in mix], weights=[w for _, w in mix])[0]
             formulas = self.rng.sample(row.formulas, min(len(row.formulas), self.rng.randint(1, 3)))
@@ -746,7 +739,7 @@ class ClinicalHistory:
                 days = 7
                 drugs = [
                     {
-                        "drug_code": self.rng.choice(herbs_by_formula[f]).code,
+                        "drug_code": self.rng.choice(self.herbs_by_formula[f]).code,
                         "days_supplied": days,
                         "quantity": str(self.rng.choice([3, 4, 5]) * days),
                         "frequency": "TID",
@@ -762,7 +755,7 @@ class ClinicalHistory:
                     "chinese",
                     day,
                     department="60",
-                    copayment=50,
+                    copayment=policy.DENTAL_AND_CHINESE_MEDICINE_COPAYMENT,
                     points=self.rng.randrange(250, 900),
                     diagnoses=[row.icd10],
                     drug_orders=drugs,

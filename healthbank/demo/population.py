@@ -212,6 +212,10 @@ class Planner(ClinicalHistory):
         self.patterns = reference.institution_patterns()
         self.icd = codes.diagnoses()
         self.drug_list = list(codes.drugs().values())
+        self.herbs_by_formula: dict[str, list[codes.Drug]] = defaultdict(list)  # Chinese herbal preparations
+        for drug in self.drug_list:
+            if drug.herbal:
+                self.herbs_by_formula[drug.ingredient].append(drug)
         self.payments = codes.payment_codes()
         self.payment_by_kind: dict[str, list[codes.PaymentCode]] = defaultdict(list)
         for p in self.payments.values():
