@@ -72,6 +72,7 @@ CARD_UPLOAD_DEADLINE = dt.timedelta(hours=24)  # §6.1 card uploads reach us wit
 DATA_LAG_NOTICE_HOURS = (24, 48)  # §6.1 pages say data can lag 24–48 h
 CHILD_AUTO_VISIBLE_UNTIL_AGE = 15  # §6.1 / §9: children under 15
 TOP_DIAGNOSES_SHOWN = 5  # §6.2 top 5 diagnoses over 3 years
+COUNTER_VIEW_VALID_FOR = dt.timedelta(minutes=30)  # §4 counter: an ID check lets the operator show it this long; ours
 
 # ---------------------------------------------------------------- §7 risk assessments
 # REACH-B liver-cancer score (Yang et al., Lancet Oncol 2011), SPEC §7 / §7.1.
@@ -79,14 +80,14 @@ LIVER_SEX_POINTS = {"F": 0, "M": 2}
 LIVER_AGE_POINTS = ((0, 0), (35, 1), (40, 2), (45, 3), (50, 4), (55, 5), (60, 6))  # (from age, points)
 LIVER_ALT_POINTS = ((0, 0), (15, 1), (45, 3))  # (from U/L, points), half-open
 LIVER_HBEAG_POINTS = {False: 0, True: 4}
-LIVER_RISK_BANDS = (  # (max total, 10-year probability text)
-    (4, "< 1 %"),
-    (9, "1–10 %"),
-    (12, "10–25 %"),
-    (14, "30–50 %"),
-    (15, "65 %"),
+LIVER_RISK_BANDS = (  # (max total, 10-year liver-cancer probability); the last band takes every higher total
+    (4, "<1%"),
+    (9, "1-10%"),
+    (12, "10-25%"),
+    (14, "30-50%"),
+    (15, "65%"),
 )
-LIVER_COHORT_AGES = (30, 65)  # §7.1 caveat outside
+LIVER_COHORT_AGES = (30, 65)  # §7.1 REACH-B cohort ages, inclusive; outside them the result carries a caveat
 
 # KDIGO 2012 CKD heat map, SPEC §7 / §7.1 (half-open lower bounds).
 GFR_CATEGORIES = (("G1", 90), ("G2", 60), ("G3a", 45), ("G3b", 30), ("G4", 15), ("G5", 0))
@@ -94,7 +95,32 @@ ACR_A2_FROM = Decimal(30)  # mg/g
 ACR_A3_ABOVE = Decimal(300)  # KDIGO 2012: 300 is A2
 KDIGO_EDITION = 2012  # switch to 2024 to move ACR 300 into A3 (§7.1)
 PCR_A2_FROM = Decimal(150)
-PCR_A3_ABOVE = Decimal(500)
+PCR_A3_ABOVE = Decimal(500)  # 500 is A2 in both editions (§7.1)
+ALBUMINURIA_CATEGORIES = ("A1", "A2", "A3")
+# The heat map of the KDIGO 2012 Clinical Practice Guideline for the Evaluation and Management of CKD (Kidney Int
+# Suppl 2013;3:1-150, Figure 23, after Levey et al., Kidney Int 2011;80:17-28): the colour of the risk of
+# progression and how many times a year to measure GFR and albuminuria. (GFR, albuminuria) → (colour, per year).
+# KDIGO 2024 (Kidney Int 2024;105(4S):S117-S314) keeps the grid; only its ACR 300 boundary differs (KDIGO_EDITION).
+KDIGO_HEAT_MAP = {
+    ("G1", "A1"): ("green", "1 if CKD"),
+    ("G1", "A2"): ("yellow", "1"),
+    ("G1", "A3"): ("orange", "2"),
+    ("G2", "A1"): ("green", "1 if CKD"),
+    ("G2", "A2"): ("yellow", "1"),
+    ("G2", "A3"): ("orange", "2"),
+    ("G3a", "A1"): ("yellow", "1"),
+    ("G3a", "A2"): ("orange", "2"),
+    ("G3a", "A3"): ("red", "3"),
+    ("G3b", "A1"): ("orange", "2"),
+    ("G3b", "A2"): ("red", "3"),
+    ("G3b", "A3"): ("red", "3"),
+    ("G4", "A1"): ("red", "3"),
+    ("G4", "A2"): ("red", "3"),
+    ("G4", "A3"): ("deep red", "4+"),
+    ("G5", "A1"): ("deep red", "4+"),
+    ("G5", "A2"): ("deep red", "4+"),
+    ("G5", "A3"): ("deep red", "4+"),
+}
 
 # CKD-EPI 2021 race-free creatinine equation (Inker et al., NEJM 2021), §7.1.
 CKD_EPI_2021 = {
@@ -131,7 +157,8 @@ DENTAL_SCALING_FROM_AGE = 13
 DENTAL_SCALING_INTERVAL = dt.timedelta(days=180)
 DENTAL_SCALING_INTERVAL_HIGH_RISK = dt.timedelta(days=90)  # diabetes, pregnancy, ...
 
-# Chronic continuous prescriptions 慢性病連續處方箋, §7.1.
+# Chronic continuous prescriptions 慢性病連續處方箋, §7.1 (全民健康保險醫療辦法 art. 24: the next fill from 10 days
+# before the previous supply runs out).
 CHRONIC_PRESCRIPTION_MAX_TOTAL_DAYS = 90
 CHRONIC_PRESCRIPTION_MAX_DAYS_PER_FILL = 30
 CHRONIC_REFILL_EARLY_DAYS = 10  # earliest = last dispensing + days supplied − 10

@@ -36,6 +36,7 @@ urlpatterns = [
         DeviceStatusView.as_view(),
         name="app-device-status",
     ),
+    path("api/app/v1/", include("healthbank.passbook.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
     # inline <style> block and draws icons from data: URLs, which only this page may use.

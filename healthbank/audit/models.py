@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from healthbank.core import display
+from healthbank.core.categories import DataCategory
 from healthbank.core.ids import new_public_id
 
 
@@ -35,6 +36,7 @@ class AccessLog(models.Model):
         PARENT = "parent", _("Parent")
         INSTITUTION = "institution", _("Healthcare institution")
         OPERATOR = "operator", _("NHI staff")
+        APP = "app", _("App")
 
     class What(models.TextChoices):
         PERSON_DETAILS = "person_details", _("Personal and insurance details")
@@ -45,6 +47,8 @@ class AccessLog(models.Model):
         COUNTER_REGISTRATION = "counter_registration", _("Registered for online services at the counter")
         REGISTRATION_SUSPENDED = "registration_suspended", _("Online-services registration suspended")
         REGISTRATION_REINSTATED = "registration_reinstated", _("Online-services registration reinstated")
+        PASSBOOK = "passbook", _("My Health Bank")
+        REFUSED = "refused", _("Refused: no right to read")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
@@ -63,6 +67,10 @@ class AccessLog(models.Model):
         blank=True,
         help_text=_("record type (app.model) or ID document code; a code, never free text"),
     )
+    category = models.CharField(
+        _("data category"), max_length=24, blank=True, choices=DataCategory.choices, help_text=_("a code")
+    )
+    address = models.CharField(_("from address"), max_length=45, blank=True, help_text=_("the reader's IP address"))
     at = models.DateTimeField(_("when"))
 
     class Meta:
@@ -80,6 +88,8 @@ class AccessLog(models.Model):
         what = self.get_what_display()
         if self.what in (self.What.RECORD, self.What.RECORD_LIST):
             return _("%(what)s: %(records)s") % {"what": what, "records": record_type_name(self.detail)}
+        if self.what in (self.What.PASSBOOK, self.What.REFUSED) and self.category:
+            return _("%(what)s: %(category)s") % {"what": what, "category": self.get_category_display()}
         if self.what in (self.What.COUNTER_VIEW, self.What.COUNTER_REGISTRATION) and self.detail:
             return _("%(what)s (ID document checked: %(document)s)") % {
                 "what": what,

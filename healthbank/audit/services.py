@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from healthbank.core.categories import DataCategory
+
 from .models import AccessLog, IdDocument
 
 
@@ -15,6 +17,8 @@ def record_access(
     operator=None,
     actor_kind: str = "",
     actor_label: str = "",
+    category: str = "",
+    address: str = "",
 ) -> AccessLog:
     """Write one access-log entry: whose data (``person_id``), what (an ``AccessLog.What`` code) and by whom.
 
@@ -27,6 +31,8 @@ def record_access(
         raise ValueError(f"unknown access-log code {what!r}")
     if what in (AccessLog.What.COUNTER_VIEW, AccessLog.What.COUNTER_REGISTRATION) and detail not in IdDocument.values:
         raise ValueError(f"unknown ID document code {detail!r}")
+    if category and category not in DataCategory.values:
+        raise ValueError(f"unknown data category {category!r}")
     if operator is not None:
         actor_kind = AccessLog.ActorKind.OPERATOR
         actor_label = actor_label or f"operator {operator.get_username()}"
@@ -39,5 +45,7 @@ def record_access(
         operator=operator,
         what=what,
         detail=detail[:40],
+        category=category,
+        address=address[:45],
         at=timezone.now(),
     )

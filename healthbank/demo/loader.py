@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db import transaction
 
 from healthbank import policy
+from healthbank.access.services import grant_children_to_parents
 from healthbank.identity.models import Enrolment, InsuranceUnit, NhiCard, NhiHousehold, Person
 from healthbank.identity.services import build_person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
@@ -184,5 +185,6 @@ def _households(population: Population, people: list, units: dict[str, Insurance
                 )
     NhiHousehold.objects.bulk_create(households, batch_size=1000)
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
+    grant_children_to_parents(enrolments)  # bulk_create sends no signal: the children's grants, as enrolling does
     PremiumCalculation.objects.bulk_create(calculations, batch_size=2000)
     PremiumPayment.objects.bulk_create(payments, batch_size=2000)

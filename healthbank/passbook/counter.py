@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthbank import policy
+from healthbank.access.services import grant_counter_view
 from healthbank.audit.models import AccessLog, IdDocument
 from healthbank.audit.operator_pages import operator_view
 from healthbank.audit.services import record_access
@@ -44,6 +45,11 @@ def counter_view(request, person_id):
     if request.method == "POST" and form.is_valid():
         document = form.cleaned_data["id_document"]
         record_access(person.pk, what=AccessLog.What.COUNTER_VIEW, detail=document, operator=request.user)
+        if request.POST.get("show") == "passbook":
+            # The same pages the person sees, read-only, through the same access rule: the check lends the
+            # operator a short grant, and every page they open is logged by category.
+            grant_counter_view(request.user, person, document=document)
+            return redirect("passbook:overview", person.pk)
         since = timezone.localdate() - policy.SPAN_CARD_RECORDS
         context.update(
             visits=visits_since(person, since),

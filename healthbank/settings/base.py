@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "healthbank.devices",
     "healthbank.records",
     "healthbank.insurance",
+    "healthbank.access",
     "healthbank.passbook",
     "healthbank.staff",
     "healthbank.demo",
