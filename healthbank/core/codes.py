@@ -23,12 +23,22 @@ def _rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _pick(language: str | None, zh: str, en: str) -> str:
+    """The Chinese name for a language code starting with "zh", the English otherwise; the other one if empty."""
+    if (language or "").lower().startswith("zh"):
+        return zh or en
+    return en or zh
+
+
 @dataclass(frozen=True)
 class Diagnosis:
     code: str
     name_zh: str
     name_en: str
     group: str
+
+    def name_in(self, language: str | None) -> str:
+        return _pick(language, self.name_zh, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -44,14 +54,22 @@ class Drug:
     chronic: bool
     herbal: bool = False  # a Chinese herbal preparation (中藥): 7-character NHI code, no ATC code
 
+    def name_in(self, language: str | None) -> str:
+        """The product name, in every language: drug names are brand names (Latin script) either way."""
+        return self.name
+
 
 @dataclass(frozen=True)
 class PaymentCode:
     code: str
     name_zh: str
+    name_en: str
     kind: str
     body_site: str
     dental: bool
+
+    def name_in(self, language: str | None) -> str:
+        return _pick(language, self.name_zh, self.name_en)
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,9 @@ class LabTest:
     ref_text: str
     ref_sex: str
 
+    def name_in(self, language: str | None) -> str:
+        return _pick(language, self.name_zh, self.name_en)
+
 
 @dataclass(frozen=True)
 class Vaccine:
@@ -73,6 +94,9 @@ class Vaccine:
     name_zh: str
     name_en: str
     age_months: int | None
+
+    def name_in(self, language: str | None) -> str:
+        return _pick(language, self.name_zh, self.name_en)
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -123,7 +147,7 @@ def drugs() -> dict[str, Drug]:
 @cache
 def payment_codes() -> dict[str, PaymentCode]:
     return {
-        r["code"]: PaymentCode(r["code"], r["name_zh"], r["kind"], r["body_site"], r["dental"] == "1")
+        r["code"]: PaymentCode(r["code"], r["name_zh"], r["name_en"], r["kind"], r["body_site"], r["dental"] == "1")
         for r in _rows("nhi_payment_codes.csv")
     }
 
