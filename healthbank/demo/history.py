@@ -17,7 +17,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from healthbank import policy
-from healthbank.assessments.egfr import creatinine_for_egfr
+from healthbank.assessments.kidney import creatinine_for_egfr
 from healthbank.core import codes
 
 from . import reference
