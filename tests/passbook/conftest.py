@@ -97,3 +97,17 @@ def app_as(person: Person) -> APIClient:
     assert response.status_code == 200, response.content
     client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
     return client
+
+
+@pytest.fixture
+def counter_staff_client(db, django_user_model) -> Client:
+    """A staff user of the counter group (the passbook permission), logged in to the operator pages."""
+    from django.contrib.auth.models import Group
+
+    from healthbank.staff import roles
+
+    user = django_user_model.objects.create_user("counter1", password="x-long-staff-pass", is_staff=True)
+    user.groups.set([Group.objects.get(name=roles.COUNTER_STAFF)])
+    client = Client()
+    client.force_login(user)
+    return client

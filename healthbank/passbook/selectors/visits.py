@@ -36,8 +36,11 @@ KINDS_IN_TOP_DIAGNOSES = {
 }
 
 
+PRIMARY_POSITION = 1  # the institution's first diagnosis is the primary one (positions count from 1)
+
+
 def _by_primary_diagnosis(queryset, code: str):
-    return queryset.filter(diagnoses__position=0, diagnoses__icd10=code)
+    return queryset.filter(diagnoses__position=PRIMARY_POSITION, diagnoses__icd10=code)
 
 
 def _by_institution(queryset, code: str):
@@ -108,7 +111,7 @@ def top_diagnoses(viewing: Viewing, category: str) -> list[dict]:
     since = years_back(policy.SPAN_MEDICAL_YEARS)(viewing.today)
     codes = VisitDiagnosis.objects.filter(
         person=viewing.person,
-        position=0,
+        position=PRIMARY_POSITION,
         visit__kind__in=KINDS_IN_TOP_DIAGNOSES[category],
         visit__visit_date__gte=since,
     ).values_list("icd10", flat=True)
