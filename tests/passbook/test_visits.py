@@ -15,7 +15,7 @@ from healthbank.audit.models import AccessLog
 from healthbank.core import codes
 from healthbank.records.models import Visit, VisitDiagnosis
 
-from .conftest import TODAY, app_as, web_as
+from .conftest import app_as, web_as
 
 THREE_YEARS_AGO = dt.date(2023, 11, 20)
 
@@ -119,7 +119,7 @@ def test_the_visit_detail_in_chinese_and_english(adult_with_visits, client):
 
 
 def test_another_persons_visit_id_is_404_and_logged_against_its_owner(adult_with_visits, family, client):
-    parent, child = family
+    parent, _child = family
     theirs = Visit.objects.filter(person=parent).first()
     web_as(adult_with_visits, client)
     response = client.get(f"/en/passbook/{adult_with_visits.pk}/visits/{theirs.pk}/")
