@@ -321,7 +321,10 @@ def logout(request):
 
 @citizen_required(kiosk=True)
 def me(request):
-    return render(request, "accounts/me.html", {"citizen": request.citizen})
+    from healthbank.access.rules import Reader, people_readable_by
+
+    children = [grant.person for grant in people_readable_by(Reader.person(request.citizen.person))]
+    return render(request, "accounts/me.html", {"citizen": request.citizen, "children": children})
 
 
 @citizen_required(kiosk=True)
