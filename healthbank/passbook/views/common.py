@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import wraps
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.shortcuts import redirect, render
 
 from healthbank import policy
@@ -21,6 +23,8 @@ def passbook_page(view):
     what it returns as ``(template, context)`` or ``(template, context, status)``.
     """
 
+    # Bootstrap's stylesheet draws its small icons (select arrows, close buttons) as data: images.
+    @csp_update({"img-src": [SELF, "data:"]})
     @wraps(view)
     def wrapper(request, person_id, *args, **kwargs):
         reader = reader_for_request(request)
