@@ -16,12 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from healthbank import policy
-from healthbank.access.services import grant_counter_view
+from healthbank.access.rules import Reader
+from healthbank.access.services import grant_counter_view, open_for_reading
 from healthbank.audit.models import AccessLog, IdDocument
 from healthbank.audit.operator_pages import operator_view
 from healthbank.audit.services import record_access
+from healthbank.core.categories import DataCategory
+from healthbank.core.http import client_address
 from healthbank.identity.models import Person
 from healthbank.records.selectors import visits_since
+
+# The printable page lists every visit of the past year: the visit categories it reads.
+PRINTED_CATEGORIES = (
+    DataCategory.OUTPATIENT,
+    DataCategory.DENTAL,
+    DataCategory.CHINESE_MEDICINE,
+    DataCategory.INPATIENT,
+)
 
 
 class CounterViewForm(forms.Form):
@@ -45,11 +56,14 @@ def counter_view(request, person_id):
     if request.method == "POST" and form.is_valid():
         document = form.cleaned_data["id_document"]
         record_access(person.pk, what=AccessLog.What.COUNTER_VIEW, detail=document, operator=request.user)
+        # The same rule as every passbook read: the check lends the operator a short grant, and each
+        # category read (on the passbook pages or on this printable page) is logged by category.
+        grant_counter_view(request.user, person, document=document)
         if request.POST.get("show") == "passbook":
-            # The same pages the person sees, read-only, through the same access rule: the check lends the
-            # operator a short grant, and every page they open is logged by category.
-            grant_counter_view(request.user, person, document=document)
             return redirect("passbook:overview", person.pk)
+        reader = Reader.operator(request.user, address=client_address(request))
+        for category in PRINTED_CATEGORIES:
+            open_for_reading(reader, person, category)
         since = timezone.localdate() - policy.SPAN_CARD_RECORDS
         context.update(
             visits=visits_since(person, since),
