@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "healthbank.core.api.document_outages",  # every operation may answer 503 (with Retry-After)
         "healthbank.core.api.document_body_limit",  # every operation with a body may answer 413
+        "healthbank.passbook.api.common.document_passbook_parameters",  # passbook parameters may answer 400
     ],
 }
 

@@ -86,3 +86,22 @@ class PassbookEndpoint(APIView):
 
 def answer(data) -> Response:
     return Response(data)
+
+
+def document_passbook_parameters(result, generator, request, public):
+    """drf-spectacular post-processing hook: a passbook operation that takes parameters may answer 400.
+
+    Every passbook endpoint checks its query parameters (``lang``, and a list's sort, page and filters) and
+    answers 400 naming a bad one; this documents it once for all of them.
+    """
+    bad = {
+        "description": "a query parameter this endpoint does not take, or a value it cannot use (named in errors)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for route, path in result.get("paths", {}).items():
+        if not route.startswith("/api/app/v1/passbook/"):
+            continue
+        for operation in path.values():
+            if isinstance(operation, dict) and "responses" in operation and operation.get("parameters"):
+                operation["responses"].setdefault("400", bad)
+    return result
