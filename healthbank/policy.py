@@ -240,3 +240,25 @@ OUTBOX_CLAIM_FOR = dt.timedelta(minutes=5)  # a worker owns an e-mail this long 
 OUTBOX_RETRY_FIRST = dt.timedelta(minutes=1)  # then doubling per failed attempt
 OUTBOX_RETRY_LONGEST = dt.timedelta(hours=1)
 OUTBOX_MAX_ATTEMPTS = 30  # about a day of retries before an e-mail is left for an operator
+
+# ---- measurements (issue 8)
+# What a person may enter on the measurements page (SPEC §6.2): each value inside a human range, both ends
+# allowed; our numbers (decisions.md), wide enough for any real child or adult, narrow enough to catch a unit
+# mistake (metres for cm, pounds for kg, mmol/L for mg/dL). The diastolic pressure must also be below the systolic.
+MEASUREMENT_RANGES = {  # field → (lowest, highest)
+    "height_cm": (Decimal(30), Decimal(250)),
+    "weight_kg": (Decimal(1), Decimal(400)),
+    "waist_cm": (Decimal(20), Decimal(250)),
+    "systolic": (50, 300),  # mmHg
+    "diastolic": (20, 200),  # mmHg
+    "fasting_glucose": (10, 1000),  # mg/dL
+    "heart_rate": (20, 300),  # beats a minute
+}
+# Dental scaling 洗牙 payment codes (NHI dental payment rules): partial, full mouth, pregnant women, diabetic
+# patients, and the periodontal-care scaling; the last of these starts the interval to the next one (§7.1).
+DENTAL_SCALING_PAYMENT_CODES = ("91003C", "91004C", "91017C", "91089C", "91104C")
+# Diabetes makes the scaling interval the high-risk one (§7.1): any of these ICD-10-CM diagnoses, or a diabetes
+# follow-up record of the NHI care programme.
+DIABETES_ICD10_PREFIXES = ("E08", "E09", "E10", "E11", "E13")
+HOME_NEWS_SHOWN = 5  # §6.2 home page: the newest published health news items
+CALENDAR_MONTHS_AROUND = 24  # the calendar page's ?month= reaches this many months either side of today
