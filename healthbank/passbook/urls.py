@@ -2,33 +2,21 @@
 
 from django.urls import include, path
 
-from .views import visits
+from .views import care, insurance, labs, personal, visits
 
 app_name = "passbook"
 
-# Each group of pages adds its own routes under the person's passbook (views/<group>.py: ``routes``).
+# Each group of pages keeps its own routes (views/<group>.py: ``routes``).
 person_routes = [
     path("", visits.overview, name="overview"),
     path("outpatient/", visits.outpatient, name="outpatient"),
     path("chinese/", visits.chinese, name="chinese"),
     path("visits/<uuid:visit_id>/", visits.visit, name="visit"),
+    *care.routes,
+    *insurance.routes,
+    *labs.routes,
+    *personal.routes,
 ]
-
-
-def _group_routes() -> list:
-    from importlib import import_module
-
-    routes = []
-    for group in ("care", "insurance", "labs", "personal"):
-        try:
-            module = import_module(f"healthbank.passbook.views.{group}")
-        except ModuleNotFoundError:
-            continue
-        routes += module.routes
-    return routes
-
-
-person_routes += _group_routes()
 
 urlpatterns = [
     path("", visits.landing, name="home"),
