@@ -18,6 +18,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from cardagent.server import DEFAULT_ORIGINS as CARD_AGENT_DEFAULT_ORIGINS
+from healthbank.access.models import Grant
+from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
@@ -34,6 +36,10 @@ DEMO_OPERATOR = ("operator", "healthbank-demo")  # every office group: counter, 
 DEMO_COUNTER_CLERK = ("counter", "healthbank-counter")  # counter staff only: the counter view, no records
 DEMO_UNIT_PASSWORD = "unit-demo-2026"  # noqa: S105 - a demo login, printed by design
 DEMO_UNIT_ROWS = 3  # people of the demo unit written into the ready batch file
+DEMO_CITIZEN_PASSWORD = "Hb-demo2026"  # noqa: S105 - the registration password of the pre-registered demo people
+# Showcase people registered for online services already, so the passbook opens with their card and this
+# password at /login/card/ (the others show the registration flow).
+DEMO_REGISTERED = ("diabetes", "parent")
 
 
 class Command(BaseCommand):
@@ -100,11 +106,16 @@ class Command(BaseCommand):
         self.stdout.write(f"  Ingestion API docs  {site}/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
         agent = card_agent_command(site)
-        self.stdout.write("  Demo people (search the operator pages by name; register at /register/ with their card):")
+        self.stdout.write(
+            "  Demo people (search the operator pages by name; register at /register/ with their card,"
+            f" or, marked *, log in at {site}/login/card/ with their card and password '{DEMO_CITIZEN_PASSWORD}'):"
+        )
         for label, person in _showcase():
             card = current_card(person)
+            registered = label.split(":")[0].split(" ")[0] in DEMO_REGISTERED and _register_for_demo(person)
             self.stdout.write(
-                f"    {person.name:6} {mask_national_id(person.national_id):11} {person.birth_date}  {label}"
+                f"  {'*' if registered else ' '} {person.name:6} {mask_national_id(person.national_id):11}"
+                f" {person.birth_date}  {label}"
             )
             if card is not None:
                 self.stdout.write(
@@ -221,10 +232,6 @@ def _showcase() -> list[tuple[str, Person]]:
     """A handful of people whose histories show the main kinds of records."""
     picks: list[tuple[str, Person]] = []
     seen: set = set()
-    today = timezone.localdate()
-    fifteen_years_ago = today.replace(
-        year=today.year - 15, day=28 if (today.month, today.day) == (2, 29) else today.day
-    )
     queries = [
         ("diabetes: refills, HbA1c and lipid trends", Visit.objects.filter(diagnoses__icd10__startswith="E11")),
         ("hepatitis B carrier: ALT and HBeAg", Visit.objects.filter(diagnoses__icd10="B18.1")),
@@ -241,7 +248,34 @@ def _showcase() -> list[tuple[str, Person]]:
         if person_id:
             seen.add(person_id)
             picks.append((label, Person.objects.get(pk=person_id)))
-    child = Person.objects.filter(birth_date__gt=fifteen_years_ago).exclude(pk__in=seen).order_by("birth_date").first()
-    if child:
-        picks.append(("child under 15, visible to the parent", child))
+    grant = (
+        Grant.objects.filter(why=Grant.Why.CHILD_UNDER_15, valid_until__gt=timezone.now())
+        .exclude(grantee_person_id__in=seen)
+        .select_related("person", "grantee_person")
+        .order_by("person__birth_date", "pk")
+        .first()
+    )
+    if grant is not None:
+        child = grant.person
+        picks.append(
+            (f"parent: opens their own passbook and {mask_name(child.name)}'s (under 15)", grant.grantee_person)
+        )
     return picks
+
+
+def _register_for_demo(person: Person) -> bool:
+    """Register ``person`` for online services with the demo password (as the counter would)."""
+    now = timezone.now()
+    OnlineAccount.objects.get_or_create(
+        person=person,
+        defaults={
+            "status": OnlineAccount.Status.ACTIVE,
+            "channel": OnlineAccount.Channel.COUNTER,
+            "password": make_password(DEMO_CITIZEN_PASSWORD),
+            "email": f"demo.{str(person.pk)[-8:]}@example.tw",
+            "created_at": now,
+            "activated_at": now,
+            "password_changed_at": now,
+        },
+    )
+    return True
