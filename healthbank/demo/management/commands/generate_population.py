@@ -103,6 +103,7 @@ class Command(BaseCommand):
             "  (counter staff only: counter view, no records)"
         )
         self._demo_unit(site)
+        _demo_news()
         self.stdout.write(f"  Ingestion API docs  {site}/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
         agent = card_agent_command(site)
@@ -261,6 +262,44 @@ def _showcase() -> list[tuple[str, Person]]:
             (f"parent: opens their own passbook and {mask_name(child.name)}'s (under 15)", grant.grantee_person)
         )
     return picks
+
+
+# Health news on the passbook's home page, as the NHI's content editors would write it (demo text).
+DEMO_NEWS = (
+    (
+        "慢性病連續處方箋可提前10天領藥",
+        "Chronic continuous prescriptions: collect a refill from 10 days before",
+        "第2、3次領藥可於前次給藥用罄前10日內，持處方箋至原院所或健保特約藥局領取。",
+        "The 2nd and 3rd fill may be collected within 10 days before the previous supply runs out, "
+        "at the prescribing institution or any NHI-contracted pharmacy.",
+        60,
+    ),
+    (
+        "成人預防保健：40至64歲每3年1次",
+        "Adult preventive care: every 3 years from 40 to 64",
+        "30至39歲每5年1次、40至64歲每3年1次、65歲以上每年1次，可至提供成人預防保健服務的醫事機構檢查。",
+        "Ages 30-39 once every 5 years, 40-64 once every 3 years, 65 and over every year, at institutions "
+        "offering adult preventive care.",
+        20,
+    ),
+)
+
+
+def _demo_news() -> None:
+    from healthbank.passbook.models import HealthNews
+
+    today = timezone.localdate()
+    for title_zh, title_en, body_zh, body_en, days_ago in DEMO_NEWS:
+        HealthNews.objects.get_or_create(
+            title_zh=title_zh,
+            defaults={
+                "title_en": title_en,
+                "body_zh": body_zh,
+                "body_en": body_en,
+                "published_on": today - dt.timedelta(days=days_ago),
+                "is_published": True,
+            },
+        )
 
 
 def _register_for_demo(person: Person) -> bool:
