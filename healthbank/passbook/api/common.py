@@ -71,6 +71,7 @@ class PassbookEndpoint(APIView):
         language = request.query_params.get("lang") or translation.get_language()
         if language not in ("zh-hant", "en"):
             raise ListError("lang", _("The language is zh-hant or en."))
+        translation.activate(language)  # every word of the answer, not only the catalogue names, in that language
         return open_viewing(reader, person_id, language)
 
     def handle_exception(self, exc):

@@ -758,6 +758,21 @@ def colour_words() -> dict[str, str]:
     }
 
 
+def colour_names() -> dict[str, str]:
+    return {
+        "green": _("green"),
+        "yellow": _("yellow"),
+        "orange": _("orange"),
+        "red": _("red"),
+        "deep red": _("deep red"),
+    }
+
+
+def follow_up_count(text: str) -> str:
+    """The heat map's count in a cell: "1 if CKD" is said in the reader's language."""
+    return _("1 if CKD") if text == "1 if CKD" else text
+
+
 def follow_up_words(text: str) -> str:
     if text == "1 if CKD":
         return _("once a year if CKD")
@@ -822,8 +837,10 @@ def heat_map_rows(kidney_result: dict | None) -> list[dict]:
                     {
                         "albuminuria": cell.albuminuria,
                         "colour": cell.colour,
+                        "colour_name": colour_names()[cell.colour],
                         "colour_class": cell.colour.replace(" ", "-"),
                         "follow_up": cell.follow_up,
+                        "follow_up_count": follow_up_count(cell.follow_up),
                         "follow_up_words": follow_up_words(cell.follow_up),
                         "here": here == (cell.gfr_category, cell.albuminuria),
                     }
