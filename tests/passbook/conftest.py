@@ -20,8 +20,9 @@ PASSWORD = "Hb-2026ok"
 _addresses = itertools.count(1)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def _loaded_world_with_history(django_db_setup, django_db_blocker):
+    """Loaded once for every passbook test module (each test still rolls back what it changes)."""
     yield from loaded_once(django_db_blocker, history=True)
 
 
