@@ -262,3 +262,4 @@ DENTAL_SCALING_PAYMENT_CODES = ("91003C", "91004C", "91017C", "91089C", "91104C"
 DIABETES_ICD10_PREFIXES = ("E08", "E09", "E10", "E11", "E13")
 HOME_NEWS_SHOWN = 5  # §6.2 home page: the newest published health news items
 CALENDAR_MONTHS_AROUND = 24  # the calendar page's ?month= reaches this many months either side of today
+MEASUREMENTS_MAX_PER_DAY = 50  # §6.2 measurements one passbook accepts a day (spam guard, one atomic count); ours

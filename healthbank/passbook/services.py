@@ -7,8 +7,13 @@ writes nothing.
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
 
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from healthbank import policy
+from healthbank.accounts import limits
 from healthbank.core.categories import DataCategory
 
 from .forms import MeasurementForm
@@ -45,6 +50,19 @@ def record_measurement(viewing: Viewing, values) -> Measurement:
     form = measurement_form(viewing, values)
     if not form.is_valid():
         raise MeasurementRefused({field: [str(m) for m in messages] for field, messages in form.errors.items()})
+    # One atomic count per passbook and day (after the values are good: a typo costs nothing); a person
+    # enters a few a day, a script thousands.
+    if limits.hit(f"measurements:{viewing.person.pk}:{viewing.today.isoformat()}", dt.timedelta(days=1)) > (
+        policy.MEASUREMENTS_MAX_PER_DAY
+    ):
+        raise MeasurementRefused(
+            {
+                "__all__": [
+                    _("At most %(n)s measurements a day can be added; try again tomorrow.")
+                    % {"n": policy.MEASUREMENTS_MAX_PER_DAY}
+                ]
+            }
+        )
     entered_by = Measurement.EnteredBy.SELF if viewing.is_self else Measurement.EnteredBy.PARENT
     with transaction.atomic():
         return Measurement.objects.create(person=viewing.person, entered_by=entered_by, **form.values())

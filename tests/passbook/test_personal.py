@@ -301,3 +301,16 @@ def test_the_data_request_lists_every_readable_category_with_browse_or_no_data(f
         got = {c["category"]: c["status"] for c in posted.json()["categories"]}
         assert got == expected
         assert "browse" in got.values() and app.get(url).json() == posted.json()
+
+
+def test_a_passbook_takes_a_days_worth_of_measurements_and_then_says_so(adult_with_visits, settings):
+    """One atomic count per passbook and day: a script cannot fill a passbook with rows."""
+    from healthbank import policy
+
+    app = app_as(adult_with_visits)
+    url = f"/api/app/v1/passbook/{adult_with_visits.pk}/measurements"
+    for _ in range(policy.MEASUREMENTS_MAX_PER_DAY):
+        assert app.post(url, {"measured_on": "2026-11-19", "weight_kg": 70}, format="json").status_code == 201
+    refused = app.post(url + "?lang=en", {"measured_on": "2026-11-19", "weight_kg": 70}, format="json")
+    assert refused.status_code == 400 and "try again tomorrow" in refused.json()["errors"]["request"][0]
+    assert Measurement.objects.filter(person=adult_with_visits).count() == policy.MEASUREMENTS_MAX_PER_DAY

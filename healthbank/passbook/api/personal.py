@@ -169,7 +169,10 @@ class MeasurementsView(PassbookEndpoint):
         except services.MayNotWrite:
             return error_response(403, "request", _("This passbook may be read here but not added to."))
         except services.MeasurementRefused as refused:
-            return Response({"errors": refused.errors}, status=400)
+            errors = {
+                ("request" if field == "__all__" else field): reasons for field, reasons in refused.errors.items()
+            }
+            return Response({"errors": errors}, status=400)
         row = next(r for r in personal.measurements(viewing) if r["id"] == str(stored.pk))
         return Response(row, status=201)
 

@@ -36,9 +36,11 @@ def measurements(request, viewing):
             raise PermissionDenied
         try:
             services.record_measurement(viewing, request.POST)
-        except services.MeasurementRefused:
+        except services.MeasurementRefused as refused:
             form = services.measurement_form(viewing, request.POST)
-            form.is_valid()
+            if form.is_valid():  # the values were good: the refusal is the day's limit
+                for message in refused.errors.get("__all__", []):
+                    form.add_error(None, message)
             return "passbook/personal_measurements.html", measurements_context(viewing, form), 400
         messages.success(request, _("Your measurement is saved."))
         return redirect("passbook:measurements", viewing.person.pk)
