@@ -19,6 +19,7 @@ from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
 PAGE_SIZE = 20  # rows per page of a passbook list; our number (decisions.md)
+MAX_PARAMETER_LENGTH = 64  # the longest code a filter takes is far shorter
 COMMON_PARAMETERS = {"sort", "page", "older", "lang", "person", "names"}
 
 
@@ -80,7 +81,11 @@ def parse_params(spec: ListSpec, query: Mapping[str, str], *, extra: set[str] = 
     known = COMMON_PARAMETERS | {f.parameter for f in spec.filters} | set(extra)
     for name in query:
         if name not in known:
-            raise ListError(name, _("This list has no parameter “%(name)s”.") % {"name": name[:40]})
+            raise ListError(name[:40], _("This list has no parameter “%(name)s”.") % {"name": name[:40]})
+        value = query.get(name, "")
+        # Codes and numbers only: a control character (PostgreSQL refuses NUL) or a page of text is no value.
+        if len(value) > MAX_PARAMETER_LENGTH or any(ord(c) < 32 or c == "\x7f" for c in value):
+            raise ListError(name, _("This value is too long or has characters a list parameter cannot have."))
     sort = query.get("sort") or spec.default_sort
     if sort.lstrip("-") not in spec.sorts:
         allowed = ", ".join(sorted(spec.sorts))
