@@ -89,15 +89,3 @@ class HealthNews(models.Model):
         if chinese:
             return self.body_zh if self.title_zh or not self.title_en else self.body_en
         return self.body_en if self.title_en or not self.title_zh else self.body_zh
-
-
-def _keep_content_editors_in_step() -> None:
-    """After every migrate and flush the content editors' group holds exactly its permissions (editors.py)."""
-    from django.db.models.signals import post_migrate
-
-    from .editors import keep_content_editors
-
-    post_migrate.connect(keep_content_editors, dispatch_uid="healthbank.passbook.content_editors")
-
-
-_keep_content_editors_in_step()
