@@ -263,3 +263,13 @@ DIABETES_ICD10_PREFIXES = ("E08", "E09", "E10", "E11", "E13")
 HOME_NEWS_SHOWN = 5  # §6.2 home page: the newest published health news items
 CALENDAR_MONTHS_AROUND = 24  # the calendar page's ?month= reaches this many months either side of today
 MEASUREMENTS_MAX_PER_DAY = 50  # §6.2 measurements one passbook accepts a day (spam guard, one atomic count); ours
+# §7 risk assessments: values a person may type into the risk forms; anything outside a human body's range is a
+# typing error, refused naming the field (our numbers, decisions.md).
+RISK_FORM_RANGES = {
+    "age": (Decimal(0), Decimal(130)),  # years
+    "alt": (Decimal(0), Decimal(10000)),  # U/L
+    "egfr": (Decimal(0), Decimal(200)),  # mL/min/1.73 m²
+    "creatinine": (Decimal("0.1"), Decimal(30)),  # mg/dL
+    "uacr": (Decimal(0), Decimal(100000)),  # mg/g
+    "upcr": (Decimal(0), Decimal(100000)),  # mg/g
+}

@@ -294,8 +294,8 @@ def check_sections(check: PreventiveCheck, sex: str) -> list[dict]:
         band = body.bmi_category(bmi_value)
         if band != "normal":
             reasons.append(
-                _("BMI %(bmi)s is %(band)s (normal is 18.5 to under 24).")
-                % {"bmi": f"{bmi_value:.1f}", "band": bmi_words().get(band, band)}
+                _("BMI %(bmi)s is %(band)s (normal is %(low)s to under %(high)s).")
+                % {"bmi": f"{bmi_value:.1f}", "band": bmi_words().get(band, band), **_normal_bmi()}
             )
     if check.waist_cm is not None and sex in ("M", "F") and body.abdominal_obesity(sex, check.waist_cm):
         reasons.append(
@@ -588,15 +588,17 @@ def follow_ups(viewing: Viewing) -> list[dict]:
 
 # ---------------------------------------------------------------- risk assessments (SPEC §7)
 
-# Values a human body can have: anything outside is a typing error, refused naming the field (our numbers).
-HUMAN_RANGES = {
-    "age": (Decimal(0), Decimal(130)),
-    "alt": (Decimal(0), Decimal(10000)),
-    "egfr": (Decimal(0), Decimal(200)),
-    "creatinine": (Decimal("0.1"), Decimal(30)),
-    "uacr": (Decimal(0), Decimal(100000)),
-    "upcr": (Decimal(0), Decimal(100000)),
-}
+HUMAN_RANGES = policy.RISK_FORM_RANGES
+
+
+def _normal_bmi() -> dict[str, str]:
+    """The "normal" BMI band's bounds from policy.BMI_BANDS (the band after "normal" starts its upper bound)."""
+    bands = [lower for lower, _name in policy.BMI_BANDS]
+    names = [name for _lower, name in policy.BMI_BANDS]
+    i = names.index("normal")
+    return {"low": str(bands[i]), "high": str(bands[i + 1])}
+
+
 RISK_FIELDS = ("sex", "age", "alt", "hbeag", "hbsag", "egfr", "creatinine", "uacr", "upcr")
 
 

@@ -360,10 +360,20 @@ def _preventive(viewing: Viewing) -> list[Reminder]:
         indigenous=person.is_indigenous,
         polio_survivor=person.is_polio_survivor,
     )
+    (age1, every1), (age2, every2), (age3, _every3) = policy.PREVENTIVE_CARE_INTERVALS
     why = _(
-        "Adult preventive care is covered from age 30 every 5 years, from 40 every 3 years and from 65 every year "
-        "(indigenous people from 55 and polio survivors from 35 every year)."
-    )
+        "Adult preventive care is covered from age %(age1)s every %(every1)s years, from %(age2)s every %(every2)s "
+        "years and from %(age3)s every year (indigenous people from %(indigenous)s and polio survivors from "
+        "%(polio)s every year)."
+    ) % {
+        "age1": age1,
+        "every1": every1,
+        "age2": age2,
+        "every2": every2,
+        "age3": age3,
+        "indigenous": policy.PREVENTIVE_CARE_INDIGENOUS_YEARLY_FROM,
+        "polio": policy.PREVENTIVE_CARE_POLIO_YEARLY_FROM,
+    }
     if history["last"] is not None:
         why += " " + _("Your last check was on %(date)s.") % {
             "date": display.format_date(history["last"], viewing.language)
