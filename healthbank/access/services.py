@@ -128,8 +128,10 @@ def grant_child_to_parent(enrolment: Enrolment) -> Grant | None:
         why=Grant.Why.CHILD_UNDER_15,
         origin=origin,
     ).first()
-    if existing is not None:
-        if span is not None and existing.valid_until != span[1]:  # the enrolment ended: the grant ends with it
+    if existing is not None:  # the enrolment changed (it ended): the grant ends with it, the row stays
+        if span is None:
+            end_grant(existing)
+        elif existing.valid_until != span[1]:
             existing.valid_until = max(span[1], existing.valid_from + dt.timedelta(microseconds=1))
             existing.save(update_fields=["valid_until"])
         return existing

@@ -113,3 +113,17 @@ def test_only_a_child_of_the_insured_gives_a_grant_and_only_once(time_machine):
     spouse = create_person(national_id="A223456781", name="王太太", sex="F", birth_date=dt.date(1982, 1, 1))
     enrol_dependent(enrolment.household, spouse, relationship=Enrolment.Relationship.SPOUSE, since=dt.date(2020, 1, 1))
     assert not Grant.objects.filter(person=spouse).exists()
+
+
+@pytest.mark.django_db
+def test_the_parent_loses_the_child_when_the_child_leaves_the_household(time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 12, tzinfo=TAIPEI), tick=False)
+    parent, child = _family_born(dt.date(2018, 1, 1))
+    enrolment = Enrolment.objects.get(person=child)
+    enrolment.ended_on = dt.date(2026, 11, 30)  # moves to the other parent's household
+    enrolment.save()
+    reader = Reader.person(parent)
+    assert rules.may_read(reader, child, "outpatient") is not None
+    time_machine.move_to(dt.datetime(2026, 12, 1, 0, 0, tzinfo=TAIPEI), tick=False)
+    assert rules.may_read(reader, child, "outpatient") is None
+    assert Grant.objects.filter(person=child).count() == 1  # the same row, shortened: history kept
