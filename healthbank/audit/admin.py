@@ -13,8 +13,8 @@ admin.site.index_title = _("NHI staff work")
 
 @admin.register(AccessLog)
 class AccessLogAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ["at", "actor_kind", "actor_label", "description", "person_id"]
-    list_filter = ["actor_kind", "what"]
+    list_display = ["at", "actor_kind", "actor_label", "description", "address", "person_id"]
+    list_filter = ["actor_kind", "what", "category"]
     search_fields = ["=person_id"]
     search_help_text = _("A person's public id (from the address of their page).")
 
