@@ -1,4 +1,5 @@
-"""make bench: run bench/ingest_bench.py on a scratch SQLite file and, if reachable, a scratch PostgreSQL database."""
+"""make bench: bench/ingest_bench.py on a scratch SQLite file and, if reachable, a scratch PostgreSQL database;
+then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
 
 from __future__ import annotations
 
@@ -36,17 +37,27 @@ def postgres_available() -> bool:
         return False
 
 
+def passbook() -> None:
+    """The passbook figure (it adds itself to latest.json and writes results/passbook.json); its table on stderr."""
+    out = subprocess.run([sys.executable, str(HERE / "passbook_bench.py")], stdout=subprocess.PIPE, text=True)
+    if out.returncode != 0:
+        sys.exit("passbook benchmark failed (its output is above)")
+
+
 def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         results.append(run(f"sqlite:///{tmp}/bench.sqlite3"))
         print(json.dumps(results[-1], ensure_ascii=False))
-    if postgres_available():
+    with_postgres = postgres_available()
+    if with_postgres:
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         results.append(run(f"{base}/{PG_BENCH_DB}"))
         print(json.dumps(results[-1], ensure_ascii=False))
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
+    if with_postgres and os.environ.get("BENCH_PASSBOOK", "1") != "0":
+        passbook()
 
 
 if __name__ == "__main__":
