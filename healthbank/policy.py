@@ -273,3 +273,4 @@ RISK_FORM_RANGES = {
     "uacr": (Decimal(0), Decimal(100000)),  # mg/g
     "upcr": (Decimal(0), Decimal(100000)),  # mg/g
 }
+HOME_NEWS_CACHED_FOR = dt.timedelta(minutes=5)  # §6.2 health news is the same for everyone; an edit shows within it

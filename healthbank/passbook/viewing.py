@@ -30,6 +30,7 @@ class Viewing:
     language: str
     today: dt.date
     opened: set[str] = field(default_factory=set)
+    cache: dict = field(default_factory=dict)  # what one request already read (e.g. the reminders' facts)
 
     @property
     def is_self(self) -> bool:
@@ -65,14 +66,17 @@ def reader_for_request(request) -> Reader | None:
     return None
 
 
-def open_viewing(reader: Reader, person_id, language: str | None = None) -> Viewing:
-    """The passbook of ``person_id`` for ``reader``; ``NotReadable`` (404) when it is not theirs to read."""
+def open_viewing(reader: Reader, person_id, language: str | None = None, *, known: Person | None = None) -> Viewing:
+    """The passbook of ``person_id`` for ``reader``; ``NotReadable`` (404) when it is not theirs to read.
+
+    ``known`` is a person the request has loaded already (the logged-in one): no second query when it is them.
+    """
     if isinstance(person_id, str):
         try:
             person_id = uuid.UUID(person_id)
         except ValueError:
             raise NotReadable from None
-    person = Person.objects.filter(pk=person_id).first()
+    person = known if known is not None and known.pk == person_id else Person.objects.filter(pk=person_id).first()
     if person is None:
         raise NotReadable
     readable = rules.readable_categories(reader, person)
@@ -88,11 +92,14 @@ def open_viewing(reader: Reader, person_id, language: str | None = None) -> View
     )
 
 
-def switchable_people(reader: Reader) -> list[tuple[Person, str]]:
+def switchable_people(reader: Reader, *, known: Person | None = None) -> list[tuple[Person, str]]:
     """The passbooks this person may switch to from the header: their own, then each child's (masked names)."""
     if reader.kind != "person":
         return []
-    own = Person.objects.filter(pk=reader.person_id).first()
+    if known is not None and known.pk == reader.person_id:
+        own = known
+    else:
+        own = Person.objects.filter(pk=reader.person_id).first()
     people = [(own, "self")] if own else []
     seen = {reader.person_id}
     for grant in rules.people_readable_by(reader):

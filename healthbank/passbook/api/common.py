@@ -72,7 +72,7 @@ class PassbookEndpoint(APIView):
         if language not in ("zh-hant", "en"):
             raise ListError("lang", _("The language is zh-hant or en."))
         translation.activate(language)  # every word of the answer, not only the catalogue names, in that language
-        return open_viewing(reader, person_id, language)
+        return open_viewing(reader, person_id, language, known=request.auth.person)
 
     def handle_exception(self, exc):
         if isinstance(exc, NotReadable):

@@ -12,7 +12,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.core.cache import cache
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from healthbank.assessments import reminders as rules
 from healthbank.assessments.dates import age_on, birthday
 from healthbank.core import display
 from healthbank.core.categories import DataCategory
-from healthbank.identity.models import Enrolment, NhiCard
+from healthbank.identity.models import Enrolment, NhiCard, Person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.records import models as records
 
@@ -208,34 +209,58 @@ def _key(viewing: Viewing, *parts) -> str:
     )
 
 
-def has_diabetes(viewing: Viewing) -> bool:
-    """A diabetes diagnosis on an outpatient visit, or a record of the NHI's diabetes care programme."""
-    found = False
+def reminder_facts(viewing: Viewing) -> dict:
+    """What the reminders start from, in one query: the last scaling, diabetes, the last preventive check.
+
+    Only what the reader may read is asked (each category opened first); the answer is kept on the viewing,
+    so a page that shows the reminders twice asks once. The number of queries never depends on the records.
+    """
+    if "reminder_facts" in viewing.cache:
+        return viewing.cache["reminder_facts"]
+    person = OuterRef("pk")
+    asked: dict = {}
+    if viewing.can(Category.DENTAL):
+        open_category(viewing, Category.DENTAL)
+        asked["last_scaling"] = Subquery(
+            records.NonDrugOrder.objects.filter(
+                person=person,
+                payment_code__in=policy.DENTAL_SCALING_PAYMENT_CODES,
+                visit__kind=records.Visit.Kind.DENTAL,
+            )
+            .order_by("-visit__visit_date")
+            .values("visit__visit_date")[:1]
+        )
     if viewing.can(Category.OUTPATIENT):
         open_category(viewing, Category.OUTPATIENT)
         icd = Q()
         for prefix in policy.DIABETES_ICD10_PREFIXES:
             icd |= Q(icd10__startswith=prefix)
-        found = (
-            records.VisitDiagnosis.objects.filter(person=viewing.person, visit__kind__in=OUTPATIENT_KINDS)
-            .filter(icd)
-            .exists()
+        asked["diabetes_diagnosis"] = Exists(
+            records.VisitDiagnosis.objects.filter(icd, person=person, visit__kind__in=OUTPATIENT_KINDS)
         )
-    if viewing.can(Category.DIABETES):  # asked even when found: a page's queries never depend on the records
+    if viewing.can(Category.DIABETES):
         open_category(viewing, Category.DIABETES)
-        found = (
-            found
-            | records.FollowUp.objects.filter(person=viewing.person, program=records.FollowUp.Program.DIABETES).exists()
+        asked["diabetes_programme"] = Exists(
+            records.FollowUp.objects.filter(person=person, program=records.FollowUp.Program.DIABETES)
         )
-    return found
+    if viewing.can(Category.PREVENTIVE_CARE):
+        open_category(viewing, Category.PREVENTIVE_CARE)
+        checks = records.PreventiveCheck.objects.filter(person=person)
+        asked["last_check"] = Subquery(checks.order_by("-checked_on").values("checked_on")[:1])
+        asked["screened"] = Exists(checks.filter(~Q(hbsag="") | ~Q(anti_hcv="")))
+    facts = Person.objects.filter(pk=viewing.person.pk).values(**asked).get() if asked else {}
+    viewing.cache["reminder_facts"] = facts
+    return facts
+
+
+def has_diabetes(viewing: Viewing) -> bool:
+    """A diabetes diagnosis on an outpatient visit, or a record of the NHI's diabetes care programme."""
+    facts = reminder_facts(viewing)
+    return bool(facts.get("diabetes_diagnosis") or facts.get("diabetes_programme"))
 
 
 def last_dental_scaling(viewing: Viewing) -> dt.date | None:
-    return records.NonDrugOrder.objects.filter(
-        person=viewing.person,
-        payment_code__in=policy.DENTAL_SCALING_PAYMENT_CODES,
-        visit__kind=records.Visit.Kind.DENTAL,
-    ).aggregate(last=Max("visit__visit_date"))["last"]
+    return reminder_facts(viewing).get("last_scaling")
 
 
 def _dental(viewing: Viewing) -> list[Reminder]:
@@ -337,10 +362,8 @@ def _chronic(viewing: Viewing) -> list[Reminder]:
 
 
 def preventive_history(viewing: Viewing) -> dict:
-    return records.PreventiveCheck.objects.filter(person=viewing.person).aggregate(
-        last=Max("checked_on"),
-        screened=Count("pk", filter=~Q(hbsag="") | ~Q(anti_hcv="")),
-    )
+    facts = reminder_facts(viewing)
+    return {"last": facts.get("last_check"), "screened": 1 if facts.get("screened") else 0}
 
 
 def _preventive(viewing: Viewing) -> list[Reminder]:
@@ -427,7 +450,15 @@ def related_links(viewing: Viewing) -> list[dict]:
 
 
 def news(viewing: Viewing) -> list[dict]:
-    """The newest published items (at most ``policy.HOME_NEWS_SHOWN``) in the viewing's language, or the other."""
+    """The newest published items (at most ``policy.HOME_NEWS_SHOWN``) in the viewing's language, or the other.
+
+    The same for everyone: kept in the cache for ``policy.HOME_NEWS_CACHED_FOR`` (an edit shows within it).
+    """
+    key = f"passbook:news:{viewing.language}:{viewing.today.isoformat()}"
+    return cache.get_or_set(key, lambda: _news(viewing), int(policy.HOME_NEWS_CACHED_FOR.total_seconds()))
+
+
+def _news(viewing: Viewing) -> list[dict]:
     items = HealthNews.objects.filter(is_published=True, published_on__lte=viewing.today).order_by(
         "-published_on", "-pk"
     )[: policy.HOME_NEWS_SHOWN]

@@ -30,7 +30,9 @@ def passbook_page(view):
         reader = reader_for_request(request)
         if reader is None:
             return redirect("accounts:login")
-        viewing = open_viewing(reader, person_id)  # NotReadable → Django's 404 page
+        citizen = getattr(request, "citizen", None)
+        known = citizen.person if citizen is not None else None
+        viewing = open_viewing(reader, person_id, known=known)  # NotReadable → Django's 404 page
         try:
             result = view(request, viewing, *args, **kwargs)
         except ListError as exc:
@@ -51,7 +53,7 @@ def shell_context(request, viewing) -> dict:
     return {
         "viewing": viewing,
         "whose": viewing.person,
-        "switchable": switchable_people(viewing.reader),
+        "switchable": switchable_people(viewing.reader, known=getattr(request.citizen, "person", None)),
         "nav": navigation(viewing, here),
         "here": here,
         "lag_hours": policy.DATA_LAG_NOTICE_HOURS,
