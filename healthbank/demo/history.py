@@ -943,7 +943,10 @@ class ClinicalHistory:
         ):
             if self.rng.random() < chance:
                 earliest = max(since, ctx.person.birth_date + dt.timedelta(days=365 * 20))
-                signed = self.day_between(earliest, self.yesterday - dt.timedelta(days=30))
+                latest = self.yesterday - dt.timedelta(days=30)
+                if earliest > latest:  # an adult only this last month: no registration could be on record yet
+                    continue
+                signed = self.day_between(earliest, latest)
                 self.emit(
                     "MOHW",
                     "care-wishes",
