@@ -149,7 +149,12 @@ def page_of(queryset, spec: ListSpec, params: ListParams, today: dt.date, *, row
     queryset = queryset.order_by(
         *[("-" if descending else "") + name for name in fields], "-pk" if descending else "pk"
     )
-    paginator = Paginator(queryset, spec.page_size, allow_empty_first_page=True)
+    return cut_page(queryset, params, spec.page_size, since=since, has_older=has_older, row=row)
+
+
+def cut_page(items, params: ListParams, page_size: int, *, since, has_older: bool, row: Callable = lambda r: r):
+    """One page of ``items`` (a queryset or a list already in order); ``ListError`` (404) past the last page."""
+    paginator = Paginator(items, page_size, allow_empty_first_page=True)
     if params.page > paginator.num_pages:
         raise ListError(
             "page",
@@ -157,9 +162,8 @@ def page_of(queryset, spec: ListSpec, params: ListParams, today: dt.date, *, row
             % {"page": params.page, "pages": paginator.num_pages},
             status=404,
         )
-    objects = paginator.page(params.page).object_list
     return ListPage(
-        rows=[row(o) for o in objects],
+        rows=[row(o) for o in paginator.page(params.page).object_list],
         params=params,
         count=paginator.count,
         pages=paginator.num_pages,

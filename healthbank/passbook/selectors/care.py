@@ -7,7 +7,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Max, Prefetch, Q, Sum
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext as _
@@ -17,7 +16,7 @@ from healthbank.core import codes
 from healthbank.records.models import DrugOrder, NonDrugOrder, Report, Visit, VisitDiagnosis
 
 from ..diagrams import ADULT_TEETH, BODY_SITE_NAMES, BODY_SITES
-from ..listing import Filter, ListError, ListPage, ListSpec, page_of, parse_params, years_back
+from ..listing import Filter, ListError, ListPage, ListSpec, cut_page, page_of, parse_params, years_back
 from ..viewing import Viewing
 from .common import Category, diagnosis, drug, institution_name, open_category, payment_item, refuse_foreign_record
 from .visits import KINDS_OF_LIST, visit_row
@@ -377,6 +376,9 @@ def medication_kinds(viewing: Viewing) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+MEDICATION_PAGE_SIZE = 50  # drugs a page: a class's drugs mostly fit on one (decisions.md: lists)
+
+
 def _medication_params(query) -> tuple:
     spec = ListSpec(sorts={k: () for k in MEDICATION_SORTS}, default_sort="-last")
     params = parse_params(spec, query, extra={"class"})
@@ -445,22 +447,7 @@ def medication(viewing: Viewing, query) -> dict:
     rows.sort(key=lambda r: r[field], reverse=reverse)
     order = {g["key"]: i for i, g in enumerate(group_list)}
     rows.sort(key=lambda r: order[r["group"]])  # stable: the asked sort within each group
-    paginator = Paginator(rows, 50, allow_empty_first_page=True)
-    if params.page > paginator.num_pages:
-        raise ListError(
-            "page",
-            _("There is no page %(page)s; this list has %(pages)s.")
-            % {"page": params.page, "pages": paginator.num_pages},
-            status=404,
-        )
-    page = ListPage(
-        rows=list(paginator.page(params.page).object_list),
-        params=params,
-        count=paginator.count,
-        pages=paginator.num_pages,
-        since=since,
-        has_older=has_older,
-    )
+    page = cut_page(rows, params, MEDICATION_PAGE_SIZE, since=since, has_older=has_older)
     return {"page": page, "groups": group_list}
 
 
