@@ -274,3 +274,8 @@ RISK_FORM_RANGES = {
     "upcr": (Decimal(0), Decimal(100000)),  # mg/g
 }
 HOME_NEWS_CACHED_FOR = dt.timedelta(minutes=5)  # §6.2 health news is the same for everyone; an edit shows within it
+# §6.2 passbook lists (issue 8; our numbers, decisions.md): rows a page, drugs a page of the medication list (a
+# class's drugs mostly fit on one), and the longest value a list parameter takes (every code is far shorter).
+PASSBOOK_PAGE_SIZE = 20
+PASSBOOK_MEDICATION_PAGE_SIZE = 50
+PASSBOOK_MAX_PARAMETER_LENGTH = 64

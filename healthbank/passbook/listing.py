@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 
-PAGE_SIZE = 20  # rows per page of a passbook list; our number (decisions.md)
-MAX_PARAMETER_LENGTH = 64  # the longest code a filter takes is far shorter
+from healthbank import policy
+
 COMMON_PARAMETERS = {"sort", "page", "older", "lang", "person", "names"}
 
 
@@ -49,7 +49,7 @@ class ListSpec:
     date_field: str | None = None
     since: Callable[[dt.date], dt.date] | None = None  # today → first day shown by default
     filters: tuple[Filter, ...] = ()
-    page_size: int = PAGE_SIZE
+    page_size: int = policy.PASSBOOK_PAGE_SIZE
 
 
 @dataclass
@@ -84,7 +84,7 @@ def parse_params(spec: ListSpec, query: Mapping[str, str], *, extra: set[str] = 
             raise ListError(name[:40], _("This list has no parameter “%(name)s”.") % {"name": name[:40]})
         value = query.get(name, "")
         # Codes and numbers only: a control character (PostgreSQL refuses NUL) or a page of text is no value.
-        if len(value) > MAX_PARAMETER_LENGTH or any(ord(c) < 32 or c == "\x7f" for c in value):
+        if len(value) > policy.PASSBOOK_MAX_PARAMETER_LENGTH or any(ord(c) < 32 or c == "\x7f" for c in value):
             raise ListError(name, _("This value is too long or has characters a list parameter cannot have."))
     sort = query.get("sort") or spec.default_sort
     if sort.lstrip("-") not in spec.sorts:

@@ -376,9 +376,6 @@ def medication_kinds(viewing: Viewing) -> tuple[str, ...]:
     return tuple(kinds)
 
 
-MEDICATION_PAGE_SIZE = 50  # drugs a page: a class's drugs mostly fit on one (decisions.md: lists)
-
-
 def _medication_params(query) -> tuple:
     spec = ListSpec(sorts={k: () for k in MEDICATION_SORTS}, default_sort="-last")
     params = parse_params(spec, query, extra={"class"})
@@ -447,7 +444,7 @@ def medication(viewing: Viewing, query) -> dict:
     rows.sort(key=lambda r: r[field], reverse=reverse)
     order = {g["key"]: i for i, g in enumerate(group_list)}
     rows.sort(key=lambda r: order[r["group"]])  # stable: the asked sort within each group
-    page = cut_page(rows, params, MEDICATION_PAGE_SIZE, since=since, has_older=has_older)
+    page = cut_page(rows, params, policy.PASSBOOK_MEDICATION_PAGE_SIZE, since=since, has_older=has_older)
     return {"page": page, "groups": group_list}
 
 
