@@ -279,3 +279,4 @@ HOME_NEWS_CACHED_FOR = dt.timedelta(minutes=5)  # §6.2 health news is the same 
 PASSBOOK_PAGE_SIZE = 20
 PASSBOOK_MEDICATION_PAGE_SIZE = 50
 PASSBOOK_MAX_PARAMETER_LENGTH = 64
+BMI_ADULT_FROM_AGE = 18  # §7.1 Taiwan's adult BMI bands are for adults; children have age-and-sex tables (HPA)

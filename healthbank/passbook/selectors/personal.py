@@ -41,7 +41,6 @@ BMI_LABELS = {
     "obese_moderate": gettext_lazy("Moderate obesity"),
     "obese_severe": gettext_lazy("Severe obesity"),
 }
-ADULT_AGE = 18  # Taiwan's adult BMI bands (§7.1) are for adults; children have age-and-sex tables
 DECIMAL_VALUES = ("height_cm", "weight_kg", "waist_cm")
 OUTPATIENT_KINDS = (records.Visit.Kind.WESTERN, records.Visit.Kind.PHARMACY, records.Visit.Kind.PREVENTIVE)
 
@@ -80,7 +79,7 @@ def _assess(rows: list[dict], viewing: Viewing) -> None:
         if row["weight_kg"] is not None and height is not None:
             value = body.bmi(Decimal(str(height)), Decimal(str(row["weight_kg"])))
             row["bmi"] = float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-            if age_on(person.birth_date, row["date"]) >= ADULT_AGE:
+            if age_on(person.birth_date, row["date"]) >= policy.BMI_ADULT_FROM_AGE:
                 row["bmi_category"] = body.bmi_category(value)
                 row["bmi_category_label"] = str(BMI_LABELS[row["bmi_category"]])
         if row["waist_cm"] is not None and person.sex in policy.WAIST_ABDOMINAL_OBESITY_CM:
