@@ -197,3 +197,30 @@ def test_kiosk_and_counter_read_the_same_pages_read_only(adult_with_visits, coun
     assert "Counter view, read only" in page
     entry = AccessLog.objects.filter(person_id=adult_with_visits.pk, what="passbook").get()
     assert (entry.actor_kind, entry.category) == ("operator", "outpatient")
+
+
+def test_staff_without_the_counter_permission_never_reads_a_passbook(adult_with_visits, django_user_model, client):
+    """Only the counter group's permission opens a passbook, and only after the ID check; losing it ends it."""
+    from django.contrib.auth.models import Group
+
+    from healthbank.access.services import grant_counter_view
+    from healthbank.staff import roles
+
+    user = django_user_model.objects.create_user("nobody1", password="x-long-staff-pass", is_staff=True)
+    client.force_login(user)
+    url = f"/en/passbook/{adult_with_visits.pk}/outpatient/"
+    assert client.get(url).status_code == 404  # staff, no group
+    assert client.post(
+        f"/en/admin/identity/person/{adult_with_visits.pk}/counter-view/",
+        {"id_document": "national_id_card", "confirmed": "on", "show": "passbook"},
+    ).status_code in (302, 403)
+    assert client.get(url).status_code == 404  # the counter page refused them: no grant was made
+    user.groups.set([Group.objects.get(name=roles.COUNTER_STAFF)])
+    grant_counter_view(user, adult_with_visits, document="national_id_card")
+    user = django_user_model.objects.get(pk=user.pk)  # permissions are cached on the instance
+    client.force_login(user)
+    assert client.get(url).status_code == 200
+    user.groups.clear()  # moved to another office: the live grant lends nothing any more
+    client.force_login(django_user_model.objects.get(pk=user.pk))
+    assert client.get(url).status_code == 404
+    assert AccessLog.objects.filter(person_id=adult_with_visits.pk, what="refused", actor_kind="operator").count() == 3
