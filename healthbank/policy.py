@@ -185,6 +185,15 @@ METABOLIC_HDL_BELOW = {"M": 40, "F": 50}
 
 # ---------------------------------------------------------------- §8 downloads
 DOWNLOAD_KEPT_FOR = dt.timedelta(days=7)  # §8
+# Issue 9 (our numbers, decisions.md): packages one person may have in production at once; how often the sweep
+# deletes expired packages; a chosen package password's length; what an import may be.
+DOWNLOAD_RUNNING_MAX = 2
+DOWNLOAD_SWEEP_EVERY = dt.timedelta(hours=1)
+DOWNLOAD_PASSWORD_LENGTH = (8, 64)  # printable ASCII, so every unzip tool can type it
+IMPORT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a real three-year download is well under 5 MB
+IMPORT_MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # declared and actual, over all members (zip bombs)
+IMPORT_MAX_ZIP_MEMBERS = 50
+IMPORT_MAX_RATIO = 200  # a member inflating more than this from its compressed size is refused
 
 # ---------------------------------------------------------------- §9 virtual card
 VCARD_QR_VALID_FOR = dt.timedelta(minutes=5)  # §9 one-time QR

@@ -50,6 +50,11 @@ class Institution(models.Model):
     phone = models.CharField(_("phone"), max_length=20)
     address = models.CharField(_("address"), max_length=200)
     accepts_virtual_card = models.BooleanField(_("accepts the virtual card"), default=False)
+    listed = models.BooleanField(
+        _("on the NHI's list"),
+        default=True,
+        help_text=_("unticked: known only from a My Health Bank download a person imported"),
+    )
 
     class Meta:
         verbose_name = _("institution")

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "healthbank.insurance",
     "healthbank.access",
     "healthbank.passbook",
+    "healthbank.exports",
     "healthbank.staff",
     "healthbank.demo",
 ]
