@@ -29,5 +29,5 @@ def snapshot_of(person, categories=None, language="zh-hant"):
 
 
 @pytest.fixture
-def full_snapshot(adult_with_visits):
+def full_snapshot(adult_with_visits):  # noqa: F811 (the fixture imported above)
     return snapshot_of(adult_with_visits)
