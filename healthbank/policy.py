@@ -188,7 +188,8 @@ DOWNLOAD_KEPT_FOR = dt.timedelta(days=7)  # §8
 # Issue 9 (our numbers, decisions.md): packages one person may have in production at once; how often the sweep
 # deletes expired packages; a chosen package password's length; what an import may be.
 DOWNLOAD_RUNNING_MAX = 2
-DOWNLOAD_SWEEP_EVERY = dt.timedelta(hours=1)
+DOWNLOAD_SWEEP_EVERY = dt.timedelta(minutes=10)
+DOWNLOAD_PRODUCTION_TIMEOUT = dt.timedelta(minutes=30)  # a job running longer lost its worker
 DOWNLOAD_PASSWORD_LENGTH = (8, 64)  # printable ASCII, so every unzip tool can type it
 IMPORT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a real three-year download is well under 5 MB
 IMPORT_MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # declared and actual, over all members (zip bombs)

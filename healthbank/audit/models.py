@@ -49,6 +49,9 @@ class AccessLog(models.Model):
         REGISTRATION_REINSTATED = "registration_reinstated", _("Online-services registration reinstated")
         PASSBOOK = "passbook", _("My Health Bank")
         REFUSED = "refused", _("Refused: no right to read")
+        DOWNLOAD_PRODUCED = "download_produced", _("Download package produced")
+        DOWNLOAD_TAKEN = "download_taken", _("Download package downloaded")
+        DOWNLOAD_IMPORTED = "download_imported", _("My Health Bank download imported")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)

@@ -51,6 +51,10 @@ class ExportJob(models.Model):
     categories = models.JSONField(_("categories"))
     formats = models.JSONField(_("formats"))
     cut = models.CharField(_("outpatient and dental"), max_length=6, choices=Cut.choices, default=Cut.MERGED)
+    months = models.JSONField(
+        _("months"), default=list, blank=True, help_text=_("YYYY-MM of outpatient and dental cut by months; empty: all")
+    )
+    language = models.CharField(_("language"), max_length=8, default="zh-hant")
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     failure = models.CharField(_("why it failed"), max_length=200, blank=True)
@@ -61,7 +65,10 @@ class ExportJob(models.Model):
     stored_as = models.CharField(_("stored as"), max_length=80, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
     record_count = models.PositiveIntegerField(_("records"), null=True, blank=True)
-    sealed_password = models.TextField(_("chosen password (encrypted)"), blank=True, editable=False)
+    own_password = models.BooleanField(_("own password"), default=False, help_text=_("not the national ID"))
+    sealed_password = models.TextField(
+        _("chosen password (encrypted)"), blank=True, editable=False, help_text=_("erased once produced")
+    )
     requested_at = models.DateTimeField(_("requested at"))
     produced_at = models.DateTimeField(_("produced at"), null=True, blank=True)
     available_until = models.DateTimeField(_("downloadable until"), null=True, blank=True)
@@ -83,10 +90,6 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
-
-    @property
-    def has_chosen_password(self) -> bool:
-        return bool(self.sealed_password)
 
 
 class ImportRun(models.Model):

@@ -165,6 +165,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthbank.accounts.tasks.deliver_pending_emails",
         "schedule": policy.OUTBOX_SWEEP_EVERY.total_seconds(),
     },
+    "sweep-download-packages": {
+        "task": "healthbank.exports.tasks.sweep_exports_task",
+        "schedule": policy.DOWNLOAD_SWEEP_EVERY.total_seconds(),
+    },
     "forget-ended-attempt-windows": {
         "task": "healthbank.accounts.tasks.forget_ended_attempt_windows",
         "schedule": 3600.0,

@@ -19,6 +19,11 @@ def rocdate(value) -> str:
 
 
 @register.filter
+def rocmonth(value) -> str:
+    return display.format_month(value)
+
+
+@register.filter
 def rocdatetime(value) -> str:
     return display.format_datetime(value)
 
