@@ -1,5 +1,5 @@
-"""make bench: bench/ingest_bench.py on a scratch SQLite file and, if reachable, a scratch PostgreSQL database;
-then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
+"""make bench: bench/ingest_bench.py and bench/export_bench.py on a scratch SQLite file and, if reachable, a
+scratch PostgreSQL database; then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0
 PG_BENCH_DB = "healthbank_bench"
 
 
-def run(database_url: str) -> dict:
+def run(database_url: str, script: str = "ingest_bench.py") -> dict:
     env = dict(os.environ, DATABASE_URL=database_url)
     env.pop("REDIS_URL", None)
-    out = subprocess.run([sys.executable, str(HERE / "ingest_bench.py")], env=env, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(HERE / script)], env=env, capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"benchmark failed on {database_url}:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -49,10 +49,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         results.append(run(f"sqlite:///{tmp}/bench.sqlite3"))
         print(json.dumps(results[-1], ensure_ascii=False))
+    with tempfile.TemporaryDirectory() as tmp:  # the download figure (issue 9), on its own scratch database
+        results.append(run(f"sqlite:///{tmp}/export.sqlite3", "export_bench.py"))
+        print(json.dumps(results[-1], ensure_ascii=False))
     with_postgres = postgres_available()
     if with_postgres:
         base = PG_ADMIN_URL.rsplit("/", 1)[0]
         results.append(run(f"{base}/{PG_BENCH_DB}"))
+        print(json.dumps(results[-1], ensure_ascii=False))
+        postgres_available()  # a fresh scratch database for the download figure
+        results.append(run(f"{base}/{PG_BENCH_DB}", "export_bench.py"))
         print(json.dumps(results[-1], ensure_ascii=False))
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")

@@ -49,7 +49,10 @@ def passbook_page(view):
 
 
 def shell_context(request, viewing) -> dict:
-    here = request.resolver_match.url_name if request.resolver_match else ""
+    here = ""
+    if request.resolver_match:
+        match = request.resolver_match
+        here = match.url_name if match.namespace in ("", "passbook") else f"{match.namespace}:{match.url_name}"
     return {
         "viewing": viewing,
         "whose": viewing.person,
@@ -61,7 +64,7 @@ def shell_context(request, viewing) -> dict:
     }
 
 
-# The seed's menu (個人專區 | 健康資料 | 疾病評估): (url name, label, category needed); groups in order.
+# The seed's menu (個人專區 | 健康資料 | 疾病評估 | 下載): (url name, label, category needed or None); groups in order.
 def navigation(viewing, here: str) -> list[dict]:
     from django.urls import NoReverseMatch, reverse
     from django.utils.translation import gettext_lazy as _
@@ -86,15 +89,22 @@ def navigation(viewing, here: str) -> list[dict]:
             ],
         ),
         (_("Risk assessments"), [("risk", _("Liver cancer and kidney disease"), DataCategory.LABS)]),
+        (
+            _("Download"),
+            [
+                ("exports:download", _("Download my data"), None),
+                ("exports:summary", _("Summary for my doctor"), None),
+            ],
+        ),
     ]
     menu = []
     for label, items in groups:
         links = []
         for name, item_label, category in items:
-            if not viewing.can(category):
+            if category is not None and not viewing.can(category):
                 continue
             try:
-                url = reverse(f"passbook:{name}", args=[viewing.person.pk])
+                url = reverse(name if ":" in name else f"passbook:{name}", args=[viewing.person.pk])
             except NoReverseMatch:
                 continue  # a page not built yet
             links.append({"url": url, "label": item_label, "current": name == here})
