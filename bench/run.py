@@ -1,5 +1,6 @@
 """make bench: bench/ingest_bench.py and bench/export_bench.py on a scratch SQLite file and, if reachable, a
-scratch PostgreSQL database; then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
+scratch PostgreSQL database; then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn;
+BENCH_PASSBOOK=0 skips it)."""
 
 from __future__ import annotations
 
