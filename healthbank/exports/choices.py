@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from healthbank.core.categories import DataCategory
+from healthbank.records.models import IMPORTED_SOURCE as _IMPORTED_SOURCE
 
 
 class ExportCategory(models.TextChoices):
@@ -73,6 +74,5 @@ MYHEALTHBANK_SECTIONS = {
     "r14": ExportCategory.HEPATITIS.value,
 }
 
-# The ``source`` of every record imported from a My Health Bank download (records.IngestedRecord.source holds an
-# institution's 10-character code or an agency's name otherwise, so this cannot collide); pages mark such records.
-IMPORTED_SOURCE = "MHB"
+# The ``source`` of every record imported from a My Health Bank download (defined with the records).
+IMPORTED_SOURCE = _IMPORTED_SOURCE

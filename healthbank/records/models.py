@@ -108,6 +108,11 @@ class ApiClient(models.Model):
         return self.institution.code if self.institution_id else self.agency
 
 
+# The ``source`` of a record a person imported from a My Health Bank download (an institution's code has 10
+# characters, an agency's name is CDC, HPA or MOHW: this cannot collide with either). Pages mark such records.
+IMPORTED_SOURCE = "MHB"
+
+
 class IngestedRecord(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
@@ -122,6 +127,11 @@ class IngestedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self._meta.verbose_name} {self.source}/{self.source_record_id} v{self.version}"
+
+    @property
+    def is_imported(self) -> bool:
+        """From a My Health Bank download the person imported, not from the institution or agency itself."""
+        return self.source == IMPORTED_SOURCE
 
 
 def _source_unique(name: str) -> models.UniqueConstraint:

@@ -336,6 +336,7 @@ def _vaccination_row(v: Vaccination, viewing: Viewing) -> dict:
         "code": v.vaccine_code,
         "name": known.name_in(viewing.language) if known else "",
         "institution": place,
+        "imported": v.is_imported,
     }
 
 
@@ -387,6 +388,7 @@ def _allergy_row(a: Allergy, viewing: Viewing) -> dict:
             "phone": a.institution.phone,
             "address": a.institution.address,
         },
+        "imported": a.is_imported,
     }
 
 

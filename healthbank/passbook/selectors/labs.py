@@ -76,6 +76,7 @@ def lab_row(result: LabResult, viewing: Viewing) -> dict:
         "reference_range": result.reference_range,
         "flag": reference_flag(result.value, result.reference_range),
         "institution": {"code": result.institution.code, "name": institution_name(result.institution, viewing)},
+        "imported": result.is_imported,
     }
 
 
@@ -195,6 +196,7 @@ def report_row(report: Report, viewing: Viewing, *, text: bool = True) -> dict:
         "title": report.title,
         "institution": {"code": report.institution.code, "name": institution_name(report.institution, viewing)},
         "visit_id": report.visit_id,
+        "imported": report.is_imported,
     }
     if text:
         row["text"] = report.text

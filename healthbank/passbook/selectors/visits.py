@@ -92,6 +92,7 @@ def visit_row(visit: Visit, viewing: Viewing) -> dict:
         "points": visit.points,
         "card_sequence": visit.card_sequence,
         "department": visit.department,
+        "imported": visit.is_imported,
     }
 
 
