@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -55,6 +56,8 @@ DECLARATION = (
 # Sections 12–14 appear upper-case in real downloads and in the document's sample.
 OUTPUT_KEY = {"r12": "R12", "r13": "R13", "r14": "R14"}
 PHARMACY_CARD_SEQUENCE = "XXXX"  # what real downloads put in r1.7 of a pharmacy dispensing row
+# Characters XML 1.0 cannot carry at all (JSON escapes them); a sent report could hold one.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 # ---------------------------------------------------------------------------------------------------------
 # Values
@@ -667,7 +670,7 @@ def _xml(name: str, value, out: list[str]) -> None:
     if isinstance(value, bool):  # never written today; keep JSON's spelling if it ever is
         text = "true" if value else "false"
     else:
-        text = escape(str(value))
+        text = escape(_NOT_XML.sub("", str(value)))
     out.append(f"<{name}>{text}</{name}>" if text else f"<{name}/>")
 
 
