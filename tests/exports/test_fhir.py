@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,9 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from healthbank.exports.choices import SPLITTABLE, ExportCategory
 from healthbank.exports.writers.fhir import bundle, to_json
+from healthbank.identity.models import Person
 from healthbank.records.models import Visit
+from tests.accounts.conftest import TODAY
 from tests.exports.conftest import snapshot_of
 
 C = ExportCategory
@@ -227,6 +231,48 @@ def test_same_data_gives_the_same_bytes(full_snapshot):
         first = to_json(bundle(full_snapshot, category))
         assert first == to_json(bundle(again, category))
         assert full_snapshot.person.name.encode("utf-8") in first  # Chinese as itself, not \u escapes
+
+
+def _measure(person) -> None:
+    """The loaded population enters no measurements of its own: a full day and a partial one."""
+    from healthbank.passbook.models import Measurement
+
+    Measurement.objects.create(
+        person=person, measured_on=TODAY, height_cm=Decimal("170.5"), weight_kg=Decimal("68.2"),
+        waist_cm=Decimal("82.0"), systolic=128, diastolic=82, fasting_glucose=97, heart_rate=71, entered_by="self",
+    )  # fmt: skip
+    Measurement.objects.create(person=person, measured_on=TODAY - dt.timedelta(days=3), systolic=131, entered_by="self")
+
+
+def test_each_categorys_fullest_bundle_in_the_population_parses(world):
+    measured = Person.objects.order_by("pk").first()
+    _measure(measured)
+    snapshots = [snapshot_of(p) for p in Person.objects.order_by("pk")]
+    kinds = set()
+    for category in ExportCategory.values:
+        if category in NONE_CATEGORIES:
+            continue
+        fullest = max(snapshots, key=lambda s: len(s.rows(category)))
+        assert fullest.rows(category), f"nobody has {category}"
+        b = bundle(fullest, category)
+        _check(b)
+        kinds |= {e["resource"]["resourceType"] for e in b["entry"]}
+    assert kinds == {
+        "Patient", "Organization", "Encounter", "Condition", "MedicationRequest", "Procedure", "Observation",
+        "DiagnosticReport", "DocumentReference", "Immunization", "AllergyIntolerance", "Coverage", "Consent",
+    }  # fmt: skip
+
+    b = bundle(next(s for s in snapshots if s.person == measured), C.MEASUREMENTS)
+    values = {
+        o["code"]["coding"][0]["code"]: o.get("valueQuantity", {}).get("value") for o in _resources(b, "Observation")
+    }
+    assert values == {"8302-2": 170.5, "29463-7": 68.2, "8280-0": 82, "8867-4": 71, "41604-0": 97, "85354-9": None}
+    pressures = [
+        [c.get("valueQuantity", {}).get("value") for c in o["component"]]
+        for o in _resources(b, "Observation")
+        if o["code"]["coding"][0]["code"] == "85354-9"
+    ]
+    assert sorted(pressures, key=str) == [[128, 82], [131, None]]
 
 
 @pytest.mark.parametrize("category", sorted(NONE_CATEGORIES))

@@ -309,15 +309,25 @@ def _vitals(out: Out, row, when, performer: dict) -> None:
         resource = _vital_base(out, derived_id(row.pk, field), loinc, text, profile_name, when, performer)
         resource["valueQuantity"] = quantity(value, unit, unit)
         out.add(resource)
-    if row.systolic is not None and row.diastolic is not None:
+    if row.systolic is not None or row.diastolic is not None:
         resource = _vital_base(out, derived_id(row.pk, "bp"), "85354-9", "Blood pressure", "bp", when, performer)
         resource["component"] = [
-            {"code": concept(coding(LOINC, "8480-6"), text="Systolic blood pressure"),
-             "valueQuantity": quantity(row.systolic, "mmHg", "mm[Hg]")},
-            {"code": concept(coding(LOINC, "8462-4"), text="Diastolic blood pressure"),
-             "valueQuantity": quantity(row.diastolic, "mmHg", "mm[Hg]")},
-        ]  # fmt: skip
+            _pressure("8480-6", "Systolic blood pressure", row.systolic),
+            _pressure("8462-4", "Diastolic blood pressure", row.diastolic),
+        ]
         out.add(resource)
+
+
+def _pressure(loinc: str, text: str, value) -> dict:
+    """One side of a blood pressure; a person may note only one, and the bp profile wants both components."""
+    out: dict = {"code": concept(coding(LOINC, loinc), text=text)}
+    if value is None:
+        out["dataAbsentReason"] = concept(
+            coding("http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-performed")
+        )
+    else:
+        out["valueQuantity"] = quantity(value, "mmHg", "mm[Hg]")
+    return out
 
 
 def measurements(out: Out, rows) -> None:
