@@ -196,7 +196,7 @@ def build_zip(
                 0, (PlannedFile("README.txt", "", lambda: b""), _readme(snapshot, written, national_id_password))
             )
             for planned_file, content in contents:
-                info = pyzipper.ZipInfo(planned_file.path, date_time=stamp)
+                info = archive.zipinfo_cls(planned_file.path, date_time=stamp)
                 info.compress_type = pyzipper.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, content)

@@ -271,6 +271,7 @@ def produce_export(job_id) -> ExportJob | None:
         snapshot = collect(viewing, job.categories)
     except NotReadable:
         _fail(job, _("You may no longer read this person's data."))
+        job.refresh_from_db()
         return job
 
     def tell(percent: int) -> None:
