@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import struct
 import zipfile
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import pyzipper
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 
 from healthbank import policy
+from healthbank.audit.models import AccessLog
+from healthbank.core import codes
+from healthbank.exports.choices import IMPORTED_SOURCE, MYHEALTHBANK_SECTIONS
+from healthbank.exports.importer import describe, import_download
 from healthbank.exports.mhb_reading import ImportRefused, read_download
+from healthbank.exports.models import ImportRun
+from healthbank.exports.writers import myhealthbank as writer
+from healthbank.records.models import (
+    Allergy,
+    CancerScreening,
+    CareWish,
+    FollowUp,
+    Institution,
+    LabResult,
+    PreventiveCheck,
+    Report,
+    Vaccination,
+    Visit,
+)
+from tests.exports.conftest import snapshot_of
 
 DATA = Path(__file__).parent / "data"
 REAL_JSON = (DATA / "real_download.json").read_bytes()
@@ -234,3 +258,245 @@ def test_a_zip_without_a_download_inside_is_refused():
 def test_files_for_two_people_in_one_zip_are_refused():
     other = REAL_JSON.replace(b"A12345****", b"B22345****")
     assert refusal(zipped({"a.json": REAL_JSON, "b.json": other})).field == "b1.1"
+
+
+# --- importing into a passbook -----------------------------------------------------------------------------------
+
+MEDICAL = sorted(set(MYHEALTHBANK_SECTIONS.values()))
+RECORD_MODELS = (Visit, LabResult, Report, Allergy, Vaccination, PreventiveCheck, CancerScreening, FollowUp, CareWish)
+
+
+def stored(person) -> int:
+    return sum(model.objects.filter(person=person).count() for model in RECORD_MODELS) + Institution.objects.count()
+
+
+def for_person(raw: bytes, person) -> bytes:
+    return raw.replace(b"A12345****", person.national_id_masked.encode())
+
+
+@pytest.fixture
+def adult(adult_with_visits):
+    return adult_with_visits
+
+
+@pytest.fixture
+def counter_operator(db, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from healthbank.staff import roles
+
+    user = django_user_model.objects.create_user("counter-import", password="x-long-staff-pass", is_staff=True)
+    user.groups.set([Group.objects.get(name=roles.COUNTER_STAFF)])
+    return user
+
+
+def test_a_real_download_is_imported_marked_with_its_source(adult):
+    before_visits = Visit.objects.filter(person=adult).count()
+    run = import_download(adult, for_person(REAL_JSON, adult), "健康存摺醫療類_20250301.json", requested_by=adult)
+
+    assert run.report["r1"]["imported"] == 2 and run.report["r3"]["imported"] == 1
+    assert run.report["r6"]["imported"] == 1 and run.report["r12"]["imported"] == 1
+    assert "r2" not in run.report and "r13" not in run.report  # 無資料
+    assert run.imported == 5 and run.skipped == 0 and run.person == adult
+    imported = Visit.objects.filter(person=adult, source=IMPORTED_SOURCE)
+    assert Visit.objects.filter(person=adult).count() == before_visits + 3
+    visit = imported.get(kind=Visit.Kind.WESTERN)
+    assert visit.visit_date == dt.date(2024, 12, 18) and visit.card_sequence == "0032"
+    assert visit.copayment == 120 and visit.points == 539
+    assert [d.icd10 for d in visit.diagnoses.all()] == ["J11.00", "E11.9"]
+    assert [(o.drug_code, o.quantity, o.days_supplied) for o in visit.drug_orders.all()] == [
+        ("AC20910100", Decimal("28.00"), 7)
+    ]
+    assert [o.payment_code for o in visit.non_drug_orders.all()] == ["00102B"]
+    pharmacy = imported.get(kind=Visit.Kind.PHARMACY)
+    assert pharmacy.visit_date == dt.date(2024, 12, 20) and pharmacy.card_sequence == ""
+    tooth = imported.get(kind=Visit.Kind.DENTAL).non_drug_orders.get()
+    assert tooth.payment_code == "92014C" and tooth.tooth == 21
+    follow_up = FollowUp.objects.get(person=adult, source=IMPORTED_SOURCE)
+    assert follow_up.program == FollowUp.Program.DIABETES and follow_up.values["hba1c"] == "7.6"
+    assert follow_up.measured_on == dt.date(2024, 7, 7)
+    assert AccessLog.objects.filter(person_id=adult.pk, what=AccessLog.What.DOWNLOAD_IMPORTED).count() == 1
+
+
+def test_unknown_institutions_are_kept_unlisted_by_code_or_by_name(adult):
+    import_download(adult, for_person(REAL_JSON, adult), "download.json")
+
+    pharmacy = Institution.objects.get(code="5901234567")
+    assert not pharmacy.listed and pharmacy.name == "大安藥局" and pharmacy.kind == Institution.Kind.PHARMACY
+    assert pharmacy.division == 1
+    by_name = FollowUp.objects.get(person=adult, source=IMPORTED_SOURCE).institution
+    assert by_name.name == "中區虛擬診" and not by_name.listed and by_name.code.startswith("MHB")
+
+
+def test_a_known_vaccine_and_lab_are_mapped_back_to_our_codes(adult):
+    flu = next(v for v in codes.vaccines().values() if "流感" in v.name_zh)
+    hba1c = codes.lab_test("hba1c")
+    listed = Institution.objects.filter(listed=True).order_by("code").first()
+    doc = {"myhealthbank": {"bdata": {
+        "b1.1": adult.national_id_masked,
+        "r6": [{"r6.1": "20240301", "r6.3": flu.name_zh, "r6.5": listed.name},
+               {"r6.1": "20240302", "r6.3": "新型疫苗", "r6.5": "某衛生所"}],
+        "r7": [{"r7.1": "1", "r7.3": listed.code, "r7.4": listed.name, "r7.6": "20240109", "r7.7": "202401091230",
+                "r7.10": hba1c.name_zh, "r7.11": "7.3", "r7.12": "<5.7"},
+               {"r7.3": listed.code, "r7.6": "20240109", "r7.10": "Blood Routine", "r7.11": "7.3"}],
+    }}}  # fmt: skip
+    run = import_download(adult, json.dumps(doc, ensure_ascii=False).encode(), "d.json")
+
+    assert run.report["r6"]["imported"] == 2 and run.report["r7"]["imported"] == 2
+    known, unknown = Vaccination.objects.filter(person=adult, source=IMPORTED_SOURCE).order_by("vaccinated_on")
+    assert known.vaccine_code == flu.code and known.institution == listed
+    assert unknown.vaccine_code == "新型疫苗" and unknown.institution is None and unknown.institution_name == "某衛生所"
+    lab = LabResult.objects.get(person=adult, source=IMPORTED_SOURCE, lab_key="hba1c")
+    assert (lab.loinc, lab.unit, lab.value_numeric) == (hba1c.loinc, hba1c.unit, Decimal("7.3"))
+    assert lab.ingested_at == dt.datetime(2024, 1, 9, 12, 30, tzinfo=ZoneInfo("Asia/Taipei"))
+    other = LabResult.objects.get(person=adult, source=IMPORTED_SOURCE, name="Blood Routine")
+    assert other.lab_key == "Blood Routine" and other.unit == ""
+
+
+def test_the_xml_form_is_imported_too(adult):
+    run = import_download(adult, for_person(REAL_XML, adult), "健康存摺醫療類_20250301.xml")
+
+    assert run.report["r1"]["imported"] == 1 and run.report["r8"]["imported"] == 1
+    report = Report.objects.get(person=adult, source=IMPORTED_SOURCE)
+    assert report.text == "胸部X光：\n兩側肺野清晰。\n心臟大小正常。" and report.kind == Report.Kind.IMAGING
+
+
+def test_importing_the_same_file_twice_adds_nothing(adult):
+    data = zipped({"健康存摺醫療類_20250301.json": for_person(REAL_JSON, adult)}, "pw-123456")
+    import_download(adult, data, "d.zip", "pw-123456")
+    count = stored(adult)
+
+    again = import_download(adult, data, "d.zip", "pw-123456")
+
+    assert stored(adult) == count
+    assert again.imported == 0 and again.skipped == 5
+    assert {s["code"] for entry in again.report.values() for s in entry["skips"]} == {"already_imported"}
+    assert ImportRun.objects.filter(person=adult).count() == 2
+
+
+def test_rows_that_cannot_be_read_are_skipped_with_their_reason_and_row(adult):
+    doc = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
+    rows = doc["myhealthbank"]["bdata"]["r1"]
+    rows.append(dict(rows[0], **{"r1.5": "20241399", "r1.7": "0040"}))  # no 13th month
+    rows.append({k: v for k, v in rows[0].items() if k not in ("r1.5", "r1.6")} | {"r1.7": "0041"})
+    run = import_download(adult, json.dumps(doc, ensure_ascii=False).encode(), "d.json")
+
+    entry = run.report["r1"]
+    assert entry["imported"] == 2 and entry["skipped"] == 2
+    assert {(s["code"], s["field"], tuple(s["rows"])) for s in entry["skips"]} == {
+        ("bad_date", "r1.5", ("3",)),
+        ("missing", "r1.5", ("4",)),
+    }
+    lines = describe(run.report)
+    assert any("r1.5 is not a date (rows 3)" in line for line in lines)
+
+
+@pytest.mark.parametrize("masked", ["B12345****", "A19999****", None, "**********"])
+def test_a_file_for_another_person_or_for_nobody_is_refused_and_nothing_stored(adult, masked):
+    doc = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
+    bdata = doc["myhealthbank"]["bdata"]
+    if masked is None:
+        del bdata["b1.1"]
+    else:
+        bdata["b1.1"] = masked if masked.startswith("*") else masked[0] + adult.national_id_masked[1:2] + masked[2:]
+        if bdata["b1.1"] == adult.national_id_masked:
+            bdata["b1.1"] = ("B" if adult.national_id[0] != "B" else "C") + adult.national_id_masked[1:]
+    count = stored(adult)
+
+    with pytest.raises(ImportRefused) as caught:
+        import_download(adult, json.dumps(doc, ensure_ascii=False).encode(), "d.json")
+
+    assert caught.value.field == "b1.1"
+    assert stored(adult) == count and not ImportRun.objects.filter(person=adult).exists()
+
+
+def test_a_refused_upload_stores_nothing(adult):
+    count = stored(adult)
+    for data, password in ((b"not a download", None), (zipped({"a.json": REAL_JSON}, "right"), "wrong")):
+        with pytest.raises(ImportRefused):
+            import_download(adult, data, "upload", password)
+    assert stored(adult) == count and not ImportRun.objects.filter(person=adult).exists()
+    assert not AccessLog.objects.filter(person_id=adult.pk, what=AccessLog.What.DOWNLOAD_IMPORTED).exists()
+
+
+def _medical_records(person):
+    """Delete what the My Health Bank sections hold (discharge summaries are not one of them)."""
+    Report.objects.filter(person=person).exclude(kind=Report.Kind.DISCHARGE).delete()
+    for model in (LabResult, Allergy, Vaccination, PreventiveCheck, CancerScreening, FollowUp, CareWish):
+        model.objects.filter(person=person).delete()
+    Visit.objects.filter(person=person, kind__in=Visit.Kind.values).delete()
+
+
+def _sections(doc: dict) -> dict:
+    bdata = dict(doc["myhealthbank"]["bdata"])
+    bdata.pop("b1.2"), bdata.pop("r0")
+    return {key: sorted(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in rows) if isinstance(rows, list)
+            else rows for key, rows in bdata.items()}  # fmt: skip
+
+
+def test_export_import_export_round_trips_without_loss(adult):
+    first = writer.document(snapshot_of(adult, MEDICAL))
+    assert {"r1", "r7"} <= set(first["myhealthbank"]["bdata"])
+    data = zipped({"myhealthbank/" + writer.file_name(dt.date(2025, 3, 1), "json"): writer.to_json(first)}, "pw")
+
+    # Our own export imported over the passbook it came from: everything is there already.
+    again = import_download(adult, data, "健康存摺_1140301_1.zip", "pw")
+    assert again.imported == 0 and again.skipped > 0
+    assert {s["code"] for entry in again.report.values() for s in entry["skips"]} == {"in_passbook"}
+
+    _medical_records(adult)
+    run = import_download(adult, data, "健康存摺_1140301_1.zip", "pw")
+    second = writer.document(snapshot_of(adult, MEDICAL))
+
+    assert run.skipped == 0
+    assert _sections(second) == _sections(first)
+    sources = {
+        model.__name__: set(model.objects.filter(person=adult).values_list("source", flat=True))
+        for model in (Visit, LabResult, FollowUp)
+    }
+    assert sources == {"Visit": {IMPORTED_SOURCE}, "LabResult": {IMPORTED_SOURCE}, "FollowUp": {IMPORTED_SOURCE}}
+
+
+def test_the_xml_export_round_trips_too(adult):
+    first = writer.document(snapshot_of(adult, MEDICAL))
+    _medical_records(adult)
+    import_download(adult, writer.to_xml(first), "健康存摺醫療類_20250301.xml")
+
+    assert _sections(writer.document(snapshot_of(adult, MEDICAL))) == _sections(first)
+
+
+# --- the counter's command --------------------------------------------------------------------------------------
+
+
+def test_the_command_imports_for_an_operator_and_prints_the_report(adult, counter_operator, tmp_path):
+    path = tmp_path / "健康存摺醫療類_20250301.json"
+    path.write_bytes(for_person(REAL_JSON, adult))
+    out = io.StringIO()
+
+    call_command("import_myhealthbank", str(path), "--national-id", adult.national_id, "--operator",
+                 counter_operator.username, stdout=out)  # fmt: skip
+
+    printed = out.getvalue()
+    assert "imported 5, skipped 0" in printed and "(r1): imported 2" in printed
+    entry = AccessLog.objects.get(person_id=adult.pk, what=AccessLog.What.DOWNLOAD_IMPORTED)
+    assert entry.operator == counter_operator and entry.actor_kind == AccessLog.ActorKind.OPERATOR
+
+
+def test_the_command_exits_non_zero_with_the_reason_on_refusal(adult, counter_operator, tmp_path):
+    path = tmp_path / "d.zip"
+    path.write_bytes(zipped({"d.json": for_person(REAL_JSON, adult)}, "right-pw"))
+    base = [str(path), "--national-id", adult.national_id, "--operator", counter_operator.username]
+
+    with pytest.raises(CommandError, match="password: The password does not open this file") as caught:
+        call_command("import_myhealthbank", *base, "--password", "wrong-pw")
+    assert caught.value.returncode != 0  # what manage.py exits with
+    assert not Visit.objects.filter(person=adult, source=IMPORTED_SOURCE).exists()
+
+
+def test_the_command_refuses_staff_without_the_counter_permission(adult, tmp_path):
+    staff = get_user_model().objects.create_user("plainstaff", password="x-Pass-123", is_staff=True)
+    path = tmp_path / "d.json"
+    path.write_bytes(for_person(REAL_JSON, adult))
+    with pytest.raises(CommandError, match="--operator"):
+        call_command("import_myhealthbank", str(path), "--national-id", adult.national_id, "--operator", staff.username)
+    assert not Visit.objects.filter(person=adult, source=IMPORTED_SOURCE).exists()
