@@ -179,7 +179,7 @@ def test_a_month_bundle_holds_only_that_months_encounters(full_snapshot):
 
 
 def test_stays_are_inpatient_encounters_and_chinese_medicine_uses_the_herbal_code_system(world):
-    stay = Visit.objects.filter(kind=Visit.Kind.INPATIENT).order_by("pk").first()
+    stay = Visit.objects.filter(kind=Visit.Kind.INPATIENT).order_by("-visit_date", "pk").first()
     snapshot = snapshot_of(stay.person, [C.INPATIENT, C.CHINESE_MEDICINE])
     b = bundle(snapshot, C.INPATIENT)
     (encounter,) = [e for e in _resources(b, "Encounter") if e["id"] == str(stay.pk)]
@@ -187,7 +187,9 @@ def test_stays_are_inpatient_encounters_and_chinese_medicine_uses_the_herbal_cod
     if stay.end_date:
         assert encounter["period"]["end"] == stay.end_date.isoformat()
 
-    herbal = Visit.objects.filter(kind=Visit.Kind.CHINESE, drug_orders__isnull=False).order_by("pk").first()
+    herbal = (
+        Visit.objects.filter(kind=Visit.Kind.CHINESE, drug_orders__isnull=False).order_by("-visit_date", "pk").first()
+    )
     b = bundle(snapshot_of(herbal.person, [C.CHINESE_MEDICINE]), C.CHINESE_MEDICINE)
     systems = {m["medicationCodeableConcept"]["coding"][0]["system"] for m in _resources(b, "MedicationRequest")}
     assert systems == {HERBAL_SYSTEM}
@@ -216,7 +218,7 @@ def test_labs_are_quantities_with_loinc_range_and_flag(full_snapshot):
 def test_discharge_summaries_carry_their_text_as_utf8_plain_text(world):
     from healthbank.records.models import Report
 
-    report = Report.objects.filter(kind=Report.Kind.DISCHARGE).order_by("pk").first()
+    report = Report.objects.filter(kind=Report.Kind.DISCHARGE).order_by("-performed_on", "pk").first()  # in the span
     b = bundle(snapshot_of(report.person, [C.DISCHARGE_SUMMARIES]), C.DISCHARGE_SUMMARIES)
     (document,) = [d for d in _resources(b, "DocumentReference") if d["id"] == str(report.pk)]
     attachment = document["content"][0]["attachment"]

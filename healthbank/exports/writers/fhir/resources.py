@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from healthbank.assessments.labs import parse_reference_range, reference_flag
 from healthbank.core import codes
 from healthbank.passbook.selectors.care import department
-from healthbank.passbook.selectors.common import diagnosis, drug, payment_item
+from healthbank.passbook.selectors.common import diagnosis, drug, institution_name, payment_item
 from healthbank.passbook.selectors.labs import lab_name
 from healthbank.records.models import CancerScreening, CareWish, Report, Visit
 
@@ -89,6 +90,13 @@ def visits(out: Out, rows) -> None:
         _visit(out, visit)
 
 
+def _children(visit, name: str) -> list:
+    """A visit's prefetched diagnoses or orders. Read from the prefetch cache: ``visit.diagnoses.all()`` builds a
+    related manager each time, which was most of a heavy person's FHIR time (~0.3 ms a call, 3 calls a visit)."""
+    cached = getattr(visit, "_prefetched_objects_cache", {}).get(name)
+    return list(cached) if cached is not None else list(getattr(visit, name).all())
+
+
 def _visit(out: Out, visit) -> None:
     viewing = out.viewing
     encounter = _base("Encounter", visit.pk, profile("Encounter"))
@@ -116,15 +124,15 @@ def _visit(out: Out, visit) -> None:
     out.add(encounter)
     at = ref(visit.pk)
     conditions = []
-    for d in visit.diagnoses.all():
+    for d in _children(visit, "diagnoses"):
         conditions.append({"condition": ref(d.pk), "rank": d.position + 1})
         out.add(_condition(out, d, visit, at))
     if conditions:
         encounter["diagnosis"] = conditions
-    for order in visit.drug_orders.all():
+    for order in _children(visit, "drug_orders"):
         out.add(_medication_request(out, order, visit, at))
     dental_visit = visit.kind == Visit.Kind.DENTAL
-    for order in visit.non_drug_orders.all():
+    for order in _children(visit, "non_drug_orders"):
         known = codes.payment_codes().get(order.payment_code)
         kind = known.kind if known else ""
         if order.is_surgery or kind in ("surgery", "procedure", "dental") or (dental_visit and order.tooth):
@@ -281,10 +289,10 @@ def follow_ups(out: Out, rows) -> None:
 # ---------------------------------------------------------------- body measures (base FHIR vital signs)
 
 VITALS = {  # field → (LOINC, English name, base FHIR profile or None, UCUM unit)
-    "height_cm": ("8302-2", "Body height", "bodyheight", "cm"),
-    "weight_kg": ("29463-7", "Body weight", "bodyweight", "kg"),
-    "waist_cm": ("8280-0", "Waist circumference", None, "cm"),
-    "heart_rate": ("8867-4", "Heart rate", "heartrate", "/min"),
+    "height_cm": ("8302-2", gettext_noop("Body height"), "bodyheight", "cm"),
+    "weight_kg": ("29463-7", gettext_noop("Body weight"), "bodyweight", "kg"),
+    "waist_cm": ("8280-0", gettext_noop("Waist circumference"), None, "cm"),
+    "heart_rate": ("8867-4", gettext_noop("Heart rate"), "heartrate", "/min"),
 }
 BASE_PROFILE = "http://hl7.org/fhir/StructureDefinition/"
 
@@ -294,7 +302,7 @@ def _vital_base(out: Out, pk, loinc: str, text: str, profile_name: str | None, w
     resource["status"] = "final"
     category = "vital-signs" if profile_name else "exam"
     resource["category"] = [concept(coding(OBSERVATION_CATEGORY, category))]
-    resource["code"] = concept(coding(LOINC, loinc), text=text)
+    resource["code"] = concept(coding(LOINC, loinc), text=_(text))
     resource["subject"] = out.patient
     resource["effectiveDateTime"] = day(when)
     resource["performer"] = [performer]
@@ -310,10 +318,12 @@ def _vitals(out: Out, row, when, performer: dict) -> None:
         resource["valueQuantity"] = quantity(value, unit, unit)
         out.add(resource)
     if row.systolic is not None or row.diastolic is not None:
-        resource = _vital_base(out, derived_id(row.pk, "bp"), "85354-9", "Blood pressure", "bp", when, performer)
+        resource = _vital_base(
+            out, derived_id(row.pk, "bp"), "85354-9", gettext_noop("Blood pressure"), "bp", when, performer
+        )
         resource["component"] = [
-            _pressure("8480-6", "Systolic blood pressure", row.systolic),
-            _pressure("8462-4", "Diastolic blood pressure", row.diastolic),
+            _pressure("8480-6", _("Systolic blood pressure"), row.systolic),
+            _pressure("8462-4", _("Diastolic blood pressure"), row.diastolic),
         ]
         out.add(resource)
 
@@ -495,7 +505,7 @@ def allergies(out: Out, rows) -> None:
         if a.reaction:
             resource["reaction"] = [{"manifestation": [concept(text=a.reaction)]}]
         # The institution that uploaded it from the card: a note, as AllergyIntolerance names no organisation.
-        resource["note"] = [{"text": a.institution.name}]
+        resource["note"] = [{"text": institution_name(a.institution, out.viewing) or a.institution.code}]
         out.add(resource)
 
 
