@@ -137,7 +137,8 @@ class _Skip(Exception):
 def check_owner(person, masked: str | None) -> None:
     """Refuse a file without ``b1.1`` or whose visible ID characters are not the person's (``A12345****``)."""
     masked = (masked or "").strip().upper()
-    visible = [(i, ch) for i, ch in enumerate(masked) if ch != "*"]
+    # The NHI masks with "*"; any character that is not a letter or digit counts as masked.
+    visible = [(i, ch) for i, ch in enumerate(masked) if ch.isascii() and ch.isalnum()]
     if not visible:
         raise ImportRefused("b1.1", _("The file does not say whose data it holds (no national ID in b1.1)."))
     own = (person.national_id or "").upper()
@@ -388,10 +389,13 @@ class _Importer:
                     "payload_digest": hashlib.sha256(text.encode()).hexdigest(),
                     "ingested_at": self.now,
                 }
+                known = dict(self.institutions), dict(self.by_name)
                 try:
                     with transaction.atomic():  # a row failing half-way leaves nothing of itself
                         getattr(self, f"build_{section}")(unit.row, base)
                 except _Skip as skip:
+                    # An institution the skipped row created was rolled back with it.
+                    self.institutions, self.by_name = known
                     outcome.skip(skip.code, skip.field, unit.number)
                     continue
                 done.add(record_id)

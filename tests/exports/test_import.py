@@ -391,6 +391,18 @@ def test_rows_that_cannot_be_read_are_skipped_with_their_reason_and_row(adult):
     assert any("r1.5 is not a date (rows 3)" in line for line in lines)
 
 
+def test_an_unknown_institution_of_a_skipped_row_is_not_used_by_the_next_row(adult):
+    lab = {"r7.1": "2", "r7.3": "9999999991", "r7.4": "新診所", "r7.6": "20240109", "r7.10": "Blood Routine"}
+    doc = {"myhealthbank": {"bdata": {"b1.1": adult.national_id_masked,
+                                      "r7": [lab, lab | {"r7.11": "7.3"}]}}}  # fmt: skip
+    run = import_download(adult, json.dumps(doc, ensure_ascii=False).encode(), "d.json")
+
+    assert run.report["r7"]["imported"] == 1
+    assert run.report["r7"]["skips"] == [{"code": "missing", "field": "r7.11", "count": 1, "rows": ["1"]}]
+    clinic = LabResult.objects.get(person=adult, source=IMPORTED_SOURCE).institution
+    assert clinic.code == "9999999991" and clinic.division == 2 and not clinic.listed
+
+
 @pytest.mark.parametrize("masked", ["B12345****", "A19999****", None, "**********"])
 def test_a_file_for_another_person_or_for_nobody_is_refused_and_nothing_stored(adult, masked):
     doc = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
@@ -410,11 +422,37 @@ def test_a_file_for_another_person_or_for_nobody_is_refused_and_nothing_stored(a
     assert stored(adult) == count and not ImportRun.objects.filter(person=adult).exists()
 
 
-def test_a_refused_upload_stores_nothing(adult):
+def _bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("d.json", b'{"myhealthbank": {"bdata": {"b1.1": "' + b" " * 2_000_000)
+    return buffer.getvalue()
+
+
+def _lying() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("d.json", REAL_JSON[:-10] + b" " * 1_000_000 + REAL_JSON[-10:])
+    return _lie_about_size(buffer.getvalue(), len(buffer.getvalue()) * 2)
+
+
+@pytest.mark.parametrize(
+    ("make", "password"),
+    [
+        (lambda person: b"not a download", None),
+        (lambda person: zipped({"a.json": for_person(REAL_JSON, person)}, "right-pw"), "wrong-pw"),
+        (lambda person: zipped({"a.json": for_person(REAL_JSON, person)}, "right-pw", aes=False), "wrong-pw"),
+        (lambda person: _bomb(), None),
+        (lambda person: _lying(), None),
+        (lambda person: b"{" + b" " * policy.IMPORT_MAX_UPLOAD_BYTES + b"}", None),
+    ],
+    ids=["not-a-download", "wrong-aes-password", "wrong-zipcrypto-password", "bomb", "lying-header", "too-big"],
+)
+def test_a_refused_upload_stores_nothing(adult, make, password):
     count = stored(adult)
-    for data, password in ((b"not a download", None), (zipped({"a.json": REAL_JSON}, "right"), "wrong")):
-        with pytest.raises(ImportRefused):
-            import_download(adult, data, "upload", password)
+    with pytest.raises(ImportRefused) as caught:
+        import_download(adult, make(adult), "upload", password)
+    assert caught.value.reason
     assert stored(adult) == count and not ImportRun.objects.filter(person=adult).exists()
     assert not AccessLog.objects.filter(person_id=adult.pk, what=AccessLog.What.DOWNLOAD_IMPORTED).exists()
 
@@ -463,6 +501,42 @@ def test_the_xml_export_round_trips_too(adult):
     import_download(adult, writer.to_xml(first), "健康存摺醫療類_20250301.xml")
 
     assert _sections(writer.document(snapshot_of(adult, MEDICAL))) == _sections(first)
+
+
+def _people_covering_every_section(adult) -> list:
+    """The adult and, for each section the adult's document lacks, someone whose document has it."""
+    people, covered = [adult], set(_sections(writer.document(snapshot_of(adult, MEDICAL))))
+    holders = {
+        "r4": Allergy.objects.all(),
+        "r5": CareWish.objects.filter(withdrawn_on__isnull=True),
+        "r9": Visit.objects.filter(kind=Visit.Kind.CHINESE),
+        "r12": FollowUp.objects.filter(program=FollowUp.Program.DIABETES),
+        "R13": FollowUp.objects.filter(program=FollowUp.Program.CKD_EARLY),
+        "R14": FollowUp.objects.filter(program__in=[FollowUp.Program.HEPATITIS_B, FollowUp.Program.HEPATITIS_C]),
+    }
+    for key, records in holders.items():
+        key = {"r12": "R12"}.get(key, key)
+        if key in covered:
+            continue
+        person = records.order_by("person__national_id_hash").first().person
+        sections = set(_sections(writer.document(snapshot_of(person, MEDICAL))))
+        assert key in sections, key
+        people.append(person)
+        covered |= sections
+    return people
+
+
+def test_every_section_round_trips_for_the_people_who_have_it(adult):
+    people = _people_covering_every_section(adult)
+    seen = set()
+    for person in people:
+        first = writer.document(snapshot_of(person, MEDICAL))
+        seen |= set(first["myhealthbank"]["bdata"])
+        _medical_records(person)
+        run = import_download(person, writer.to_json(first), "健康存摺醫療類_20250301.json")
+        assert run.skipped == 0
+        assert _sections(writer.document(snapshot_of(person, MEDICAL))) == _sections(first), person.pk
+    assert seen >= {"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "R12", "R13", "R14"}
 
 
 # --- the counter's command --------------------------------------------------------------------------------------
