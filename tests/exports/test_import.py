@@ -403,16 +403,23 @@ def test_an_unknown_institution_of_a_skipped_row_is_not_used_by_the_next_row(adu
     assert clinic.code == "9999999991" and clinic.division == 2 and not clinic.listed
 
 
-@pytest.mark.parametrize("masked", ["B12345****", "A19999****", None, "**********"])
-def test_a_file_for_another_person_or_for_nobody_is_refused_and_nothing_stored(adult, masked):
+def _other_letter(masked: str) -> str:
+    return ("B" if masked[0] != "B" else "C") + masked[1:]
+
+
+def _other_digit(masked: str) -> str:
+    return masked[:5] + str((int(masked[5]) + 1) % 10) + masked[6:]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_other_letter, _other_digit, lambda masked: None, lambda masked: "*" * len(masked)],
+    ids=["other-letter", "other-digit", "missing", "all-masked"],
+)
+def test_a_file_for_another_person_or_for_nobody_is_refused_and_nothing_stored(adult, change):
     doc = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
     bdata = doc["myhealthbank"]["bdata"]
-    if masked is None:
-        del bdata["b1.1"]
-    else:
-        bdata["b1.1"] = masked if masked.startswith("*") else masked[0] + adult.national_id_masked[1:2] + masked[2:]
-        if bdata["b1.1"] == adult.national_id_masked:
-            bdata["b1.1"] = ("B" if adult.national_id[0] != "B" else "C") + adult.national_id_masked[1:]
+    bdata["b1.1"] = change(adult.national_id_masked)
     count = stored(adult)
 
     with pytest.raises(ImportRefused) as caught:
