@@ -37,6 +37,7 @@ urlpatterns = [
         name="app-device-status",
     ),
     path("api/app/v1/", include("healthbank.passbook.api.urls")),
+    path("api/app/v1/passbook/<uuid:person_id>/", include("healthbank.exports.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
     # inline <style> block and draws icons from data: URLs, which only this page may use.
@@ -70,6 +71,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("", include("healthbank.accounts.urls")),
     path("", include("healthbank.devices.urls")),
+    path("", include("healthbank.exports.urls")),
     path("", include("healthbank.passbook.urls")),
     prefix_default_language=False,
 )

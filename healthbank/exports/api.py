@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -224,16 +225,13 @@ class ImportView(DownloadEndpoint):
         viewing = self.viewing(request, person_id)
         if not viewing.may_write:
             return error_response(403, "request", _("Only the person or their parent can import."))
+        if _too_large(request):  # before the body is read at all
+            return _too_large_answer()
         upload = request.FILES.get("file")
         if upload is None:
             return error_response(400, "file", _("Choose the file to import."))
         if upload.size > policy.IMPORT_MAX_UPLOAD_BYTES:
-            return error_response(
-                413,
-                "file",
-                _("The file is larger than %(mb)d MB; a real download is far smaller.")
-                % {"mb": policy.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)},
-            )
+            return _too_large_answer()
         password = request.data.get("password") or None
         try:
             run = importer.import_download(
@@ -245,7 +243,7 @@ class ImportView(DownloadEndpoint):
                 operator=None,
             )
         except importer.ImportRefused as refused:
-            return error_response(400, refused.field, str(refused.message))
+            return error_response(400, refused.field, str(refused.reason))
         row = selectors.import_row(run)
         return Response(
             {
@@ -257,6 +255,26 @@ class ImportView(DownloadEndpoint):
             },
             status=201,
         )
+
+
+def _too_large(request) -> bool:
+    """Declared larger than an import may be, or a body that is not a file upload and larger than any JSON body."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+    limit = policy.IMPORT_MAX_UPLOAD_BYTES + 64 * 1024 if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return length > limit
+
+
+def _too_large_answer():
+    return error_response(
+        413,
+        "file",
+        _("The file is larger than %(mb)d MB; a real download is far smaller.")
+        % {"mb": policy.IMPORT_MAX_UPLOAD_BYTES // (1024 * 1024)},
+    )
 
 
 class SummaryPdfView(PassbookEndpoint):

@@ -142,7 +142,7 @@ def upload(request, viewing):
             operator=None,
         )
     except importer.ImportRefused as refused:
-        error = {"field": refused.field, "message": str(refused.message)}
+        error = {"field": refused.field, "message": str(refused.reason)}
         status = 413 if too_big else 400
         return "exports/download.html", page_context(viewing, import_error=error), status
     messages.success(
