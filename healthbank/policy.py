@@ -195,6 +195,11 @@ IMPORT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a real three-year download is well
 IMPORT_MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # declared and actual, over all members (zip bombs)
 IMPORT_MAX_ZIP_MEMBERS = 50
 IMPORT_MAX_RATIO = 200  # a member inflating more than this from its compressed size is refused
+# The one-page summary for the doctor (issue 9; ours, decisions.md): a primary diagnosis on this many different
+# days within the window counts as a chronic condition; the most lines of each list on the page.
+SUMMARY_REPEATED_VISITS_WINDOW = dt.timedelta(days=365)
+SUMMARY_REPEATED_VISITS_MIN_DAYS = 3
+SUMMARY_MAX_LINES = {"conditions": 8, "medications": 12, "allergies": 6, "labs": 14, "vaccinations": 10}
 
 # ---------------------------------------------------------------- §9 virtual card
 VCARD_QR_VALID_FOR = dt.timedelta(minutes=5)  # §9 one-time QR

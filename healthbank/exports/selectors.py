@@ -100,6 +100,8 @@ def job_for(viewing, job_id) -> ExportJob:
 
 
 def import_row(run: ImportRun) -> dict:
+    from .importer import describe
+
     return {
         "id": run.pk,
         "file_name": run.file_name,
@@ -107,6 +109,7 @@ def import_row(run: ImportRun) -> dict:
         "imported": run.imported,
         "skipped": run.skipped,
         "report": run.report,
+        "lines": describe(run.report),
     }
 
 

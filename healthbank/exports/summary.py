@@ -37,13 +37,12 @@ from healthbank.passbook.selectors.labs import flag_words, lab_name
 from healthbank.passbook.viewing import Viewing
 from healthbank.records.models import Allergy, ChronicPrescription, DrugOrder, LabResult, Vaccination, Visit
 
-# Our numbers for the summary (SPEC is silent); they belong with the others in policy.py when it is next edited.
-SUMMARY_REPEATED_VISITS_WINDOW = dt.timedelta(days=365)  # "the last year" of the chronic-condition rule
-SUMMARY_REPEATED_VISITS_MIN_DAYS = 3  # a primary diagnosis on this many different days in it counts as chronic
+# Our numbers for the summary (SPEC is silent) live in policy.py. SUMMARY_MAX_LINES is what fits one A4 sheet
+# with long drug and lab names; a page that still runs over is cut further (_fit_one_page).
+SUMMARY_REPEATED_VISITS_WINDOW = policy.SUMMARY_REPEATED_VISITS_WINDOW
+SUMMARY_REPEATED_VISITS_MIN_DAYS = policy.SUMMARY_REPEATED_VISITS_MIN_DAYS
 SUMMARY_LABS_SINCE_YEARS = policy.SPAN_MEDICAL_YEARS  # the latest value of each lab within the pages' span
-# At most this many lines of each list (the page says how many more, and the passbook lists them all): what
-# fits one A4 sheet with long drug and lab names. A page that still runs over is cut further (_fit_one_page).
-SUMMARY_MAX_LINES = {"conditions": 8, "medications": 12, "allergies": 6, "labs": 14, "vaccinations": 10}
+SUMMARY_MAX_LINES = policy.SUMMARY_MAX_LINES
 
 PRIMARY_POSITION = 1
 MEDICATION_KINDS = (Visit.Kind.WESTERN, Visit.Kind.PHARMACY, Visit.Kind.PREVENTIVE)

@@ -29,13 +29,13 @@ from healthbank.identity.models import Sex
 from healthbank.passbook.selectors.care import department
 from healthbank.passbook.selectors.common import diagnosis, drug, institution_name, payment_item
 from healthbank.passbook.selectors.insurance import (
-    _allergy_row,
-    _card_row,
-    _enrolment_row,
-    _payment_row,
-    _premium_row,
-    _vaccination_row,
-    _wish_row,
+    allergy_row,
+    card_row,
+    enrolment_row,
+    payment_row,
+    premium_row,
+    vaccination_row,
+    wish_row,
 )
 from healthbank.passbook.selectors.labs import check_sections, flag_words, lab_name, lab_row, report_row
 from healthbank.records.models import CancerScreening, FollowUp, Visit
@@ -194,7 +194,7 @@ def _visit(visit: Visit, viewing, chinese: bool) -> dict:
 def _insurance(rows, viewing, chinese):
     body = []
     for e in rows:
-        r = _enrolment_row(e, viewing)
+        r = enrolment_row(e, viewing)
         body.append(
             [
                 _code_name(r["unit"]),
@@ -212,7 +212,7 @@ def _cards(rows, viewing, chinese):
     newest = max(rows, key=lambda c: (c.issued_on, str(c.pk))).pk if rows else None
     body = []
     for card in rows:
-        r = _card_row(card, newest)
+        r = card_row(card, newest)
         body.append(
             [
                 r["card_number"],
@@ -228,7 +228,7 @@ def _cards(rows, viewing, chinese):
 def _premiums(rows, viewing, chinese):
     body = []
     for calc in rows:
-        r = _premium_row(calc)
+        r = premium_row(calc)
         body.append(
             [
                 _month_label(r["month"], chinese),
@@ -255,7 +255,7 @@ def _premiums(rows, viewing, chinese):
 def _payments(rows, viewing, chinese):
     body = []
     for payment in rows:
-        r = _payment_row(payment)
+        r = payment_row(payment)
         body.append(
             [both_dates(r["paid_on"], chinese), _month_label(r["month"], chinese), r["amount"], r["method_label"]]
         )
@@ -297,7 +297,7 @@ def _reports(rows, viewing, chinese):
 def _allergies(rows, viewing, chinese):
     body = []
     for allergy in rows:
-        r = _allergy_row(allergy, viewing)
+        r = allergy_row(allergy, viewing)
         what = [r["allergen"]] + ([_code_name(r["drug"])] if r["drug"] else [])
         body.append(
             [
@@ -316,7 +316,7 @@ def _allergies(rows, viewing, chinese):
 def _wishes(rows, viewing, chinese):
     body = []
     for wish in rows:
-        r = _wish_row(wish, viewing)
+        r = wish_row(wish, viewing)
         body.append(
             [
                 r["kind_label"],
@@ -332,7 +332,7 @@ def _wishes(rows, viewing, chinese):
 def _vaccinations(rows, viewing, chinese):
     body = []
     for vaccination in rows:
-        r = _vaccination_row(vaccination, viewing)
+        r = vaccination_row(vaccination, viewing)
         body.append([both_dates(r["date"], chinese), r["code"], r["name"], r["institution"]["name"]])
     return [_table([_("Vaccinated on"), _("Vaccine code"), _("Vaccine"), _("Where")], body)]
 

@@ -41,7 +41,7 @@ def _current_enrolment(enrolments: list[Enrolment], viewing: Viewing) -> Enrolme
     return max(current, key=lambda e: e.started_on) if current else None
 
 
-def _enrolment_row(enrolment: Enrolment, viewing: Viewing) -> dict:
+def enrolment_row(enrolment: Enrolment, viewing: Viewing) -> dict:
     return {
         "unit": {"code": enrolment.unit.code, "name": enrolment.unit.name},
         "category": enrolment.category,
@@ -146,11 +146,11 @@ def insurance_status(viewing: Viewing) -> dict:
         "status": status,
         "status_label": labels[status],
         "name": viewing.person.masked_name,
-        "current": _enrolment_row(current, viewing) if current else None,
+        "current": enrolment_row(current, viewing) if current else None,
         "insured_salary": current.insured_salary if current and current.role == Enrolment.Role.INSURED else None,
         "premium": None,
         "premium_note": "",
-        "enrolments": [_enrolment_row(e, viewing) for e in enrolments],
+        "enrolments": [enrolment_row(e, viewing) for e in enrolments],
     }
     if current is not None and current.role == Enrolment.Role.INSURED:
         result["premium"] = premium_explanation(current, viewing)
@@ -182,10 +182,10 @@ def card_status(viewing: Viewing) -> dict:
         status, label = "lost", _("Your newest card was reported lost; apply for a new one.")
     else:
         status, label = "valid", _("Your newest card is the valid one; any older cards were replaced.")
-    return {"status": status, "status_label": label, "card": _card_row(newest, newest.pk)}
+    return {"status": status, "status_label": label, "card": card_row(newest, newest.pk)}
 
 
-def _card_row(card: NhiCard, newest_id) -> dict:
+def card_row(card: NhiCard, newest_id) -> dict:
     if card.reported_lost_on is not None:
         status, label = "lost", _("Reported lost")
     elif card.pk == newest_id:
@@ -209,7 +209,7 @@ def card_list(viewing: Viewing, query):
     params = parse_params(CARD_LIST, query)
     cards = NhiCard.objects.filter(person=viewing.person)
     newest_id = cards.order_by("-issued_on", "-pk").values_list("pk", flat=True).first()
-    return page_of(cards, CARD_LIST, params, viewing.today, row=lambda c: _card_row(c, newest_id))
+    return page_of(cards, CARD_LIST, params, viewing.today, row=lambda c: card_row(c, newest_id))
 
 
 # ---------------------------------------------------------------- premiums
@@ -235,7 +235,7 @@ PAYMENT_LIST = ListSpec(
 )
 
 
-def _premium_row(calc: PremiumCalculation) -> dict:
+def premium_row(calc: PremiumCalculation) -> dict:
     return {
         "month": calc.month,
         "unit": {"code": calc.unit.code, "name": calc.unit.name},
@@ -248,7 +248,7 @@ def _premium_row(calc: PremiumCalculation) -> dict:
     }
 
 
-def _payment_row(payment: PremiumPayment) -> dict:
+def payment_row(payment: PremiumPayment) -> dict:
     return {
         "paid_on": payment.paid_on,
         "month": payment.calculation.month,
@@ -269,7 +269,7 @@ def premium_list(viewing: Viewing, query):
     open_category(viewing, Category.PREMIUM_CALCULATIONS)
     params = parse_params(PREMIUM_LIST, query)
     rows = PremiumCalculation.objects.filter(person=viewing.person).select_related("unit")
-    return page_of(rows, PREMIUM_LIST, params, viewing.today, row=_premium_row)
+    return page_of(rows, PREMIUM_LIST, params, viewing.today, row=premium_row)
 
 
 def payment_list(viewing: Viewing, query):
@@ -277,7 +277,7 @@ def payment_list(viewing: Viewing, query):
     open_category(viewing, Category.PREMIUM_PAYMENTS)
     params = parse_params(PAYMENT_LIST, query)
     rows = PremiumPayment.objects.filter(person=viewing.person).select_related("calculation")
-    return page_of(rows, PAYMENT_LIST, params, viewing.today, row=_payment_row)
+    return page_of(rows, PAYMENT_LIST, params, viewing.today, row=payment_row)
 
 
 def insurance_page(viewing: Viewing) -> dict:
@@ -324,7 +324,7 @@ def vaccination_list_spec() -> ListSpec:
     )
 
 
-def _vaccination_row(v: Vaccination, viewing: Viewing) -> dict:
+def vaccination_row(v: Vaccination, viewing: Viewing) -> dict:
     known = codes.vaccines().get(v.vaccine_code)
     if v.institution is not None:
         place = {"code": v.institution.code, "name": institution_name(v.institution, viewing)}
@@ -350,7 +350,7 @@ def vaccination_list(viewing: Viewing, query):
         .select_related("institution")
         .annotate(vaccine_name=_vaccine_names(viewing.language))
     )
-    return page_of(rows, spec, params, viewing.today, row=lambda v: _vaccination_row(v, viewing))
+    return page_of(rows, spec, params, viewing.today, row=lambda v: vaccination_row(v, viewing))
 
 
 def vaccine_codes_of(viewing: Viewing) -> list[dict]:
@@ -374,7 +374,7 @@ ALLERGY_LIST = ListSpec(
 )
 
 
-def _allergy_row(a: Allergy, viewing: Viewing) -> dict:
+def allergy_row(a: Allergy, viewing: Viewing) -> dict:
     return {
         "id": a.pk,
         "date": a.uploaded_on,
@@ -397,7 +397,7 @@ def allergy_list(viewing: Viewing, query):
     open_category(viewing, Category.ALLERGIES)
     params = parse_params(ALLERGY_LIST, query)
     rows = Allergy.objects.filter(person=viewing.person).select_related("institution")
-    return page_of(rows, ALLERGY_LIST, params, viewing.today, row=lambda a: _allergy_row(a, viewing))
+    return page_of(rows, ALLERGY_LIST, params, viewing.today, row=lambda a: allergy_row(a, viewing))
 
 
 # ---------------------------------------------------------------- organ-donation and hospice wishes
@@ -412,7 +412,7 @@ WISH_LIST = ListSpec(
 )
 
 
-def _wish_row(w: CareWish, viewing: Viewing) -> dict:
+def wish_row(w: CareWish, viewing: Viewing) -> dict:
     return {
         "id": w.pk,
         "kind": w.kind,
@@ -434,11 +434,11 @@ def wish_list(viewing: Viewing, query) -> dict:
         in_span |= Q(kind=kind, registered_on__gte=since)
     older_exist = wishes.exclude(in_span).exists()
     listed = wishes if params.older else wishes.filter(in_span)
-    page = page_of(listed, WISH_LIST, params, viewing.today, row=lambda w: _wish_row(w, viewing))
+    page = page_of(listed, WISH_LIST, params, viewing.today, row=lambda w: wish_row(w, viewing))
     page.has_older = older_exist and not params.older
     page.since = None
     now = {}
-    all_rows = [_wish_row(w, viewing) for w in wishes.order_by("-registered_on", "-pk")]
+    all_rows = [wish_row(w, viewing) for w in wishes.order_by("-registered_on", "-pk")]
     for kind in CareWish.Kind:
         in_force = [r for r in all_rows if r["kind"] == kind and r["in_force"]]
         now[kind.value] = {
