@@ -12,33 +12,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from healthbank.access.rules import operator_may_use_counter
 from healthbank.audit.models import IdDocument
-from healthbank.core.national_id import NationalIdError, validate
 from healthbank.exports import services
 from healthbank.exports.choices import ExportFormat
-from healthbank.identity.models import Person
-
-
-def person_by_national_id(text: str) -> Person:
-    try:
-        national_id = validate(text).value
-    except NationalIdError as exc:
-        raise CommandError(f"--national-id: {exc}") from None
-    person = Person.objects.by_national_id(national_id).first()
-    if person is None:
-        raise CommandError("--national-id: no person with this national ID.")
-    return person
-
-
-def counter_operator(username: str):
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None or not operator_may_use_counter(user):
-        raise CommandError("--operator: not an active staff member of the counter group.")
-    return user
+from healthbank.exports.management.counter import counter_operator, person_by_national_id
 
 
 class Command(BaseCommand):

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from healthbank import policy
-from healthbank.access.rules import operator_may_use_counter
-from healthbank.core.national_id import NationalIdError, validate
 from healthbank.exports.importer import ImportRefused, describe, import_download
-from healthbank.identity.models import Person
+from healthbank.exports.management.counter import counter_operator, person_by_national_id
 
 
 class Command(BaseCommand):
@@ -31,16 +28,8 @@ class Command(BaseCommand):
         parser.add_argument("--operator", required=True, help="the staff user name of the operator at the counter")
 
     def handle(self, *args, **options):
-        user = get_user_model().objects.filter(username=options["operator"]).first()
-        if user is None or not operator_may_use_counter(user):
-            raise CommandError("--operator: not an active staff member of the counter group.")
-        try:
-            national_id = validate(options["national_id"]).value
-        except NationalIdError as exc:
-            raise CommandError(f"--national-id: {exc}") from None
-        person = Person.objects.by_national_id(national_id).first()
-        if person is None:
-            raise CommandError("--national-id: no person with this national ID.")
+        user = counter_operator(options["operator"])
+        person = person_by_national_id(options["national_id"])
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"file: {path} is not a file.")
