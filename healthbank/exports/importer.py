@@ -248,12 +248,10 @@ def _decimal(row: dict, key: str, digits: int = 10, places: int = 2) -> Decimal 
         number = Decimal(text)
     except InvalidOperation as error:
         raise _Skip("bad_number", key) from error
-    if not number.is_finite():
+    # Compare before rounding: quantize cannot hold 1e308 at two places and would raise.
+    if not number.is_finite() or abs(number) >= Decimal(10) ** (digits - places):
         raise _Skip("bad_number", key)
-    number = number.quantize(Decimal(1).scaleb(-places))
-    if abs(number) >= Decimal(10) ** (digits - places):
-        raise _Skip("bad_number", key)
-    return number
+    return number.quantize(Decimal(1).scaleb(-places))
 
 
 def _whole(row: dict, key: str, *, limit: int = 2**31 - 1) -> int | None:

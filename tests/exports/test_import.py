@@ -581,3 +581,44 @@ def test_the_command_refuses_staff_without_the_counter_permission(adult, tmp_pat
     with pytest.raises(CommandError, match="--operator"):
         call_command("import_myhealthbank", str(path), "--national-id", adult.national_id, "--operator", staff.username)
     assert not Visit.objects.filter(person=adult, source=IMPORTED_SOURCE).exists()
+
+
+# Values a hand-edited or broken download may hold in any field: each row is imported, or skipped with its reason,
+# or the file is refused — never an unexpected error.
+ODD_VALUES = (None, "", "無資料", [], {}, [1, 2], {"a": 1}, 1e308, -1, "9" * 50, "2024-13-45", "XXXX", True, "\x00\x01")
+
+
+def test_odd_values_anywhere_in_a_download_are_skipped_or_refused_never_an_error(adult):
+    import random
+
+    base = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
+    sections = [k for k in base["myhealthbank"]["bdata"] if k.lower().startswith("r")]
+    chance = random.Random(20261203)
+    for _attempt in range(60):
+        document = json.loads(json.dumps(base))
+        bdata = document["myhealthbank"]["bdata"]
+        for _change in range(5):
+            rows = bdata[chance.choice(sections)]
+            row = chance.choice(rows if isinstance(rows, list) else [rows])
+            if not isinstance(row, dict) or not row:
+                continue
+            key = chance.choice(list(row))
+            if isinstance(row[key], list) and row[key] and isinstance(row[key][0], dict):
+                child = chance.choice(row[key])
+                child[chance.choice(list(child))] = chance.choice(ODD_VALUES)
+            else:
+                row[key] = chance.choice(ODD_VALUES)
+        try:
+            run = import_download(adult, json.dumps(document, ensure_ascii=False).encode(), "odd.json")
+        except ImportRefused as refused:
+            assert refused.field and refused.reason
+        else:
+            assert run.imported + run.skipped > 0
+
+
+def test_a_number_too_large_for_any_field_skips_its_row(adult):
+    document = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
+    document["myhealthbank"]["bdata"]["r1"][0]["r1.12"] = 1e308
+    run = import_download(adult, json.dumps(document, ensure_ascii=False).encode(), "huge-number.json")
+    assert run.report["r1"]["skipped"] == 1
+    assert run.report["r1"]["skips"][0]["field"] == "r1.12"
