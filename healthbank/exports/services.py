@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ from .package import build_zip, default_password, package_name
 
 log = logging.getLogger(__name__)
 
+PROGRESS_STEP = 20  # points of the progress bar between two writes of the job row
+PROGRESS_EVERY = 0.5  # seconds
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 
@@ -274,7 +277,15 @@ def produce_export(job_id) -> ExportJob | None:
         job.refresh_from_db()
         return job
 
+    told = {"percent": 0, "at": time.monotonic()}
+
     def tell(percent: int) -> None:
+        # A write per file would cost more than the files (a commit each): tell the list every
+        # PROGRESS_STEP points or every PROGRESS_EVERY seconds, whichever comes first.
+        now = time.monotonic()
+        if percent - told["percent"] < PROGRESS_STEP and now - told["at"] < PROGRESS_EVERY:
+            return
+        told.update(percent=percent, at=now)
         ExportJob.objects.filter(pk=job.pk, progress__lt=percent).update(progress=percent)
 
     try:
