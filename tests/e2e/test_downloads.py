@@ -76,7 +76,7 @@ def _richest_adult(plan) -> str:
 @pytest.fixture(scope="module")
 def db():
     """Stands in for pytest-django's ``db`` (no per-test transaction: the module shares one committed
-    population). pytest-django 4.14 creates the test database only when a collected test asks for ``db``,
+    population). pytest-django (4.14 here) creates the test database only when a collected test asks for ``db``,
     ``transactional_db``, ``live_server`` or the ``django_db`` mark; this name is how these tests ask."""
 
 
