@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from healthbank.access.services import NotReadable
@@ -78,10 +78,15 @@ def job_row(job: ExportJob) -> dict:
         "size": job.size,
         "record_count": job.record_count,
         "categories": [str(C(c).label) for c in job.categories if c in C.values],
+        "categories_text": _list_separator().join(str(C(c).label) for c in job.categories if c in C.values),
         "formats": list(job.formats),
         "cut": job.cut,
         "own_password": job.own_password,
     }
+
+
+def _list_separator() -> str:
+    return "、" if (translation.get_language() or "").startswith("zh") else ", "
 
 
 def jobs_for(viewing) -> list[dict]:
