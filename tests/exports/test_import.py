@@ -15,6 +15,7 @@ import pytest
 import pyzipper
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from healthbank import policy
 from healthbank.audit.models import AccessLog
@@ -40,6 +41,15 @@ from tests.exports.conftest import snapshot_of
 
 DATA = Path(__file__).parent / "data"
 REAL_JSON = (DATA / "real_download.json").read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Reasons are read in English here; the pages show them in the reader's language."""
+    with translation.override("en"):
+        yield
+
+
 REAL_XML = (DATA / "real_download.xml").read_bytes()
 
 

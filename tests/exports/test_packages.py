@@ -15,7 +15,7 @@ import zipfile
 import pytest
 import pyzipper
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from healthbank import policy
 from healthbank.access.rules import Reader
@@ -61,6 +61,13 @@ def read_package(job: ExportJob, password: str) -> dict[str, bytes]:
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The refusals are read in English here (the pages' Chinese is tested in test_download_pages)."""
+    with translation.override("en"):
+        yield
 
 
 # ---------------------------------------------------------------- asking
