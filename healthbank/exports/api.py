@@ -21,6 +21,35 @@ from .choices import Cut, ExportCategory, ExportFormat
 
 JOB_PARAMETER = OpenApiParameter("job_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="the package's id")
 TAGS = ["app downloads"]
+_JOB = {
+    "id": "01a23eb2-2b21-7f0f-aade-f34289a11944",
+    "file_name": "健康存摺_1151203_1.zip",
+    "status": "ready",
+    "status_label": "可下載",
+    "progress": 100,
+    "failure": "",
+    "requested_at": "2026-12-03T09:30:00+08:00",
+    "produced_at": "2026-12-03T09:30:01+08:00",
+    "available_until": "2026-12-10T09:30:01+08:00",
+    "size": 161090,
+    "record_count": 1285,
+    "categories": ["西醫門診就醫紀錄", "檢驗(查)結果"],
+    "formats": ["html", "json"],
+    "cut": "merged",
+    "own_password": False,
+}
+_EXPIRED = OpenApiExample(
+    "expired",
+    value={"errors": {"package": ["This package has expired; produce a new one."]}},
+    response_only=True,
+    status_codes=["410"],
+)
+_NOT_FOUND = OpenApiExample(
+    "not this reader's",
+    value={"errors": {"request": ["Not found."]}},
+    response_only=True,
+    status_codes=["404"],
+)
 
 
 class JobOut(BaseModel):
@@ -99,6 +128,13 @@ class JobsView(DownloadEndpoint):
         summary="The production list: the packages this reader asked for, newest first",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: JobsOut, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "one package ready",
+                value={"packages": [_JOB], "categories": ["outpatient", "labs"], "running_max": 2},
+                response_only=True,
+            )
+        ],
         tags=TAGS,
     )
     def get(self, request, person_id):
@@ -166,6 +202,13 @@ class JobView(DownloadEndpoint):
         summary="One package: status and progress while it is produced",
         parameters=[PERSON_PARAMETER, JOB_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: JobOut, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "in production",
+                value=_JOB | {"status": "running", "status_label": "產製中", "progress": 40, "produced_at": None},
+                response_only=True,
+            )
+        ],
         tags=TAGS,
     )
     def get(self, request, person_id, job_id):
@@ -185,6 +228,7 @@ class JobFileView(DownloadEndpoint):
             409: OpenApiResponse(ErrorBody, "not ready yet"),
             410: OpenApiResponse(ErrorBody, "expired (kept 7 days)"),
         },
+        examples=[_EXPIRED],
         tags=TAGS,
     )
     def get(self, request, person_id, job_id):
@@ -217,6 +261,20 @@ class ImportView(DownloadEndpoint):
             404: NOT_FOUND,
             413: OpenApiResponse(ErrorBody, "larger than the import limit"),
         },
+        examples=[
+            OpenApiExample(
+                "a real download",
+                value={
+                    "id": "01a23eb2-2b21-7f0f-aade-f34289a11945",
+                    "file_name": "健康存摺醫療類_20250301.json",
+                    "imported": 5,
+                    "skipped": 0,
+                    "report": {"r1": {"imported": 2, "skipped": 0, "skips": []}},
+                },
+                response_only=True,
+                status_codes=["201"],
+            )
+        ],
         tags=TAGS,
     )
     def post(self, request, person_id):
@@ -283,6 +341,7 @@ class SummaryPdfView(PassbookEndpoint):
         summary="The one-page summary for the doctor (PDF): conditions, medications, allergies, labs, vaccinations",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[_NOT_FOUND],
         tags=TAGS,
     )
     def get(self, request, person_id):

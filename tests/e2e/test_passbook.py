@@ -176,10 +176,10 @@ def check_page(page, what: str, others: list[str]) -> list[str]:
 
 def passbook_name(url: str, family: Family, prefix: str) -> str | None:
     """The URL name of a link to a page of the parent's passbook, or None for anything else (other people,
-    query variants, calendar files, other sites)."""
+    query variants, calendar and PDF files, other sites)."""
     parts = urlsplit(url)
     path = parts.path.removeprefix(prefix)
-    if parts.netloc != urlsplit(family.url).netloc or parts.query or path.endswith(".ics"):
+    if parts.netloc != urlsplit(family.url).netloc or parts.query or path.endswith((".ics", ".pdf")):
         return None
     if not path.startswith(family.home):
         return None
