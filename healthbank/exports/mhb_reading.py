@@ -284,10 +284,15 @@ def scalar(value) -> str | None:
         except InvalidOperation:
             return None
         return format(number, "f") if number.is_finite() else None
-    text = str(value)
+    # Control characters other than tab and line breaks carry nothing a person wrote; NUL cannot even be stored
+    # in PostgreSQL text.
+    text = _CONTROL.sub("", str(value))
     if not text.strip() or text.strip() == NO_DATA:
         return None
     return text
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def merge(documents: list[dict]) -> dict:

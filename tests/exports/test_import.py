@@ -632,3 +632,13 @@ def test_a_number_too_large_for_any_field_skips_its_row(adult):
     run = import_download(adult, json.dumps(document, ensure_ascii=False).encode(), "huge-number.json")
     assert run.report["r1"]["skipped"] == 1
     assert run.report["r1"]["skips"][0]["field"] == "r1.12"
+
+
+def test_control_characters_inside_values_are_dropped_and_nul_never_reaches_the_database(adult):
+    document = json.loads(for_person(REAL_JSON, adult).decode("utf-8-sig"), strict=False)
+    row = document["myhealthbank"]["bdata"]["r1"][0]
+    row["r1.4"] = "慈\x00惠\x07診所"
+    run = import_download(adult, json.dumps(document, ensure_ascii=False).encode(), "control.json")
+    assert run.report["r1"]["imported"] == 2  # PostgreSQL refuses NUL in text: the row would not be stored
+    names = Institution.objects.filter(code=row["r1.3"]).values_list("name", flat=True)
+    assert all("\x00" not in name and "\x07" not in name for name in names)

@@ -12,10 +12,12 @@ import pytest
 from django.db.models import Count
 from lxml import etree
 
+from healthbank import policy
 from healthbank.core import codes
 from healthbank.exports.choices import MYHEALTHBANK_SECTIONS, ExportCategory
 from healthbank.exports.writers import myhealthbank as mhb
 from healthbank.identity.models import Person
+from healthbank.passbook.listing import years_back
 from healthbank.records.models import (
     Allergy,
     CancerScreening,
@@ -27,6 +29,7 @@ from healthbank.records.models import (
     Vaccination,
     Visit,
 )
+from tests.accounts.conftest import TODAY
 from tests.exports.conftest import snapshot_of
 
 XSD = Path(mhb.__file__).resolve().parent.parent / "schemas" / "myhealthbank.xsd"
@@ -165,7 +168,7 @@ def test_a_known_visit_is_written_with_its_database_values(full_snapshot):
 def test_secondary_diagnoses_follow_the_primary(world):
     """A dental visit with scaling has two diagnoses: the first is r3.7/r3.8, the second r3.13/r3.14."""
     visit = (
-        Visit.objects.filter(kind="dental")
+        Visit.objects.filter(kind="dental", visit_date__gte=years_back(policy.SPAN_MEDICAL_YEARS)(TODAY))
         .annotate(n=Count("diagnoses"))
         .filter(n__gte=2)
         .order_by("person_id", "visit_date", "pk")
