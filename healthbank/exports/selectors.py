@@ -78,11 +78,25 @@ def job_row(job: ExportJob) -> dict:
         "size": job.size,
         "record_count": job.record_count,
         "categories": [str(C(c).label) for c in job.categories if c in C.values],
-        "categories_text": _list_separator().join(str(C(c).label) for c in job.categories if c in C.values),
+        "categories_text": _categories_text(job.categories),
         "formats": list(job.formats),
         "cut": job.cut,
         "own_password": job.own_password,
     }
+
+
+def _categories_text(codes: list[str]) -> str:
+    """What a package holds, short enough for a phone: every kind, or the first three and how many more."""
+    labels = [str(C(c).label) for c in codes if c in C.values]
+    if len(labels) == len(C.values):
+        return str(_("Every kind of data"))
+    if len(labels) > SHOWN_CATEGORIES:
+        more = len(labels) - SHOWN_CATEGORIES
+        return _list_separator().join(labels[:SHOWN_CATEGORIES]) + " " + str(_("and %(n)d more") % {"n": more})
+    return _list_separator().join(labels)
+
+
+SHOWN_CATEGORIES = 3
 
 
 def _list_separator() -> str:

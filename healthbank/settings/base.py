@@ -308,6 +308,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.request": {"level": "ERROR", "filters": ["outage_answered"]},
+        # WeasyPrint (the doctor summary's PDF) tells every step of every page at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

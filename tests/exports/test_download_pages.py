@@ -263,3 +263,17 @@ def test_the_app_imports_a_download_and_a_kiosk_or_stranger_cannot(adult_with_vi
     assert missing.status_code == 400 and "file" in missing.json()["errors"]
     parent, _child = family
     assert app_as(parent).post(path, {"file": _upload(raw, "d.json")}, format="multipart").status_code == 404
+
+
+def test_the_list_names_a_packages_data_briefly_enough_for_a_phone():
+    from django.utils import translation
+
+    from healthbank.exports.choices import ExportCategory
+    from healthbank.exports.selectors import _categories_text
+
+    with translation.override("en"):
+        assert _categories_text(ExportCategory.values) == "Every kind of data"
+        five = ["outpatient", "labs", "dental", "allergies", "vaccinations"]
+        assert _categories_text(five).endswith("and 2 more") and "Lab test results" in _categories_text(five)
+    with translation.override("zh-hant"):
+        assert _categories_text(["outpatient", "labs"]) == "西醫門診就醫紀錄、檢驗(查)結果"
