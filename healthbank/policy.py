@@ -199,7 +199,7 @@ IMPORT_MAX_RATIO = 200  # a member inflating more than this from its compressed 
 # days within the window counts as a chronic condition; the most lines of each list on the page.
 SUMMARY_REPEATED_VISITS_WINDOW = dt.timedelta(days=365)
 SUMMARY_REPEATED_VISITS_MIN_DAYS = 3
-SUMMARY_MAX_LINES = {"conditions": 8, "medications": 12, "allergies": 6, "labs": 14, "vaccinations": 10}
+SUMMARY_MAX_LINES = {"conditions": 6, "medications": 10, "allergies": 4, "labs": 10, "vaccinations": 5}
 
 # ---------------------------------------------------------------- §9 virtual card
 VCARD_QR_VALID_FOR = dt.timedelta(minutes=5)  # §9 one-time QR
