@@ -21,6 +21,7 @@ from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.passbook.listing import span_back, years_back
 from healthbank.passbook.models import Measurement
 from healthbank.passbook.selectors.common import open_category
+from healthbank.passbook.selectors.visits import KINDS_OF_LIST
 from healthbank.passbook.viewing import Viewing
 from healthbank.records.models import (
     Allergy,
@@ -41,12 +42,7 @@ from .choices import ACCESS_CATEGORY, ExportCategory
 
 C = ExportCategory
 
-VISIT_KINDS = {
-    C.OUTPATIENT: (Visit.Kind.WESTERN, Visit.Kind.PHARMACY, Visit.Kind.PREVENTIVE),
-    C.CHINESE_MEDICINE: (Visit.Kind.CHINESE,),
-    C.DENTAL: (Visit.Kind.DENTAL,),
-    C.INPATIENT: (Visit.Kind.INPATIENT,),
-}
+VISIT_KINDS = KINDS_OF_LIST  # which kinds of visit each category holds: the passbook's own lists
 FOLLOW_UP_PROGRAMS = {
     C.DIABETES: (FollowUp.Program.DIABETES,),
     C.CKD_EARLY: (FollowUp.Program.CKD_EARLY,),
