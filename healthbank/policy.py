@@ -208,6 +208,24 @@ VCARD_INSTITUTION_AUTH_VALID_FOR = dt.timedelta(hours=1)  # §9
 VCARD_DELEGATION_MAX_OUTSIDE_HOUSEHOLD = dt.timedelta(days=31)  # §9 "at most 1 month"
 VCARD_HOUSEHOLD_ACCEPT_WITHIN = dt.timedelta(minutes=10)  # §9
 VCARD_PHOTO_ID_OPTIONAL_UNDER_AGE = 14  # §9 under 14: ID or NHI card front will do
+# Ours (issue 10, decisions.md):
+VCARD_DELEGATION_MAX_IN_HOUSEHOLD = dt.timedelta(days=366)  # a household delegation has an end too: at most a year
+VCARD_DELEGATION_CODE_VALID_FOR = dt.timedelta(hours=24)  # the delegate types or scans the code within a day
+VCARD_DELEGATION_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # typed from another phone: one case, no 0/O/1/I
+VCARD_DELEGATION_CODE_LENGTH = 10  # 32**10 ≈ 10^15 codes
+VCARD_OBTAIN_ATTEMPTS = (10, dt.timedelta(hours=1))  # wrong delegation codes per account (and per address)
+VCARD_QR_ISSUE_RATE = (30, dt.timedelta(minutes=10))  # card QR codes one person (or delegate) may make
+VCARD_SCAN_VISIT_VALID_FOR = dt.timedelta(hours=24)  # after a scan the institution reads status / uploads the visit
+VCARD_ON_BEHALF_VALID_FOR = dt.timedelta(days=366)  # the household member who applied for a dependent may use it
+VCARD_REQUEST_RATE = (20, dt.timedelta(hours=1))  # institution requests for one person from one institution
+VCARD_PHOTO_MAX_BYTES = 8 * 1024 * 1024  # an upload larger than this is refused before it is decoded
+VCARD_APPLICATION_MAX_BODY = 2 * 8 * 1024 * 1024 + 256 * 1024  # two photos and the form; a larger upload is 413 unread
+VCARD_PHOTO_MAX_PIXELS = 40_000_000  # width × height; a larger image is refused (decompression bombs)
+VCARD_PHOTO_MIN_SIDE = 200  # pixels; a smaller photo cannot show a face or a document
+VCARD_PHOTO_STORED_SIDE = 1200  # the longest side of what we keep (re-encoded JPEG, no metadata)
+VCARD_CARD_PHOTO_SIDE = 360  # the longest side of the photo a scan answers with
+VCARD_KEY_PUBLISHED_FOR = dt.timedelta(days=30)  # a retired signing key stays in the published key set this long
+VCARD_REJECTION_REASON_MAX = 200  # characters
 
 # ---------------------------------------------------------------- ingestion (issue 2)
 INGEST_MAX_RECORDS_PER_BATCH = 1000  # institution API batches; our number (decisions.md)

@@ -21,6 +21,8 @@ from healthbank.devices.api import (
 )
 from healthbank.passbook.counter import counter_view
 from healthbank.records.api import INGEST_VIEWS
+from healthbank.vcard.api import app_patterns as vcard_app_patterns
+from healthbank.vcard.api import institution_patterns as vcard_institution_patterns
 
 api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}") for name, view in INGEST_VIEWS.items()]
 
@@ -38,6 +40,8 @@ urlpatterns = [
     ),
     path("api/app/v1/", include("healthbank.passbook.api.urls")),
     path("api/app/v1/passbook/<uuid:person_id>/", include("healthbank.exports.api_urls")),
+    *vcard_app_patterns,
+    *vcard_institution_patterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
     # inline <style> block and draws icons from data: URLs, which only this page may use.

@@ -3,8 +3,8 @@
 Everything that lends access to a person's data is a ``Grant`` row: whose data,
 to whom, which categories, from when, until when, why, and whether it ended
 early. Ending a grant keeps the row (history). ``access.rules.may_read`` is the
-only place that decides, and it reads grants; later features (the virtual
-card's delegations, institutions' requests, third-party apps) only create grants.
+only place that decides, and it reads grants; the virtual card's delegations,
+institutions' requests and scans (``lends_card``) and later third-party apps only create grants.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Grant(models.Model):
         INSTITUTION_REQUEST = "institution_request", _("Request of a healthcare institution")
         APP = "app", _("App the person connected")
         COUNTER_CHECK = "counter_check", _("ID document checked at the NHI counter")
+        CARD_SCAN = "card_scan", _("Virtual NHI card shown at a visit")
 
     class GranteeKind(models.TextChoices):
         PERSON = "person", _("Person")
@@ -66,6 +67,11 @@ class Grant(models.Model):
         related_name="+",
     )
     categories = models.JSONField(_("categories"), help_text=_("data category codes the reader may see"))
+    lends_card = models.BooleanField(
+        _("may use the virtual card"),
+        default=False,
+        help_text=_("a delegate shows the person's card QR; an institution reads status and uploads the visit"),
+    )
     why = models.CharField(_("why"), max_length=24, choices=Why.choices)
     origin = models.CharField(
         _("origin"), max_length=64, blank=True, help_text=_("what made it, e.g. enrolment:<id>; a code, never text")
@@ -81,6 +87,7 @@ class Grant(models.Model):
         indexes = [
             models.Index(fields=["person", "grantee_kind"], name="grant_person_kind"),
             models.Index(fields=["grantee_person", "valid_until"], name="grant_grantee_person"),
+            models.Index(fields=["grantee_institution", "origin"], name="grant_institution_origin"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -124,14 +124,59 @@ def may_read(reader: Reader, person, category: str, at: dt.datetime | None = Non
     return readable_categories(reader, person, at).get(category)
 
 
-def people_readable_by(reader: Reader, at: dt.datetime | None = None):
-    """The other people whose passbook a person may open now (the header's switcher), with the grant."""
-    if reader.kind != "person" or reader.person_id is None:
-        return Grant.objects.none()
-    at = at or timezone.now()
+def _grants_received(reader: Reader, at: dt.datetime):
     return (
         live_grants(at)
         .filter(grantee_kind=Grant.GranteeKind.PERSON, grantee_person_id=reader.person_id)
         .select_related("person")
-        .order_by("person__birth_date", "person_id")
+        .order_by("person__birth_date", "person_id", "valid_from")
     )
+
+
+def people_readable_by(reader: Reader, at: dt.datetime | None = None) -> list[Grant]:
+    """The other people whose passbook a person may open now (the header's switcher), with the grant.
+
+    Only grants that lend data: a delegation of the virtual card alone opens no passbook.
+    """
+    if reader.kind != "person" or reader.person_id is None:
+        return []
+    grants, seen = [], set()
+    for grant in _grants_received(reader, at or timezone.now()):
+        if grant.categories and grant.person_id not in seen:
+            seen.add(grant.person_id)
+            grants.append(grant)
+    return grants
+
+
+def may_use_card(reader: Reader, person, at: dt.datetime | None = None) -> Access | None:
+    """Whether ``reader`` may use ``person``'s virtual NHI card at ``at`` (SPEC §9); ``None`` means no.
+
+    The person always; anyone else through a live grant that lends the card: the parent of a child under 15,
+    a household or named delegate, an institution after a scan or an accepted request. One query.
+    """
+    at = at or timezone.now()
+    if reader.kind == "person" and reader.person_id == person.pk:
+        return SELF
+    if reader.kind not in ("person", "institution"):
+        return None
+    grant = _grants_to(reader, person.pk, at).filter(lends_card=True).order_by("valid_from").first()
+    return Access("grant", grant) if grant is not None else None
+
+
+def cards_usable_by(reader: Reader, at: dt.datetime | None = None) -> list[Grant]:
+    """我可使用 — the other people whose virtual card a person may show now, one grant each (the longest)."""
+    if reader.kind != "person" or reader.person_id is None:
+        return []
+    best: dict = {}
+    for grant in _grants_received(reader, at or timezone.now()).filter(lends_card=True):
+        held = best.get(grant.person_id)
+        if held is None or _later(grant, held):
+            best[grant.person_id] = grant
+    return list(best.values())
+
+
+def _later(grant: Grant, held: Grant) -> bool:
+    """``grant`` lasts longer than ``held`` (no end lasts longest)."""
+    if grant.valid_until is None:
+        return True
+    return held.valid_until is not None and grant.valid_until > held.valid_until

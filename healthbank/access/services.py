@@ -42,10 +42,13 @@ _READER_KIND = {
     Grant.Why.INSTITUTION_REQUEST: AccessLog.ActorKind.INSTITUTION,
     Grant.Why.APP: AccessLog.ActorKind.APP,
     Grant.Why.COUNTER_CHECK: AccessLog.ActorKind.OPERATOR,
+    Grant.Why.CARD_SCAN: AccessLog.ActorKind.INSTITUTION,
 }
 
 
-def open_for_reading(reader: Reader, person, category: str, *, detail: str = "") -> Access:
+def open_for_reading(
+    reader: Reader, person, category: str, *, detail: str = "", what: str = AccessLog.What.PASSBOOK
+) -> Access:
     """Check that ``reader`` may read ``category`` of ``person`` now and log it; raise ``NotReadable`` if not.
 
     The person's own reads are not logged (they are the person's); every other
@@ -59,7 +62,7 @@ def open_for_reading(reader: Reader, person, category: str, *, detail: str = "")
     if not access.is_self:
         record_access(
             person.pk,
-            what=AccessLog.What.PASSBOOK,
+            what=what,
             detail=detail,
             category=category,
             actor_kind=_READER_KIND[access.grant.why],
@@ -144,6 +147,7 @@ def grant_child_to_parent(enrolment: Enrolment) -> Grant | None:
                 grantee_kind=Grant.GranteeKind.PERSON,
                 grantee_person_id=enrolment.household.insured_id,
                 categories=sorted(ALL_CATEGORIES),
+                lends_card=True,  # §9: the parent shows the child's virtual card too
                 why=Grant.Why.CHILD_UNDER_15,
                 origin=origin,
                 valid_from=span[0],
@@ -173,6 +177,7 @@ def grant_children_to_parents(enrolments) -> int:
                 grantee_kind=Grant.GranteeKind.PERSON,
                 grantee_person_id=enrolment.household.insured_id,
                 categories=sorted(ALL_CATEGORIES),
+                lends_card=True,  # §9: the parent shows the child's virtual card too
                 why=Grant.Why.CHILD_UNDER_15,
                 origin=f"enrolment:{enrolment.pk}",
                 valid_from=span[0],

@@ -196,6 +196,7 @@ class OutboxEmail(models.Model):
         PASSWORD_RESET = "password_reset", "重設密碼 Password reset link"
         SECURITY_NOTICE = "security_notice", "安全通知 Security notice"
         BATCH_RESULT = "batch_result", "整批註冊結果 Batch registration result"
+        VIRTUAL_CARD = "virtual_card", "虛擬健保卡通知 Virtual NHI card notice"
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)

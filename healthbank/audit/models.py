@@ -52,6 +52,8 @@ class AccessLog(models.Model):
         DOWNLOAD_PRODUCED = "download_produced", _("Download package produced")
         DOWNLOAD_TAKEN = "download_taken", _("Download package downloaded")
         DOWNLOAD_IMPORTED = "download_imported", _("My Health Bank download imported")
+        VCARD_READ = "vcard_read", _("Virtual NHI card read for a visit")
+        VCARD_PHOTOS = "vcard_photos", _("Virtual NHI card application photos viewed")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "healthbank.access",
     "healthbank.passbook",
     "healthbank.exports",
+    "healthbank.vcard",
     "healthbank.staff",
     "healthbank.demo",
 ]
@@ -251,6 +252,11 @@ EXTERNAL_ADAPTERS = {
 }
 EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "external"))
 SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))
+# The virtual card (issue 10): its QR signing keys and its applicants' photos live outside the web root.
+VCARD_KEY_DIR = Path(os.environ.get("HEALTHBANK_VCARD_KEY_DIR", VAR_DIR / "vcard-keys"))
+VCARD_PHOTO_DIR = Path(os.environ.get("HEALTHBANK_VCARD_PHOTO_DIR", VAR_DIR / "vcard-photos"))
+# Which HealthBank signs the card QR codes: a code from another one (a test system) is refused by name.
+VCARD_ENVIRONMENT = os.environ.get("HEALTHBANK_ENVIRONMENT", "embedded")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 CARD_AGENT_URL = os.environ.get("CARD_AGENT_URL", "http://127.0.0.1:7777")  # cardagent on the person's computer
 

@@ -31,6 +31,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_scratch / "test.sqlite3")}  # noqa: F405
 EXTERNAL_DATA_DIR = _scratch / "external"
 SIMULATED_CARDS_DIR = _scratch / "cards"
+VCARD_KEY_DIR = _scratch / "vcard-keys"
+VCARD_PHOTO_DIR = _scratch / "vcard-photos"
+VCARD_ENVIRONMENT = "test"
 
 # No worker runs beside the test suite: tasks execute in-process (the real task code, eagerly).
 CELERY_TASK_ALWAYS_EAGER = True
