@@ -23,6 +23,7 @@ from healthbank.passbook.counter import counter_view
 from healthbank.records.api import INGEST_VIEWS
 from healthbank.vcard.api import app_patterns as vcard_app_patterns
 from healthbank.vcard.api import institution_patterns as vcard_institution_patterns
+from healthbank.vcard.directory_urls import api_patterns as vcard_directory_patterns
 
 api_patterns = [path(f"ingest/v1/{name}", view.as_view(), name=f"ingest-{name}") for name, view in INGEST_VIEWS.items()]
 
@@ -42,6 +43,7 @@ urlpatterns = [
     path("api/app/v1/passbook/<uuid:person_id>/", include("healthbank.exports.api_urls")),
     *vcard_app_patterns,
     *vcard_institution_patterns,
+    *vcard_directory_patterns,
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
     # inline <style> block and draws icons from data: URLs, which only this page may use.
@@ -77,6 +79,7 @@ urlpatterns += i18n_patterns(
     path("", include("healthbank.devices.urls")),
     path("", include("healthbank.exports.urls")),
     path("", include("healthbank.passbook.urls")),
+    path("", include("healthbank.vcard.urls")),
     prefix_default_language=False,
 )
 # Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.
