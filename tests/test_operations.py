@@ -64,6 +64,7 @@ def _start_production(env_changes: dict) -> subprocess.CompletedProcess:
         "NATIONAL_ID_HASH_KEY": "00" * 32,
         "NATIONAL_ID_ENCRYPTION_KEY": "A" * 43 + "=",
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "HEALTHBANK_ENVIRONMENT": "production",
         **env_changes,
     }
     code = (
@@ -75,6 +76,12 @@ def _start_production(env_changes: dict) -> subprocess.CompletedProcess:
 def test_production_refuses_to_start_without_redis():
     started = _start_production({})
     assert started.returncode != 0 and "REDIS_URL must be set in production" in started.stderr
+
+
+def test_production_refuses_to_start_without_naming_its_environment():
+    """Card QR codes carry the environment's name: a test system's codes must never scan in production."""
+    started = _start_production({"REDIS_URL": "redis://127.0.0.1:1/0", "HEALTHBANK_ENVIRONMENT": ""})
+    assert started.returncode != 0 and "HEALTHBANK_ENVIRONMENT must be set in production" in started.stderr
 
 
 def test_production_with_redis_uses_it_for_the_cache_and_sends_tasks_to_workers():

@@ -8,7 +8,9 @@ from .base import *  # noqa: F403
 
 # REDIS_URL too: without it base.py falls back to the database cache and tasks run inside web requests,
 # which in production would silently trade the throttles' and the outbox's design for the embedded one.
-for _name in ("DJANGO_SECRET_KEY", "NATIONAL_ID_HASH_KEY", "NATIONAL_ID_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL"):
+# HEALTHBANK_ENVIRONMENT names this HealthBank in every card QR it signs: a test system's codes are refused here.
+_REQUIRED = ("DJANGO_SECRET_KEY", "NATIONAL_ID_HASH_KEY", "NATIONAL_ID_ENCRYPTION_KEY", "DATABASE_URL", "REDIS_URL")
+for _name in (*_REQUIRED, "HEALTHBANK_ENVIRONMENT"):
     if not os.environ.get(_name):
         raise RuntimeError(f"{_name} must be set in production")
 CELERY_TASK_ALWAYS_EAGER = False  # tasks run in workers, never inside a web request
