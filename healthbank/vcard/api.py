@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -122,7 +123,7 @@ class ScanOut(BaseModel):
 
 class RefusalBody(BaseModel):
     errors: dict[str, list[str]]
-    reason: str = Field(description=f"one of: {REASON_CODES}")
+    reason: str = Field("", description=f"one of: {REASON_CODES} (absent when the body itself was refused)")
 
 
 _PERSON_EXAMPLE = {
@@ -457,7 +458,9 @@ class AppApplicationView(AppEndpoint):
     def post(self, request):
         person = self.me(request)
         length = str(request.META.get("CONTENT_LENGTH") or "0")
-        if not length.isdigit() or int(length) > policy.VCARD_APPLICATION_MAX_BODY:
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = policy.VCARD_APPLICATION_MAX_BODY if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not length.isdigit() or int(length) > limit:
             return error_response(
                 413,
                 "body",
@@ -506,6 +509,7 @@ class AppQrView(AppEndpoint):
         request=QrIn,
         responses={
             200: QrOut,
+            400: OpenApiResponse(RefusalBody, "a body that is not a JSON object"),
             401: OpenApiResponse(ErrorBody, "log in from the app first"),
             404: OpenApiResponse(ErrorBody, "not a card this person may use"),
             409: OpenApiResponse(RefusalBody, "no_card"),
@@ -578,6 +582,7 @@ class AppRequestAnswerView(AppEndpoint):
         request=AnswerIn,
         responses={
             200: OpenApiTypes.OBJECT,
+            400: OpenApiResponse(RefusalBody, "an answer other than accept or decline"),
             401: ErrorBody,
             404: ErrorBody,
             409: OpenApiResponse(RefusalBody, "answered"),
@@ -682,7 +687,14 @@ class AppDelegationActionView(AppEndpoint):
             OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["end", "agree", "decline"]),
         ],
         request=None,
-        responses={200: OpenApiTypes.OBJECT, 401: ErrorBody, 404: ErrorBody, 409: RefusalBody, 410: RefusalBody},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            400: RefusalBody,
+            401: ErrorBody,
+            404: ErrorBody,
+            409: RefusalBody,
+            410: RefusalBody,
+        },
         tags=APP_TAGS,
     )
     def post(self, request, delegation_id, action):

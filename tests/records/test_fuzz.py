@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -54,6 +56,8 @@ class Credentials:
         if path.startswith("/api/ingest/v1/"):
             (sender,) = RECORD_TYPES[path.rsplit("/", 1)[1]].senders
             return {"Authorization": f"Bearer {self.keys[sender]}"}
+        if path.startswith("/api/vcard/v1/"):  # the virtual card's institution endpoints: the clinic's key
+            return {"Authorization": f"Bearer {self.keys['institution']}"}
         if case.operation.definition.raw.get("security"):
             return {"Authorization": f"Token {self.app_token}"}
         return {}
@@ -168,6 +172,12 @@ def test_every_api_operation_refuses_a_malformed_body_with_a_json_4xx(
     elif path.startswith("/api/ingest/v1/"):
         (sender,) = RECORD_TYPES[path.rsplit("/", 1)[1]].senders
         headers = {"HTTP_AUTHORIZATION": f"Bearer {credentials.keys[sender]}"}
+    elif path.startswith("/api/vcard/v1/"):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {credentials.keys['institution']}"}
+    elif path.startswith("/api/app/v1/vcard"):
+        headers = {"HTTP_AUTHORIZATION": f"Token {credentials.app_token}"}
+    for name in re.findall(r"{(\w+)}", path):  # other path parameters: a well-formed id, so the route is reached
+        path = path.replace(f"{{{name}}}", "end" if name == "action" else str(uuid.uuid4()))
     response = client.generic(method, path, body, content_type=content_type, **headers)
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:200])
     assert response["Content-Type"] == "application/json"
