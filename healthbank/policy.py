@@ -226,6 +226,8 @@ VCARD_PHOTO_STORED_SIDE = 1200  # the longest side of what we keep (re-encoded J
 VCARD_CARD_PHOTO_SIDE = 360  # the longest side of the photo a scan answers with
 VCARD_KEY_PUBLISHED_FOR = dt.timedelta(days=30)  # a retired signing key stays in the published key set this long
 VCARD_REJECTION_REASON_MAX = 200  # characters
+VCARD_DIRECTORY_PAGE_SIZE = 20  # institutions that accept the card, a page (page and API)
+VCARD_DIRECTORY_QUERY_MAX_LENGTH = 100  # characters of a name or code searched for
 
 # ---------------------------------------------------------------- ingestion (issue 2)
 INGEST_MAX_RECORDS_PER_BATCH = 1000  # institution API batches; our number (decisions.md)

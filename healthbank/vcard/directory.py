@@ -27,13 +27,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from healthbank import policy
 from healthbank.core import codes
 from healthbank.core.api import ErrorBody, error_response
 from healthbank.records.models import Institution
 
 # Not yet in policy.py (this module may not edit it): move both there as VCARD_DIRECTORY_*.
-PAGE_SIZE = 20  # institutions a page, on the page and in the API
-QUERY_MAX_LENGTH = 100  # characters of the name or code searched for; longer than any name we hold
+PAGE_SIZE = policy.VCARD_DIRECTORY_PAGE_SIZE
+QUERY_MAX_LENGTH = policy.VCARD_DIRECTORY_QUERY_MAX_LENGTH
 
 LANGUAGES = ("zh-hant", "en")
 PARAMETERS = ("county", "township", "kind", "q", "page", "lang")

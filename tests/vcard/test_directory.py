@@ -11,7 +11,7 @@ from healthbank.vcard.directory import FilterRefused, institutions_accepting_car
 from tests.conftest import make_institution
 
 # Until healthbank/urls.py includes the virtual card's URLs: the project's plus the list's.
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.vcard.directory_test_urls")]
+pytestmark = [pytest.mark.django_db]
 
 PAGE = "/vcard/institutions/"
 API = "/api/vcard/v1/institutions"
