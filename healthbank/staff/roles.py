@@ -17,6 +17,7 @@ COUNTER_STAFF = "臨櫃人員 Counter staff"
 RECORDS_REVIEWERS = "紀錄審查人員 Records reviewers"
 REGISTRATION_STAFF = "註冊業務人員 Registration staff"
 UNIT_ADMINISTRATORS = "投保單位管理人員 Insurance-unit administrators"
+VCARD_REVIEWERS = "虛擬健保卡審核人員 Virtual card reviewers"
 
 # Opening a person's page (name masked in lists, enrolments and cards on the page).
 _PERSON_PAGE = ["identity.view_person", "identity.view_enrolment", "identity.view_nhicard"]
@@ -57,6 +58,8 @@ ROLES: dict[str, list[str]] = {
         "identity.change_insuranceunit",
         "identity.set_portal_password",
     ],
+    # Reviews virtual NHI card applications: the queue, the two photos, approve or reject (SPEC §9); no records.
+    VCARD_REVIEWERS: ["identity.view_person", "vcard.view_cardapplication", "vcard.review_cardapplication"],
 }
 
 
@@ -73,10 +76,15 @@ def sync_groups(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
             app_config.models_module = None
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
+    # An early staff migration runs before the tables of apps added since (they are not in ``apps`` yet); their
+    # permissions are given by the later staff migration that depends on them, and by every post-migrate sync.
+    migrated = {app_config.label for app_config in apps.get_app_configs()}
     for name, permissions in ROLES.items():
         wanted = []
         for dotted in permissions:
             app_label, codename = dotted.split(".")
+            if app_label not in migrated:
+                continue
             wanted.append(
                 permission_model.objects.using(using).get(content_type__app_label=app_label, codename=codename)
             )
