@@ -7,6 +7,7 @@ import hmac
 import secrets
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions, permissions
 
 from .models import ApiClient, Institution
@@ -47,10 +48,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key:
-            raise exceptions.AuthenticationFailed("Authorization must be 'Bearer <API key>'.")
+            raise exceptions.AuthenticationFailed(_("Authorization must be 'Bearer <API key>'."))
         client = client_for_key(key.strip())
         if client is None:
-            raise exceptions.AuthenticationFailed("This API key is not valid.")
+            raise exceptions.AuthenticationFailed(_("This API key is not valid."))
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=timezone.now())
         return (None, client)
 
