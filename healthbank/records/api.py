@@ -104,6 +104,19 @@ SENDER_TEXT = {
     "MOHW": "the MOHW",
 }
 
+# What one record type adds to its endpoint's description.
+ABOUT: dict[str, str] = {
+    "visits": (
+        " A visit made with the virtual NHI card sends `card_medium` `virtual` and, in `virtual_card`, the "
+        "`scan_id` the card scan answered (this institution may upload the visit for 24 hours after the scan) or "
+        "the id of the authorisation request the person accepted (1 hour after acceptance); another "
+        "institution's or another person's id, or one whose time has passed, is refused naming `virtual_card`. "
+        "Inpatient stays, courses of treatment (`course_treatment`) and prescription refills (`refill_of`) may "
+        "send `mixed`: the NHI card and the virtual card both. After that time an identical re-send is still "
+        "`unchanged`, and a correction that keeps its `virtual_card` is still accepted."
+    ),
+}
+
 _WHO = {"national_id": "A123456789"}
 EXAMPLE_RECORDS: dict[str, dict] = {
     "visits": _WHO
@@ -121,6 +134,9 @@ EXAMPLE_RECORDS: dict[str, dict] = {
         "drug_orders": [{"drug_code": "BC59114100", "days_supplied": 28, "quantity": "56", "frequency": "BID"}],
         "non_drug_orders": [{"payment_code": "00109C"}],
         "chronic_prescription": {"record_id": "RX-20261118-0012", "days_per_fill": 28, "fills": 3, "icd10": "E11.9"},
+        # With the virtual card: "card_medium": "virtual" and "virtual_card": the scan_id (see VisitIn). The
+        # example stays on the physical card so that "Try it out" is accepted without a scan.
+        "card_medium": "physical",
     },
     "lab-results": _WHO
     | {
@@ -248,6 +264,7 @@ def _view_for(name: str) -> type[IngestView]:
             "with the same content is `unchanged`, with other content it replaces (corrects) that record and "
             "keeps the earlier version. A record id stays with the person it was first sent for. Re-sending a "
             "whole batch after a 5xx answer or a dropped connection is safe."
+            f"{ABOUT.get(name, '')}"
         ),
         request=batch,
         responses={

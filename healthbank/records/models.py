@@ -156,6 +156,13 @@ class Visit(IngestedRecord):
         PHARMACY = "pharmacy", _("Pharmacy dispensing")
         PREVENTIVE = "preventive", _("Preventive care")
 
+    class CardMedium(models.TextChoices):
+        """Which card the visit was made with (SPEC §9): stays, courses and refills may mix the two."""
+
+        PHYSICAL = "physical", _("NHI card")
+        VIRTUAL = "virtual", _("Virtual NHI card")
+        MIXED = "mixed", _("NHI card and virtual card")
+
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="visits"
@@ -180,6 +187,18 @@ class Visit(IngestedRecord):
         related_name="refills",
     )
     refill_number = models.PositiveSmallIntegerField(_("refill number"), null=True, blank=True)
+    card_medium = models.CharField(
+        _("card used"), max_length=8, choices=CardMedium.choices, default=CardMedium.PHYSICAL
+    )
+    virtual_card = models.CharField(
+        _("virtual card scan or authorisation"),
+        max_length=40,
+        blank=True,
+        help_text=_("the scan id or authorisation id the visit was made with"),
+    )
+    course_treatment = models.BooleanField(
+        _("course of treatment"), default=False, help_text=_("part of a course of treatment (療程)")
+    )
 
     class Meta:
         verbose_name = _("visit")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
@@ -157,8 +157,31 @@ class RefillOf(Strict):
     refill_number: int = Field(ge=2, le=policy.CHRONIC_PRESCRIPTION_MAX_FILLS)
 
 
+# Kinds of visit that may mix the NHI card and the virtual card besides refills and courses (SPEC §9).
+MIXED_CARD_KINDS = frozenset({"inpatient"})
+MIXED_NOT_ALLOWED = (
+    "Only inpatient stays, courses of treatment and prescription refills can mix the NHI card and the virtual card."
+)
+VIRTUAL_CARD_NEEDS_MEDIUM = "Name a virtual card only with card_medium virtual or mixed."
+VIRTUAL_CARD_MISSING = (
+    "A visit made with the virtual card names the scan_id of the scanned code or the id of the accepted "
+    "authorisation request."
+)
+
+
 class VisitIn(PersonRecord):
-    """One visit uploaded from the card or claims: diagnoses, drug and non-drug orders."""
+    """One visit uploaded from the card or claims: diagnoses, drug and non-drug orders.
+
+    Made with the virtual card (虛擬健保卡): ``card_medium`` ``virtual``, and ``virtual_card`` the ``scan_id``
+    the scan answered or the id of the authorisation request the person accepted; the scan lets this
+    institution upload the visit for 24 hours, an accepted request for 1 hour. Inpatient stays, courses of
+    treatment (療程, ``course_treatment``) and prescription refills may mix both cards (``mixed``).
+    ``card_number`` is always the person's NHI card number (the scan answers it too).
+    """
+
+    # Fields added after visits were stored: left out of the fingerprint while they hold their default, so
+    # a re-send of a visit stored before them is still ``unchanged``.
+    digest_omits_default: ClassVar[frozenset[str]] = frozenset({"card_medium", "virtual_card", "course_treatment"})
 
     card_number: CardNumber = Field(description="12-digit number of the NHI card used")
     institution: InstitutionCode
@@ -174,6 +197,21 @@ class VisitIn(PersonRecord):
     non_drug_orders: list[NonDrugOrderIn] = Field(default_factory=list, max_length=60)
     chronic_prescription: ChronicPrescriptionIn | None = None
     refill_of: RefillOf | None = None
+    card_medium: Literal["physical", "virtual", "mixed"] = Field(
+        "physical",
+        description="the card the visit was made with: physical (the NHI card), virtual (the virtual NHI card) "
+        "or mixed (both; inpatient stays, courses of treatment and prescription refills only)",
+    )
+    virtual_card: str = Field(
+        "",
+        max_length=40,
+        description="virtual or mixed: the scan_id the card scan answered (32 hex digits), or the id of the "
+        "authorisation request the person accepted (UUID); it must be this institution's and this person's, "
+        "and still live (a scan for 24 hours, an accepted request for 1 hour)",
+    )
+    course_treatment: bool = Field(
+        False, description="part of a course of treatment (療程, e.g. rehabilitation or Chinese-medicine courses)"
+    )
 
     @field_validator("end_date")
     @classmethod
@@ -194,6 +232,24 @@ class VisitIn(PersonRecord):
             for i, order in enumerate(getattr(item, "non_drug_orders", None) or []):
                 if order.tooth is not None:
                     yield f"non_drug_orders[{i}].tooth", "tooth numbers are only for dental visits."
+        yield from cls._card_medium_errors(item)
+
+    @classmethod
+    def _card_medium_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        """The card rules that need no database; whether the scan or authorisation named is live is for services."""
+        medium = getattr(item, "card_medium", None)
+        virtual_card = getattr(item, "virtual_card", None)
+        if medium == "physical" and virtual_card:
+            yield "virtual_card", VIRTUAL_CARD_NEEDS_MEDIUM
+        if medium in ("virtual", "mixed") and virtual_card == "":
+            yield "virtual_card", VIRTUAL_CARD_MISSING
+        kind = getattr(item, "kind", None)
+        # A field that failed its own check is missing from ``item``: then whether mixing is allowed is unknown.
+        known = kind is not None and hasattr(item, "refill_of") and hasattr(item, "course_treatment")
+        if medium == "mixed" and known:
+            # A refill is a pharmacy visit naming the prescription it refills (stored as its refill_number).
+            if kind not in MIXED_CARD_KINDS and item.refill_of is None and not item.course_treatment:
+                yield "card_medium", MIXED_NOT_ALLOWED
 
     @field_validator("refill_of")
     @classmethod

@@ -9,7 +9,9 @@ a batch are written in one transaction that first locks their record ids
 (``_lock_record_ids``), then looks the ids up: a stored record of another person
 refuses the re-send, an identical one is ``unchanged``, another version is a
 correction that keeps the replaced version in ``RecordRevision``, and the rest
-are inserted together (COPY on PostgreSQL). Because the look-up and the
+are inserted together (COPY on PostgreSQL). Checks that only a record about to
+be written must pass (a virtual-card visit's live grant) run there, after the
+look-up: an identical re-send never meets them. Because the look-up and the
 comparison happen under the lock, concurrent senders of the same ids wait for
 each other and then see each other's rows: no conflict reaches the database's
 unique constraint. The same id twice in one batch is handled in order, as if
@@ -39,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from healthbank.core import codes
 from healthbank.core.ids import new_public_id
 from healthbank.identity.models import NhiCard, Person
+from healthbank.vcard import services as vcard
 
 from . import schemas
 from .models import (
@@ -202,6 +205,11 @@ class RecordType:
     prefetch: Callable[[Context, list[Candidate]], None] = lambda ctx, cands: None
     check: Callable[[Context, Candidate], None] = lambda ctx, cand: None
     child_models: tuple[type[models.Model], ...] = ()
+    # Checks of a record about to be written (new, or a correction of ``stored``), made under the batch's
+    # record-id locks; an identical re-send is ``unchanged`` without them. ``stored_fields``: the columns of
+    # the stored record they read.
+    check_written: Callable[[Context, Candidate, IngestedRecord | None], None] = lambda ctx, cand, stored: None
+    stored_fields: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------ shared checks
@@ -275,8 +283,16 @@ def _parse(rt: RecordType, index: int, raw: Any, today) -> Candidate:
 
 
 def _digest(item: BaseModel) -> str:
-    """Fingerprint of the accepted payload (field order is the schema's, so it is stable)."""
-    return hashlib.sha256(item.model_dump_json(exclude={"national_id"}).encode()).hexdigest()
+    """Fingerprint of the accepted payload (field order is the schema's, so it is stable).
+
+    Fields a schema gained after records were stored are left out while they hold their default
+    (``digest_omits_default``): an earlier record re-sent as it was stays ``unchanged``.
+    """
+    fields = type(item).model_fields
+    exclude = {"national_id"} | {
+        name for name in getattr(item, "digest_omits_default", ()) if getattr(item, name) == fields[name].default
+    }
+    return hashlib.sha256(item.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 def _resolve_people(candidates: list[Candidate]) -> None:
@@ -398,6 +414,41 @@ def _check_visit(ctx: Context, c: Candidate) -> None:
             c.reject("refill_of.refill_number", f"The prescription allows {rx.fills} fills.")
         else:
             c.refill_rx = rx
+    # Only visits' senders are institutions today; should an agency ever send visits, the virtual card still
+    # lends itself to institutions only (a scan or an accepted request is always one institution's).
+    if getattr(item, "card_medium", None) in VIRTUAL_MEDIA and ctx.sender.institution is None:
+        c.reject("card_medium", "Only an institution can send a visit made with the virtual card.")
+
+
+VIRTUAL_MEDIA = (Visit.CardMedium.VIRTUAL, Visit.CardMedium.MIXED)
+NO_LIVE_CARD_GRANT = "No live virtual-card scan or authorisation of this institution for this person has this id."
+
+
+def _normalised_reference(reference: str) -> str:
+    """As the virtual card keeps its scan and request ids: a scan id's hex digits and a UUID are lowercase."""
+    return reference.strip().lower()
+
+
+def _check_visit_card_grant(ctx: Context, c: Candidate, stored: IngestedRecord | None) -> None:
+    """A visit made with the virtual card names a scan or an accepted request that lets this institution upload
+    it now (SPEC §9: a scan for 24 hours, a request for 1 hour; another institution's or another person's never).
+
+    Checked when the visit is new, and when a correction names a virtual card other than the one its stored
+    version was accepted with. Not checked for an identical re-send (``unchanged`` before this is called), nor
+    for a correction that keeps the virtual card it was accepted with: that grant was checked when the visit
+    was first accepted, and a correction (copayment, orders) after the hour or the day does not use the card
+    again. Refusing those would leave a virtual-card visit impossible to correct once its grant ended.
+    """
+    item = c.item
+    if item.card_medium not in VIRTUAL_MEDIA:
+        return
+    reference = _normalised_reference(item.virtual_card)
+    already = stored is not None and stored.card_medium in VIRTUAL_MEDIA and stored.virtual_card == reference
+    if already:
+        return
+    grant = vcard.card_grant_for_visit(ctx.sender.institution.pk, c.person.pk, reference, at=ctx.now)
+    if grant is None:
+        c.reject("virtual_card", NO_LIVE_CARD_GRANT)
 
 
 def _prescription_digest(item: schemas.VisitIn) -> str:
@@ -424,6 +475,9 @@ def _build_visit(ctx: Context, c: Candidate) -> Built:
         points=item.points,
         chronic_prescription=c.refill_rx,
         refill_number=item.refill_of.refill_number if item.refill_of else None,
+        card_medium=item.card_medium,
+        virtual_card=_normalised_reference(item.virtual_card),
+        course_treatment=item.course_treatment,
     )
     payment = codes.payment_codes()
     children: list[Row] = [
@@ -653,6 +707,8 @@ RECORD_TYPES: dict[str, RecordType] = {
             _prefetch_visits,
             _check_visit,
             (VisitDiagnosis, DrugOrder, NonDrugOrder),
+            _check_visit_card_grant,
+            ("card_medium", "virtual_card"),
         ),
         RecordType("lab-results", schemas.LabResultIn, LabResult, _institutions_only, "collected_on", _build_lab),
         RecordType(
@@ -820,7 +876,7 @@ class Stored:
     rows: dict[str, list[IngestedRecord]]
 
     @classmethod
-    def load(cls, model: type[IngestedRecord], source: str, record_ids: set[str]) -> Stored:
+    def load(cls, model: type[IngestedRecord], source: str, record_ids: set[str], fields: Sequence[str] = ()) -> Stored:
         rows: dict[str, list[IngestedRecord]] = {}
         if record_ids:
             ids: Any = record_ids
@@ -828,7 +884,7 @@ class Stored:
                 # One array parameter: psycopg takes a long time splitting a query of thousands of placeholders.
                 ids = RawSQL("SELECT unnest(%s::text[])", (list(record_ids),))
             found = model.objects.filter(source=source, source_record_id__in=ids).only(
-                "id", "person_id", "source_record_id", "payload_digest", "version"
+                "id", "person_id", "source_record_id", "payload_digest", "version", *fields
             )
             for row in found:
                 rows.setdefault(row.source_record_id, []).append(row)
@@ -849,7 +905,7 @@ NOT_YOURS = (
 
 def _write_round(ctx: Context, rt: RecordType, batch: list[Candidate]) -> list[RecordOutcome]:
     source = ctx.sender.source
-    stored = Stored.load(rt.model, source, {c.record_id for c in batch})
+    stored = Stored.load(rt.model, source, {c.record_id for c in batch}, rt.stored_fields)
     carried = {c.index: rx for c in batch if (rx := _carried_prescription(c)) is not None}
     stored_rx = Stored.load(ChronicPrescription, source, {rx.record_id for rx in carried.values()})
     outcomes: list[RecordOutcome] = []
@@ -864,6 +920,8 @@ def _write_round(ctx: Context, rt: RecordType, batch: list[Candidate]) -> list[R
             rx_mine, rx_taken = stored_rx.find(carried[c.index].record_id, c.person)
             if rx_taken:
                 c.reject("chronic_prescription.record_id", NOT_YOURS)
+        if not c.errors and (mine is None or mine.payload_digest != c.digest):
+            rt.check_written(ctx, c, mine)
         if c.errors:
             outcomes.append(RecordOutcome(c.index, c.record_id, "rejected", errors=c.errors))
         elif mine is None:

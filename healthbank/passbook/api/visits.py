@@ -83,6 +83,8 @@ class VisitDetailOut(VisitOut):
     non_drug_orders: list[NonDrugOrderOut]
     reports: list[dict]
     refill_number: int | None
+    card_medium: str = Field(description="the card the visit was made with: physical, virtual or mixed (both)")
+    card_medium_label: str
 
 
 class PassbookOut(BaseModel):
@@ -227,6 +229,8 @@ class VisitDetailView(PassbookEndpoint):
                     ],
                     "reports": [],
                     "refill_number": None,
+                    "card_medium": "virtual",
+                    "card_medium_label": "虛擬健保卡",
                 },
                 response_only=True,
             )

@@ -163,6 +163,8 @@ def visit_detail(viewing: Viewing, visit_id) -> dict:
         if viewing.can(Category.DISCHARGE_SUMMARIES if r.kind == "discharge" else Category.IMAGING_PATHOLOGY)
     ]
     row["refill_number"] = visit.refill_number
+    row["card_medium"] = visit.card_medium
+    row["card_medium_label"] = str(Visit.CardMedium(visit.card_medium).label)
     return row
 
 
