@@ -339,7 +339,10 @@ def start_person_session(request, person: Person, method: str) -> None:
 
 
 def _start(request, person: Person, method: str, idle) -> None:
+    wanted = request.session.get("after_login", "")  # the page that sent the visitor to log in (decorators.py)
     request.session.flush()  # no session fixation, and nothing of an earlier visitor's session carries over
+    if wanted:
+        request.session["after_login"] = wanted
     request.session[SESSION_PERSON] = str(person.pk)
     request.session[SESSION_METHOD] = method
     request.session.set_expiry(int(idle.total_seconds()))

@@ -24,7 +24,7 @@ from healthbank.identity.card_proof import (
 from healthbank.identity.models import NhiCard, Person
 
 from . import passwordreset, passwords, services
-from .decorators import citizen_required
+from .decorators import after_login, citizen_required
 from .forms import (
     CardLoginForm,
     CardNumberLoginForm,
@@ -238,7 +238,7 @@ def login(request):
             form = CardNumberLoginForm()  # a new captcha for every try
         else:
             start_session(request, account)
-            return redirect("accounts:me")
+            return after_login(request)
     return render(request, "accounts/login.html", {"form": form, "error": error})
 
 
@@ -255,7 +255,7 @@ def login_with_card(request):
                 error = exc.message
             else:
                 start_session(request, account)
-                return redirect("accounts:me")
+                return after_login(request)
         else:
             error = " ".join(m for field in ("password", "captcha") for m in form.errors.get(field, []))
             error = error or _("The card could not be read; check the card agent and try again.")
@@ -283,7 +283,7 @@ def login_with_certificate(request):
             error = exc.message if exc.code != "invalid" or not error else error
         else:
             start_person_session(request, person, Method.CERTIFICATE)
-            return redirect("accounts:me")
+            return after_login(request)
         form = CertificateLoginForm()
     context = {"agent_url": settings.CARD_AGENT_URL, "form": form, "error": error, "purpose": CERTIFICATE_PURPOSE}
     return render(request, "accounts/login_certificate.html", context)

@@ -30,6 +30,7 @@ from healthbank.access.models import Grant
 from healthbank.access.rules import Reader
 from healthbank.access.services import NotReadable, end_grant, start_of_day
 from healthbank.accounts import limits
+from healthbank.assessments.dates import birthday
 from healthbank.core import national_id as nid
 from healthbank.core.categories import DataCategory
 from healthbank.core.outage import OUTAGE_EXCEPTIONS
@@ -182,7 +183,18 @@ def approve_application(operator, application: CardApplication) -> CardApplicati
         if not done:
             raise CardRefused("status", _("This application was already reviewed."), 409, "reviewed")
         application.refresh_from_db()
-        if application.on_behalf:
+        # A child's card is lent only until the 15th birthday (SPEC §9): the on-behalf use must not outlast it,
+        # and the parent the child is insured under already holds that grant.
+        fifteenth = start_of_day(birthday(application.person.birth_date, policy.CHILD_AUTO_VISIBLE_UNTIL_AGE))
+        ends_at = now + policy.VCARD_ON_BEHALF_VALID_FOR
+        if now < fifteenth:
+            ends_at = min(ends_at, fifteenth)
+        parent_holds_it = (
+            rules.live_grants(now)
+            .filter(person=application.person, grantee_person=application.applicant, why=Grant.Why.CHILD_UNDER_15)
+            .exists()
+        )
+        if application.on_behalf and not parent_holds_it:
             delegation = Delegation.objects.create(
                 person=application.person,
                 kind=Delegation.Kind.ON_BEHALF,
@@ -190,7 +202,7 @@ def approve_application(operator, application: CardApplication) -> CardApplicati
                 delegate=application.applicant,
                 answer_by=now,
                 starts_at=now,
-                ends_at=now + policy.VCARD_ON_BEHALF_VALID_FOR,
+                ends_at=ends_at,
                 created_at=now,
                 answered_at=now,
             )
@@ -510,6 +522,8 @@ def _period(starts_on: dt.date | None, ends_on: dt.date, now: dt.datetime) -> tu
         raise CardRefused("starts_on", _("The period cannot start in the past."))
     if ends_on < starts_on:
         raise CardRefused("ends_on", _("The last day cannot be before the first day."))
+    if ends_on == dt.date.max:  # no period ends there: its end (the next midnight) is past the calendar
+        raise CardRefused("ends_on", _("Choose a last day within the longest period allowed."), 400, "too_long")
     starts_at = max(now, start_of_day(starts_on))
     return starts_at, start_of_day(ends_on + dt.timedelta(days=1))
 
@@ -621,6 +635,8 @@ def obtain_delegation(delegate: Person, code: str, *, address: str = "") -> Dele
     now = _now()
     if delegation.delegate_id_hash != delegate.national_id_hash:
         raise CardRefused("code", _("This code was made for someone else."), 403, "not_for_you")
+    if delegation.status == Delegation.Status.CANCELLED:
+        raise CardRefused("code", _("The card holder cancelled this authorisation."), 410, "cancelled")
     if delegation.status != Delegation.Status.WAITING:
         raise CardRefused("code", _("This code was used already."), 409, "used")
     if delegation.answer_by <= now:

@@ -463,7 +463,7 @@ def delegation(request, delegation_id):
 # ---------------------------------------------------------------- 取得授權
 
 
-@citizen_required()
+@citizen_required(come_back=True)  # the delegate scans the holder's QR while logged out: the code survives
 @require_http_methods(["GET", "HEAD", "POST"])
 def obtain(request):
     """取得授權 — the delegate, logged in as themselves, types or scans the code they were given."""

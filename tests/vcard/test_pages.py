@@ -425,3 +425,20 @@ def test_too_many_codes_answer_429_and_the_cache_away_answers_503_with_a_clear_m
     outage = client.post("/en/vcard/qr/")
     assert outage.status_code == 503 and outage["Retry-After"]
     assert "cannot reach one of its systems" in text(outage) and 'class="qr"' not in text(outage)
+
+
+def test_a_scanned_obtain_link_keeps_its_code_through_the_login(client, db, person):
+    """The delegate scans the holder's QR with the phone's camera while logged out: after logging in, the
+    obtain page opens with the code still in it (the login goes back to the page that asked for it)."""
+    response = client.get("/vcard/obtain/?code=ABCDEFGHJK")
+    assert response.status_code == 302 and response["Location"].endswith("/login/")
+    assert client.session["after_login"] == "/vcard/obtain/?code=ABCDEFGHJK"
+    from django.test import RequestFactory
+
+    from healthbank.accounts.decorators import after_login
+
+    request = RequestFactory().get("/login/")
+    request.session = {"after_login": "https://evil.example/x"}
+    assert after_login(request)["Location"] == "/me/"
+    request.session = {"after_login": "/vcard/obtain/?code=ABCDEFGHJK"}
+    assert after_login(request)["Location"] == "/vcard/obtain/?code=ABCDEFGHJK"
