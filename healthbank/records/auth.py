@@ -46,7 +46,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        scheme, _, key = header.partition(" ")
+        scheme, _space, key = header.partition(" ")
         if scheme != self.keyword or not key:
             raise exceptions.AuthenticationFailed(_("Authorization must be 'Bearer <API key>'."))
         client = client_for_key(key.strip())

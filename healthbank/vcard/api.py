@@ -33,7 +33,7 @@ from healthbank.devices.api import AppTokenAuthentication
 from healthbank.identity.models import Person
 from healthbank.records.auth import ApiKeyAuthentication, HasApiClient
 
-from . import keys, photos, qr, selectors, services
+from . import keys, qr, selectors, services
 from .models import CardApplication, Delegation, InstitutionRequest
 
 INSTITUTION_TAGS = ["virtual card: institutions"]
@@ -151,7 +151,6 @@ class ScanView(InstitutionEndpoint):
             403: OpenApiResponse(ErrorBody, "an agency's key (only institutions scan)"),
             409: OpenApiResponse(RefusalBody, "already_used"),
             422: OpenApiResponse(RefusalBody, "malformed, wrong_environment, unknown_key, bad_signature, expired, …"),
-            503: OpenApiResponse(ErrorBody, "the one-time-use store is away: nothing was used up; scan again soon"),
         },
         examples=[
             OpenApiExample("a scan", value={"qr": "HBVC1.AEXAMPLE…"}, request_only=True),
@@ -214,17 +213,10 @@ class RequestOut(BaseModel):
 
 
 def _request_json(request: InstitutionRequest) -> dict:
-    now = timezone.now()
-    status = request.status
-    if status == InstitutionRequest.Status.WAITING and request.answer_by <= now:
-        status = "expired"
     grant = request.grant
-    if status == InstitutionRequest.Status.ACCEPTED and grant is not None:
-        if (grant.ended_at is not None and grant.ended_at <= now) or grant.valid_until <= now:
-            status = "ended"
     return {
         "id": str(request.pk),
-        "status": status,
+        "status": selectors.request_state(request, timezone.now()),
         "purpose": request.purpose,
         "requested_at": _iso(timezone.localtime(request.requested_at)),
         "answer_by": _iso(timezone.localtime(request.answer_by)),
@@ -268,6 +260,20 @@ class RequestView(InstitutionEndpoint):
         summary="Follow a request: waiting, accepted (usable until …), declined, expired or ended",
         parameters=[REQUEST_ID],
         responses={200: RequestOut, 401: OpenApiResponse(ErrorBody, "no or bad API key"), 404: ErrorBody},
+        examples=[
+            OpenApiExample(
+                "accepted",
+                value={
+                    "id": "01a23eb2-2b21-7f0f-aade-f34289a11952",
+                    "status": "accepted",
+                    "purpose": "home_care",
+                    "requested_at": "2026-12-04T10:00:00+08:00",
+                    "answer_by": "2026-12-04T10:10:00+08:00",
+                    "usable_until": "2026-12-04T11:03:00+08:00",
+                },
+                response_only=True,
+            )
+        ],
         tags=INSTITUTION_TAGS,
     )
     def get(self, request, request_id):
@@ -292,6 +298,7 @@ class RequestUseView(InstitutionEndpoint):
             409: OpenApiResponse(RefusalBody, "waiting: not accepted yet"),
             410: OpenApiResponse(RefusalBody, "expired (not accepted in 10 minutes) or ended (the hour is over)"),
         },
+        examples=[OpenApiExample("the person", value=_PERSON_EXAMPLE, response_only=True)],
         tags=INSTITUTION_TAGS,
     )
     def get(self, request, request_id):
@@ -312,6 +319,25 @@ class KeysView(APIView):
             "over everything before it. The key id is the `kid` here (8 hex digits). docs/api.md has an example."
         ),
         responses={200: OpenApiTypes.OBJECT},
+        examples=[
+            OpenApiExample(
+                "one key",
+                value={
+                    "keys": [
+                        {
+                            "kty": "OKP",
+                            "crv": "Ed25519",
+                            "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                            "kid": "730c027d",
+                            "use": "sig",
+                            "alg": "EdDSA",
+                        }
+                    ],
+                    "environment": "production",
+                },
+                response_only=True,
+            )
+        ],
         tags=["virtual card: public"],
     )
     def get(self, request):
@@ -379,6 +405,19 @@ def _usable_json(grant) -> dict:
     }
 
 
+_DELEGATION = {
+    "id": "01a23eb2-2b21-7f0f-aade-f34289a11954",
+    "kind": "named",
+    "state": "active",
+    "label": "媽媽",
+    "holder": "王○明",
+    "delegate": "林○玲",
+    "starts_at": "2026-12-04T09:00:00+08:00",
+    "ends_at": "2026-12-11T00:00:00+08:00",
+    "answer_by": "2026-12-05T09:00:00+08:00",
+}
+
+
 def _delegation_json(delegation: Delegation) -> dict:
     state = selectors.delegation_state(delegation, timezone.now())
     return {
@@ -410,6 +449,49 @@ class AppCardView(AppEndpoint):
         operation_id="app_vcard",
         summary="The virtual card home: my card or application, requests and household asks waiting, I can use",
         responses={200: AppCardOut, 401: OpenApiResponse(ErrorBody, "log in from the app first")},
+        examples=[
+            OpenApiExample(
+                "a card, a request waiting",
+                value={
+                    "card": {
+                        "person_id": "01a23eb2-2b21-7f0f-aade-f34289a11950",
+                        "name": "王○明",
+                        "national_id": "A12345****",
+                        "card_number": "0000****4444",
+                        "since": "2026-12-01T10:00:00+08:00",
+                    },
+                    "application": {
+                        "id": "01a23eb2-2b21-7f0f-aade-f34289a11951",
+                        "status": "approved",
+                        "status_label": "已核准",
+                        "submitted_at": "2026-11-30T09:00:00+08:00",
+                        "rejection_reason": "",
+                        "on_behalf": False,
+                    },
+                    "requests": [
+                        {
+                            "id": "01a23eb2-2b21-7f0f-aade-f34289a11952",
+                            "institution": "測試居家護理所",
+                            "institution_code": "0140000011",
+                            "purpose": "home_care",
+                            "purpose_label": "居家醫療",
+                            "answer_by": "2026-12-04T10:10:00+08:00",
+                        }
+                    ],
+                    "household_asks": [],
+                    "usable": [
+                        {
+                            "person_id": "01a23eb2-2b21-7f0f-aade-f34289a11953",
+                            "name": "王○華",
+                            "why": "child_under_15",
+                            "why_label": "未滿15歲子女",
+                            "until": "2031-05-04T00:00:00+08:00",
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
         tags=APP_TAGS,
     )
     def get(self, request):
@@ -453,6 +535,21 @@ class AppApplicationView(AppEndpoint):
             409: OpenApiResponse(RefusalBody, "has_card or waiting"),
             413: OpenApiResponse(ErrorBody, "the upload is too large"),
         },
+        examples=[
+            OpenApiExample(
+                "waiting for review",
+                value={
+                    "id": "01a23eb2-2b21-7f0f-aade-f34289a11951",
+                    "status": "submitted",
+                    "status_label": "待審核",
+                    "submitted_at": "2026-12-04T09:00:00+08:00",
+                    "rejection_reason": "",
+                    "on_behalf": False,
+                },
+                response_only=True,
+                status_codes=["201"],
+            )
+        ],
         tags=APP_TAGS,
     )
     def post(self, request):
@@ -514,8 +611,8 @@ class AppQrView(AppEndpoint):
             404: OpenApiResponse(ErrorBody, "not a card this person may use"),
             409: OpenApiResponse(RefusalBody, "no_card"),
             429: OpenApiResponse(RefusalBody, "throttled"),
-            503: OpenApiResponse(ErrorBody, "the one-time-use store is away: no code is made"),
         },
+        examples=[OpenApiExample("my own card", value={}, request_only=True)],
         tags=APP_TAGS,
     )
     def post(self, request):
@@ -554,18 +651,22 @@ class AppPhotoView(AppEndpoint):
         summary="The card photo (JPEG) of my card or of a card I may use",
         parameters=[OpenApiParameter("person_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={(200, "image/jpeg"): OpenApiTypes.BINARY, 401: ErrorBody, 404: ErrorBody},
+        examples=[
+            OpenApiExample(
+                "not a card this person may use",
+                value={"errors": {"request": ["查無資料。"]}},
+                response_only=True,
+                status_codes=["404"],
+            )
+        ],
         tags=APP_TAGS,
     )
     def get(self, request, person_id):
-        from healthbank.access import rules
-        from healthbank.access.rules import Reader
 
-        person = self.me(request)
-        holder = Person.objects.filter(pk=person_id).first()
-        card = selectors.current_card(holder)
-        if holder is None or card is None or rules.may_use_card(Reader.person(person), holder) is None:
+        picture = selectors.card_photo_for(self.me(request), person_id)
+        if picture is None:
             raise NotReadable
-        response = HttpResponse(photos.card_photo_jpeg(card.card_photo), content_type="image/jpeg")
+        response = HttpResponse(picture, content_type="image/jpeg")
         response["Cache-Control"] = "private, no-store"
         return response
 
@@ -588,6 +689,7 @@ class AppRequestAnswerView(AppEndpoint):
             409: OpenApiResponse(RefusalBody, "answered"),
             410: OpenApiResponse(RefusalBody, "expired"),
         },
+        examples=[OpenApiExample("accept", value={"answer": "accept"}, request_only=True)],
         tags=APP_TAGS,
     )
     def post(self, request, request_id):
@@ -623,6 +725,13 @@ class AppDelegationsView(AppEndpoint):
         operation_id="app_vcard_delegations",
         summary="我授權的: every delegation of my card (newest first) and the institutions I authorised",
         responses={200: OpenApiTypes.OBJECT, 401: ErrorBody},
+        examples=[
+            OpenApiExample(
+                "one delegate",
+                value={"delegations": [_DELEGATION], "institutions": []},
+                response_only=True,
+            )
+        ],
         tags=APP_TAGS,
     )
     def get(self, request):
@@ -647,6 +756,19 @@ class AppDelegationsView(AppEndpoint):
             401: ErrorBody,
             409: OpenApiResponse(RefusalBody, "no approved card to lend"),
         },
+        examples=[
+            OpenApiExample(
+                "a named delegate for a week",
+                value={
+                    "kind": "named",
+                    "delegate_national_id": "F131104093",
+                    "label": "媽媽",
+                    "starts_on": "2026-12-04",
+                    "ends_on": "2026-12-10",
+                },
+                request_only=True,
+            )
+        ],
         tags=APP_TAGS,
     )
     def post(self, request):
@@ -695,10 +817,13 @@ class AppDelegationActionView(AppEndpoint):
             409: RefusalBody,
             410: RefusalBody,
         },
+        examples=[OpenApiExample("ended early", value=_DELEGATION | {"state": "ended"}, response_only=True)],
         tags=APP_TAGS,
     )
     def post(self, request, delegation_id, action):
         person = self.me(request)
+        if action not in ("end", "agree", "decline"):  # anything else must not fall through to declining
+            raise NotReadable
         if action == "end":
             delegation = services.end_delegation(person, delegation_id)
         else:
@@ -724,6 +849,7 @@ class AppObtainView(AppEndpoint):
             410: OpenApiResponse(RefusalBody, "expired"),
             429: OpenApiResponse(RefusalBody, "throttled: too many wrong codes"),
         },
+        examples=[OpenApiExample("a typed code", value={"code": "K7PX9QMD3H"}, request_only=True)],
         tags=APP_TAGS,
     )
     def post(self, request):
@@ -738,6 +864,17 @@ class AppHouseholdView(AppEndpoint):
         operation_id="app_vcard_household",
         summary="The members of my NHI household (to apply for or to authorise)",
         responses={200: OpenApiTypes.OBJECT, 401: ErrorBody},
+        examples=[
+            OpenApiExample(
+                "two members",
+                value={
+                    "members": [
+                        {"person_id": "01a23eb2-2b21-7f0f-aade-f34289a11953", "name": "王○華", "birth_year": 2016}
+                    ]
+                },
+                response_only=True,
+            )
+        ],
         tags=APP_TAGS,
     )
     def get(self, request):
@@ -757,6 +894,23 @@ class AppHistoryView(AppEndpoint):
         operation_id="app_vcard_history",
         summary="使用紀錄: every scan of my card (where, when, who showed it) and the cards I showed",
         responses={200: OpenApiTypes.OBJECT, 401: ErrorBody},
+        examples=[
+            OpenApiExample(
+                "one scan",
+                value={
+                    "scans": [
+                        {
+                            "scanned_at": "2026-12-04T09:31:00+08:00",
+                            "institution": "測試診所",
+                            "institution_code": "0140000011",
+                            "shown_by": "",
+                        }
+                    ],
+                    "shown_by_me": [],
+                },
+                response_only=True,
+            )
+        ],
         tags=APP_TAGS,
     )
     def get(self, request):

@@ -158,3 +158,45 @@ def scans_by_me(person: Person) -> list[CardScan]:
         .select_related("institution", "person")
         .order_by("-scanned_at")[:100]
     )
+
+
+def request_state(made: InstitutionRequest, now: dt.datetime) -> str:
+    """waiting, expired (not answered in time), declined, accepted (its hour running) or ended."""
+    if made.status == InstitutionRequest.Status.WAITING:
+        return "waiting" if made.answer_by > now else "expired"
+    if made.status == InstitutionRequest.Status.DECLINED:
+        return "declined"
+    grant = made.grant
+    if grant is None or (grant.ended_at is not None and grant.ended_at <= now) or grant.valid_until <= now:
+        return "ended"
+    return "accepted"
+
+
+def delegation_of(holder: Person, delegation_id) -> Delegation | None:
+    """One delegation of ``holder``'s card (``None`` for anyone else's: the page answers 404)."""
+    return Delegation.objects.filter(pk=delegation_id, person=holder).select_related("delegate", "grant").first()
+
+
+def card_photo_for(user: Person, holder_id) -> bytes | None:
+    """The card photo (a small JPEG) of ``holder``'s card for ``user``: the holder or someone who may use the card.
+
+    ``None`` when there is no such card or it is not ``user``'s to see. Anyone but the holder is logged.
+    """
+    from healthbank.audit.services import record_access
+
+    holder = Person.objects.filter(pk=holder_id).first()
+    if holder is None:
+        return None
+    reader = Reader.person(user)
+    access = rules.may_use_card(reader, holder)
+    card = current_card(holder) if access is not None else None
+    if card is None:
+        return None
+    if not access.is_self:
+        kind = (
+            AccessLog.ActorKind.PARENT if access.grant.why == Grant.Why.CHILD_UNDER_15 else AccessLog.ActorKind.DELEGATE
+        )
+        record_access(
+            holder.pk, what=AccessLog.What.VCARD_READ, detail="vcard.photo", actor_kind=kind, actor_label=reader.label
+        )
+    return photos.card_photo_jpeg(card.card_photo)

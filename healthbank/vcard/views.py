@@ -25,8 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from healthbank import policy
-from healthbank.access import rules
-from healthbank.access.rules import Reader
 from healthbank.access.services import NotReadable
 from healthbank.accounts.decorators import citizen_required
 from healthbank.core import outage
@@ -36,7 +34,7 @@ from healthbank.core.rocdate import RocDateError, parse_roc
 from healthbank.identity.models import Person
 from healthbank.identity.services import current_card as current_nhi_card
 
-from . import photos, qr, selectors, services
+from . import qr, selectors, services
 from .models import CardApplication, Delegation, InstitutionRequest, Presenter
 from .services import CardRefused, CardUnavailable
 
@@ -218,17 +216,13 @@ def qr_code(request):
 @citizen_required()
 @require_safe
 def card_photo(request, person_id):
-    """The photo on a card, for its holder and for whoever may show that card; anyone else a 404."""
-    holder = Person.objects.filter(pk=person_id).first()
-    if holder is None or rules.may_use_card(Reader.person(request.citizen.person), holder) is None:
-        raise Http404
-    card = selectors.current_card(holder)
-    if card is None:
-        raise Http404
+    """The photo on a card, for its holder and for whoever may show that card (logged); anyone else a 404."""
     try:
-        picture = photos.card_photo_jpeg(card.card_photo)
+        picture = selectors.card_photo_for(request.citizen.person, person_id)
     except (ValueError, FileNotFoundError, OSError):
         raise Http404 from None
+    if picture is None:
+        raise Http404
     response = HttpResponse(picture, content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -309,18 +303,15 @@ def apply(request):
 
 def _request_state(item: InstitutionRequest, now: dt.datetime) -> tuple[str, bool]:
     """A label for an institution's request and whether it can still be ended (waiting, or its hour running)."""
-    if item.status == InstitutionRequest.Status.WAITING:
-        if item.answer_by > now:
-            return _("Waiting for your answer"), True
-        return _("Not answered in time"), False
-    if item.status == InstitutionRequest.Status.DECLINED:
-        return _("Declined"), False
-    grant = item.grant
-    if grant is None or (grant.ended_at is not None and grant.ended_at <= now):
-        return _("Ended"), False
-    if grant.valid_until is not None and grant.valid_until <= now:
-        return _("Ended"), False
-    return _("In force"), True
+    state = selectors.request_state(item, now)
+    labels = {
+        "waiting": _("Waiting for your answer"),
+        "expired": _("Not answered in time"),
+        "declined": _("Declined"),
+        "ended": _("Ended"),
+        "accepted": _("In force"),
+    }
+    return labels[state], state in ("waiting", "accepted")
 
 
 def _shown_by(scan) -> str:
