@@ -425,7 +425,7 @@ def delegation(request, delegation_id):
     """One delegation of one's own card: its state, and while it waits the code and its QR (named) or the wait."""
     person = request.citizen.person
     # Scoped to the holder: someone else's delegation answers 404, exactly like a missing one.
-    found = Delegation.objects.filter(pk=delegation_id, person=person).select_related("delegate", "grant").first()
+    found = selectors.delegation_of(person, delegation_id)
     if found is None:
         raise Http404
     now = timezone.now()
