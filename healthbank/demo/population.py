@@ -58,6 +58,22 @@ PATTERN_KEYS = {
     ("home_care", "nursing"): "home_care",
     ("health_center", "western"): "health_center",
 }
+# Share of each kind of institution that accepts the virtual NHI card. In August 2025 the NHI counted 531
+# contracted institutions offering it (317 in 2022) out of some 29,000 contracted ones: mostly medical centres
+# and regional and district hospitals, home-care agencies (居家護理所) and remote-area health centres for home
+# care, telemedicine and IDS care; few clinics and pharmacies (LTN 2025-10-26, citing the NHI's statistics).
+# Clinics are kept at a share a demo county can still show; the real one is nearer 1 %.
+VIRTUAL_CARD_SHARE = {
+    ("medical_center", "western"): 0.9,
+    ("regional_hospital", "western"): 0.7,
+    ("district_hospital", "western"): 0.4,
+    ("clinic", "western"): 0.15,
+    ("clinic", "dental"): 0.05,
+    ("clinic", "chinese"): 0.1,
+    ("pharmacy", "pharmacy"): 0.05,
+    ("home_care", "nursing"): 0.8,
+    ("health_center", "western"): 0.3,
+}
 # Who insures an adult who heads an NHI household (SOURCES.md: NHI enrolment by category, approximate):
 # (unit kind, NHI category, share) for people of working age and for people 65 and over.
 INSURED_THROUGH = {
@@ -304,7 +320,8 @@ class Planner(ClinicalHistory):
                             township=township["name_zh"],
                             phone=f"0{self.rng.randrange(2, 9)}-{self.rng.randrange(2000000, 29999999)}",
                             address=f"{county['name_zh']}{township['name_zh']}{place}路{self.rng.randrange(1, 400)}號",
-                            accepts_virtual_card=self.rng.random() < (0.9 if kind != "clinic" else 0.5),
+                            # The same single draw as ever, so every later draw of the seed stays where it was.
+                            accepts_virtual_card=self.rng.random() < VIRTUAL_CARD_SHARE[(kind, specialty)],
                             department=departments[choice] if len(departments) == len(patterns) else "",
                         )
                     )

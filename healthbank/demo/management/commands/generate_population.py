@@ -24,6 +24,7 @@ from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
+from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
@@ -111,9 +112,13 @@ class Command(BaseCommand):
             "  Demo people (search the operator pages by name; register at /register/ with their card,"
             f" or, marked *, log in at {site}/login/card/ with their card and password '{DEMO_CITIZEN_PASSWORD}'):"
         )
+        registered_people: list[tuple[str, Person]] = []
         for label, person in _showcase():
             card = current_card(person)
-            registered = label.split(":")[0].split(" ")[0] in DEMO_REGISTERED and _register_for_demo(person)
+            role = label.split(":")[0].split(" ")[0]
+            registered = role in DEMO_REGISTERED and _register_for_demo(person)
+            if registered:
+                registered_people.append((role, person))
             self.stdout.write(
                 f"  {'*' if registered else ' '} {person.name:6} {mask_national_id(person.national_id):11}"
                 f" {person.birth_date}  {label}"
@@ -130,6 +135,8 @@ class Command(BaseCommand):
                 f"  Citizen certificate (PIN {DEMO_CERTIFICATE_PIN}) of {person.name} for /login/certificate/:\n"
                 f"      {agent} --certificate {certificate}"
             )
+        for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
+            self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
