@@ -28,8 +28,11 @@ def _forget_the_shared_cache(settings):
         cache.clear()
 
 
-def make_institution(code: str, kind: str = "clinic", specialty: str = "western") -> Institution:
+def make_institution(
+    code: str, kind: str = "clinic", specialty: str = "western", *, accepts_virtual_card: bool = True
+) -> Institution:
     return Institution.objects.create(
+        accepts_virtual_card=accepts_virtual_card,
         code=code,
         name=f"測試{code[-3:]}診所",
         kind=kind,

@@ -83,7 +83,7 @@ class VcardEndpoint(APIView):
 # ---------------------------------------------------------------- institutions
 
 REASON_CODES = ", ".join(
-    [*services.tokens.REASONS, "throttled", "unknown_person", "waiting", "declined", "expired", "ended"]
+    [*services.tokens.REASONS, "not_accepting", "throttled", "unknown_person", "waiting", "declined", "expired", "ended"]
 )
 
 
@@ -148,7 +148,7 @@ class ScanView(InstitutionEndpoint):
             200: ScanOut,
             400: OpenApiResponse(RefusalBody, "no qr text in the body"),
             401: OpenApiResponse(ErrorBody, "no or bad API key"),
-            403: OpenApiResponse(ErrorBody, "an agency's key (only institutions scan)"),
+            403: OpenApiResponse(RefusalBody, "an agency's key; not_accepting: not on the virtual card's list"),
             409: OpenApiResponse(RefusalBody, "already_used"),
             422: OpenApiResponse(RefusalBody, "malformed, wrong_environment, unknown_key, bad_signature, expired, …"),
         },

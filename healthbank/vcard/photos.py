@@ -18,11 +18,13 @@ shape so a name from a database row cannot walk out of the folder.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import re
 import struct
 import tempfile
+import threading
 import uuid
 import warnings
 from pathlib import Path
@@ -30,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from healthbank import policy
 
@@ -281,12 +283,29 @@ def _jpeg_frame_end(data: bytes, start: int) -> int:
             position = found.start()
 
 
+_STRICT = threading.Lock()
+
+
+@contextlib.contextmanager
+def _strict_decoding():
+    """Refuse an image with pixels missing, whatever the process says: importing WeasyPrint (the PDFs) sets
+    Pillow's process-wide ``LOAD_TRUNCATED_IMAGES``, which would accept a photo cut short. Set back at once."""
+    with _STRICT:
+        before = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def _decoded_rgb(image: Image.Image) -> Image.Image:
     """Every pixel decoded (a broken file fails here, not later), turned upright, RGB, at most STORED_SIDE."""
     side = policy.VCARD_PHOTO_STORED_SIDE
     if image.format in ("JPEG", "MPO"):
         image.draft("RGB", (side, side))  # let libjpeg decode at 1/2, 1/4 or 1/8 scale when the photo is large
-    image.load()
+    with _strict_decoding():
+        image.load()
     upright = ImageOps.exif_transpose(image)
     if upright.mode in ("I", "F") or upright.mode.startswith("I;16"):
         # 16-bit greyscale PNG: keep the top 8 bits instead of letting conversion clip everything to white.

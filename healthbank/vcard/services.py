@@ -327,6 +327,13 @@ def scan_card_qr(institution: Institution, text: str, *, address: str = "") -> S
     fast, shared answer) and a row keyed by the token id (the durable one). The institution gets a grant for
     the visit (read the insurance status, upload the visit with the code's id) and the read is logged.
     """
+    if not institution.accepts_virtual_card:
+        raise CardRefused(
+            "institution",
+            _("This institution is not on the list of those that accept the virtual NHI card."),
+            403,
+            "not_accepting",
+        )
     ring = keys.ring()
     now = _now()
     try:
@@ -404,6 +411,13 @@ def request_authorisation(institution: Institution, national_id: str, purpose: s
         value = nid.validate(national_id).value
     except nid.NationalIdError as exc:
         raise CardRefused("national_id", exc.message, 400, "national_id") from None
+    if not institution.accepts_virtual_card:
+        raise CardRefused(
+            "institution",
+            "This institution is not on the list of those that accept the virtual NHI card.",
+            403,
+            "not_accepting",
+        )
     if purpose not in InstitutionRequest.Purpose.values:
         raise CardRefused("purpose", f"purpose is one of {', '.join(InstitutionRequest.Purpose.values)}.")
     person = Person.objects.by_national_id(value).first()

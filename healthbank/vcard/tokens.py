@@ -7,7 +7,7 @@
     Ed25519 signature over header and body, 64 bytes
 
 Every character is in the QR code's alphanumeric set (0–9, A–Z and ``.``), so
-segno encodes the 208 characters in alphanumeric mode: a version-9 regular QR
+segno encodes the 208 characters in alphanumeric mode: a version-8 regular QR
 code, readable by a phone camera at arm's length. Anyone holding the published
 public key (``/api/vcard/v1/keys``) can check a token offline; only the server's
 scan uses it up. No Django in this module: the key ring is passed in.
@@ -116,8 +116,8 @@ def read(text: str, public_keys: dict[str, Ed25519PublicKey], environment: str, 
         raw = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
     except (binascii.Error, ValueError):
         raise TokenRefused("malformed") from None
-    if len(raw) != RAW_LENGTH:
-        raise TokenRefused("malformed")
+    if len(raw) != RAW_LENGTH or base64.b32encode(raw).decode().rstrip("=") != encoded:
+        raise TokenRefused("malformed")  # the last character's two spare bits too: one text per token
     signed, signature = raw[:-SIGNATURE_LENGTH], raw[-SIGNATURE_LENGTH:]
     version, tag, kid = _HEADER.unpack(signed[: _HEADER.size])
     if version != VERSION:

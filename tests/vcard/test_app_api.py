@@ -109,11 +109,6 @@ def test_a_wrong_field_is_named_and_nothing_is_kept(person, photo_dir, changes, 
     assert stored_files(photo_dir) == []  # a document photo stored before the portrait was refused is gone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="photos.py relies on Pillow's global LOAD_TRUNCATED_IMAGES, which importing WeasyPrint turns on; "
-    "remove this mark when photos.py refuses truncated pixel data by itself",
-)
 def test_a_png_without_its_pixels_is_refused_even_with_the_whole_site_loaded(person, photo_dir):
     """The site imports WeasyPrint (the doctor summary), which turns on Pillow's LOAD_TRUNCATED_IMAGES for the
     whole process; a photo whose pixel data is missing must still be refused, not stored as a black picture."""

@@ -207,6 +207,19 @@ def test_only_an_institutions_key_scans(holder, app, institution):
     assert scan(api_for(institution), text).status_code == 200  # none of them used the code up
 
 
+def test_an_institution_not_on_the_virtual_cards_list_cannot_scan_or_ask(holder, app, institution):
+    """Only institutions the NHI lists as accepting the virtual card may use it; the code stays unused."""
+    outsider = make_institution("0140000077", accepts_virtual_card=False)
+    text = new_qr(app)
+    refused = scan(api_for(outsider), text)
+    assert refused.status_code == 403 and refused.json()["reason"] == "not_accepting"
+    assert refused.json()["errors"]["institution"]
+    nothing_written(holder)
+    asked = post_json(api_for(outsider), "/api/vcard/v1/requests", {"national_id": PERSON_ID, "purpose": "home_care"})
+    assert asked.status_code == 403 and asked.json()["reason"] == "not_accepting"
+    assert scan(api_for(institution), text).status_code == 200
+
+
 class CacheAway:
     """The one-time-use store (Redis in production) not answering."""
 

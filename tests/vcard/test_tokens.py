@@ -107,11 +107,11 @@ def test_a_changed_signature_byte_is_a_bad_signature(position, flip):
     assert reason(text_of(data)) == "bad_signature"
 
 
-def test_every_one_character_change_of_the_text_is_refused_or_reads_as_the_same_token():
+def test_every_one_character_change_of_the_text_is_refused():
     """Each character changed to three others (one, two and all five bits apart), the last to every other.
 
-    The last base32 character carries 2 padding bits the decoder ignores: changing only those gives the very
-    same token (same id, so still one scan), never a different one; every other change is refused.
+    The last base32 character carries 2 padding bits a lenient decoder ignores: the reader re-encodes what it
+    decoded and refuses any other spelling, so exactly one text reads as a given token.
     """
     same = []
     last = len(TEXT) - 1
@@ -128,7 +128,7 @@ def test_every_one_character_change_of_the_text_is_refused_or_reads_as_the_same_
                 continue
             assert read == tokens.read(TEXT, RING, ENVIRONMENT, NOW), (position, character)
             same.append(position)
-    assert set(same) <= {last} and len(same) == 3
+    assert same == []
 
 
 def test_a_text_cut_short_anywhere_is_malformed():
