@@ -114,5 +114,16 @@ class Grant(models.Model):
     def __str__(self) -> str:
         return f"{self.get_why_display()}: {self.person}"
 
+    @property
+    def last_day(self):
+        """The last whole day it is in force (it ends at the midnight after), or ``None`` without an end."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        if self.valid_until is None:
+            return None
+        return timezone.localtime(self.valid_until - dt.timedelta(microseconds=1)).date()
+
     def category_names(self) -> list[str]:
         return [str(DataCategory(code).label) for code in self.categories if code in DataCategory.values]

@@ -138,8 +138,15 @@ def my_institution_authorisations(person: Person) -> list[InstitutionRequest]:
 
 
 def cards_i_can_use(person: Person) -> list[Grant]:
-    """我可使用 — the grants that let this person show someone else's card now."""
-    return rules.cards_usable_by(Reader.person(person))
+    """我可使用 — the grants that let this person show someone else's card now, only for cards there are (a child
+    lent to the parent before anyone applied for the child's card has none to show)."""
+    grants = rules.cards_usable_by(Reader.person(person))
+    holders = set(
+        CardApplication.objects.filter(
+            person_id__in=[g.person_id for g in grants], status=CardApplication.Status.APPROVED
+        ).values_list("person_id", flat=True)
+    )
+    return [g for g in grants if g.person_id in holders]
 
 
 def scan_history(person: Person) -> list[CardScan]:

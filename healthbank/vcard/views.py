@@ -171,6 +171,7 @@ def _qr_context(issued: services.IssuedQr, user: Person) -> dict:
         "qr_svg": _qr_markup(issued.text, title),
         "lent": lent,
         "lent_why": issued.lent_by.get_why_display() if lent and issued.lent_by is not None else "",
+        "lent_to_parent": lent and issued.lent_by is not None and issued.lent_by.why == "child_under_15",
         "for_id": holder.pk if lent else "",
         "expires_local": timezone.localtime(issued.expires_at),
         "seconds_left": max(0, int((issued.expires_at - now).total_seconds())),
