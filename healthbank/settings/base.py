@@ -137,6 +137,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "healthbank_cache",
+            # Django culls a third of the table (by key order) past 300 rows: the virtual card's one-time marks
+            # (vcard:latest, vcard:used) would be the first to go. Expired rows are culled first either way.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
         }
     }
 
