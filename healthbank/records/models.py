@@ -197,7 +197,7 @@ class Visit(IngestedRecord):
         help_text=_("the scan id or authorisation id the visit was made with"),
     )
     course_treatment = models.BooleanField(
-        _("course of treatment"), default=False, help_text=_("part of a course of treatment (療程)")
+        _("course of treatment"), default=False, help_text=_("part of a course of treatment, e.g. rehabilitation")
     )
 
     class Meta:

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='visit',
             name='course_treatment',
-            field=models.BooleanField(default=False, help_text='part of a course of treatment (療程)', verbose_name='course of treatment'),
+            field=models.BooleanField(default=False, help_text='part of a course of treatment, e.g. rehabilitation', verbose_name='course of treatment'),
         ),
         migrations.AddField(
             model_name='visit',
