@@ -83,7 +83,16 @@ class VcardEndpoint(APIView):
 # ---------------------------------------------------------------- institutions
 
 REASON_CODES = ", ".join(
-    [*services.tokens.REASONS, "not_accepting", "throttled", "unknown_person", "waiting", "declined", "expired", "ended"]
+    [
+        *services.tokens.REASONS,
+        "not_accepting",
+        "throttled",
+        "unknown_person",
+        "waiting",
+        "declined",
+        "expired",
+        "ended",
+    ]
 )
 
 
