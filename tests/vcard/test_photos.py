@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import ExifTags, Image, ImageCms
 
 from healthbank import policy
@@ -19,6 +20,20 @@ from healthbank.vcard import photos
 from healthbank.vcard.photos import PhotoRefused
 
 FIELD = "document_photo"
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """The messages are asserted in English; the Chinese ones come from the same catalogue entries."""
+    with translation.override("en"):
+        yield
+
+
+def test_the_reasons_are_told_in_chinese_by_default(tmp_path, settings):
+    settings.VCARD_PHOTO_DIR = tmp_path
+    with translation.override("zh-hant"), pytest.raises(PhotoRefused) as refused:
+        photos.store_photo(io.BytesIO(b"not a picture at all"), field=FIELD)
+    assert refused.value.field == FIELD and "JPEG" in refused.value.message and "僅接受" in refused.value.message
 
 
 @pytest.fixture
