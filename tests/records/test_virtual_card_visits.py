@@ -9,6 +9,7 @@ import io
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from PIL import Image
 from rest_framework.test import APIClient
 
@@ -85,7 +86,9 @@ def test_a_visit_made_with_a_scanned_card_is_stored_as_a_virtual_card_visit(clin
     assert status == 200 and outcome(body)["status"] == "created"
     visit = Visit.objects.get(pk=outcome(body)["id"])
     assert (visit.card_medium, visit.virtual_card) == ("virtual", scan)
-    assert visit.get_card_medium_display() == "Virtual NHI card"
+    with translation.override("en"):
+        assert visit.get_card_medium_display() == "Virtual NHI card"
+    assert visit.get_card_medium_display() == "虛擬健保卡"  # the default language
 
 
 def test_another_institutions_scan_is_refused(clinic, clinic_api, holder, known):
@@ -181,9 +184,7 @@ def test_a_stay_and_a_course_of_treatment_can_mix_the_two_cards(clinic, clinic_a
     status, body = post(clinic_api, "visits", [stay, course])
     assert status == 200, body
     stored = {v.source_record_id: v for v in Visit.objects.all()}
-    assert stored["S-1"].card_medium == "mixed" and stored["S-1"].get_card_medium_display() == (
-        "NHI card and virtual card"
-    )
+    assert stored["S-1"].card_medium == "mixed" and stored["S-1"].get_card_medium_display() == "健保卡及虛擬健保卡"
     assert (stored["C-1"].card_medium, stored["C-1"].course_treatment) == ("mixed", True)
 
 
