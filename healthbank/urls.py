@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path("api/app/v1/", include("healthbank.passbook.api.urls")),
     path("api/app/v1/passbook/<uuid:person_id>/", include("healthbank.exports.api_urls")),
+    path("api/app/v1/services/", include("healthbank.insurance.api.urls")),
     *vcard_app_patterns,
     *vcard_institution_patterns,
     *vcard_directory_patterns,
@@ -80,6 +81,7 @@ urlpatterns += i18n_patterns(
     path("", include("healthbank.exports.urls")),
     path("", include("healthbank.passbook.urls")),
     path("", include("healthbank.vcard.urls")),
+    path("", include("healthbank.insurance.urls")),
     prefix_default_language=False,
 )
 # Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.

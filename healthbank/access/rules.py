@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from healthbank.core.categories import ALL_CATEGORIES
+from healthbank.identity.models import Enrolment, Person
 
 from .models import Grant
 
@@ -180,3 +181,39 @@ def _later(grant: Grant, held: Grant) -> bool:
     if grant.valid_until is None:
         return True
     return held.valid_until is not None and grant.valid_until > held.valid_until
+
+
+# ---------------------------------------------------------------- personal NHI data services (SPEC §10)
+
+INSURED_FOR_DEPENDENT = Access("insured")
+
+
+def may_act_for(reader: Reader, person, at: dt.datetime | None = None) -> Access | None:
+    """Whether ``reader`` may use the personal NHI data services (SPEC §10) for ``person``; ``None`` means no.
+
+    The person always; the insured person (被保險人) for a dependent (依附眷屬) enrolled under them on that day
+    (the seed: "個人及依附眷屬投退保資料", "本人或依附眷屬之健保卡補發"). It follows the enrolment, which the
+    insurance unit files, so it needs no consent and ends with the enrolment: no grant row (docs/decisions.md).
+    """
+    if reader.kind != "person" or reader.person_id is None:
+        return None
+    if reader.person_id == person.pk:
+        return SELF
+    day = timezone.localdate(at or timezone.now())
+    current = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+    dependent = Enrolment.objects.filter(
+        current, person=person, role=Enrolment.Role.DEPENDENT, household__insured_id=reader.person_id
+    )
+    return INSURED_FOR_DEPENDENT if dependent.exists() else None
+
+
+def dependents_of(reader: Reader, at: dt.datetime | None = None) -> list:
+    """The people ``reader`` acts for besides themselves in the NHI data services: their dependents now."""
+    if reader.kind != "person" or reader.person_id is None:
+        return []
+    day = timezone.localdate(at or timezone.now())
+    current = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
+    enrolled = Enrolment.objects.filter(
+        current, role=Enrolment.Role.DEPENDENT, household__insured_id=reader.person_id
+    ).exclude(person_id=reader.person_id)
+    return list(Person.objects.filter(pk__in=enrolled.values("person_id")).order_by("birth_date", "pk"))

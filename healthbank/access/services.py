@@ -73,6 +73,29 @@ def open_for_reading(
     return access
 
 
+def open_for_service(reader: Reader, person, *, detail: str = "") -> Access:
+    """Check that ``reader`` may use the NHI data services for ``person`` (``rules.may_act_for``) and log it.
+
+    ``detail`` names the service (``enrolments``, ``address`` ...). The person's own use is not logged; the
+    insured person's use for a dependent is, as the dependent's data is read or changed.
+    """
+    access = rules.may_act_for(reader, person)
+    if access is None:
+        note_refused(reader, person.pk, "insurance")
+        raise NotReadable
+    if not access.is_self:
+        record_access(
+            person.pk,
+            what=AccessLog.What.NHI_SERVICES,
+            detail=detail,
+            category="insurance",
+            actor_kind=AccessLog.ActorKind.INSURED,
+            actor_label=reader.label,
+            address=reader.address,
+        )
+    return access
+
+
 def note_refused(reader: Reader, person_id, category: str) -> None:
     """Log a refused read of an existing person's data (the reader saw a plain 404)."""
     if reader.kind == "person" and reader.person_id == person_id:

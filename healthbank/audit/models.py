@@ -37,6 +37,7 @@ class AccessLog(models.Model):
         INSTITUTION = "institution", _("Healthcare institution")
         OPERATOR = "operator", _("NHI staff")
         APP = "app", _("App")
+        INSURED = "insured", _("The insured person of the household")
 
     class What(models.TextChoices):
         PERSON_DETAILS = "person_details", _("Personal and insurance details")
@@ -54,6 +55,7 @@ class AccessLog(models.Model):
         DOWNLOAD_IMPORTED = "download_imported", _("My Health Bank download imported")
         VCARD_READ = "vcard_read", _("Virtual NHI card read for a visit")
         VCARD_PHOTOS = "vcard_photos", _("Virtual NHI card application photos viewed")
+        NHI_SERVICES = "nhi_services", _("Personal NHI data services")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
