@@ -244,6 +244,7 @@ PREMIUM_RATE_PER_TEN_THOUSAND = 517  # ‱ (basis points): 517 / 10,000 = 5.17 %
 PREMIUM_INSURED_SHARE_PCT = {1: 30, 2: 60, 3: 30, 4: 0, 5: 0, 6: 60}  # share the insured pays, by category
 PREMIUM_MAX_DEPENDENTS_BILLED = 3  # dependents beyond three are free (NHI Act art. 18)
 PREMIUM_CATEGORY6_FLAT = 826  # NT$ per person per month for category 6 (2021 average premium)
+PREMIUM_DUE_MONTHS_AFTER = 1  # a month's premium is due by the end of the following month (NHI Act art. 30)
 
 # ---------------------------------------------------------------- copayments (部分負擔)
 # Basic outpatient copayment in NT$ by the institution's level, western medicine without a referral

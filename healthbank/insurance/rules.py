@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+
 from healthbank import policy
 
 
@@ -13,3 +16,9 @@ def monthly_premium(*, category: int, insured_salary: int, dependents: int) -> t
     share = policy.PREMIUM_INSURED_SHARE_PCT[category]
     per_person = round(insured_salary * policy.PREMIUM_RATE_PER_TEN_THOUSAND / 10000 * share / 100)
     return per_person * billed, billed
+
+
+def premium_due_on(month: dt.date) -> dt.date:
+    """The last day to pay the premium of ``month``: the end of the following month (NHI Act art. 30)."""
+    after = month.replace(day=1) + dt.timedelta(days=32 * policy.PREMIUM_DUE_MONTHS_AFTER)
+    return after.replace(day=calendar.monthrange(after.year, after.month)[1])

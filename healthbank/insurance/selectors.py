@@ -32,3 +32,26 @@ def people_acted_for(reader: Reader, *, known: Person | None = None) -> list[Per
     """The reader first, then their dependents now (oldest first): whom the services' person picker offers."""
     me = known if known is not None and known.pk == reader.person_id else Person.objects.get(pk=reader.person_id)
     return [me, *rules.dependents_of(reader)]
+
+
+def unpaid_premiums(person: Person, *, today=None) -> list:
+    """個人未繳保費 — the months of ``person``'s premium bills with no payment yet, oldest first.
+
+    A bill is the insured person's (it covers the dependents billed with them); each row carries ``due_on``
+    (``rules.premium_due_on``) and ``overdue``. The caller has checked the acting rule.
+    """
+    from django.utils import timezone
+
+    from .models import PremiumCalculation
+    from .rules import premium_due_on
+
+    today = today or timezone.localdate()
+    rows = list(
+        PremiumCalculation.objects.filter(person=person, payment__isnull=True, month__lte=today)
+        .select_related("unit")
+        .order_by("month", "unit__code")
+    )
+    for row in rows:
+        row.due_on = premium_due_on(row.month)
+        row.overdue = row.due_on < today
+    return rows

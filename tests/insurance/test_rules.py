@@ -32,3 +32,13 @@ def test_an_employee_pays_30_percent_of_5_17_percent_of_the_insured_salary_per_p
 def test_category_6_pays_the_flat_average_premium():
     amount, billed = monthly_premium(category=6, insured_salary=0, dependents=1)
     assert (amount, billed) == (policy.PREMIUM_CATEGORY6_FLAT * 2, 2)
+
+
+def test_a_months_premium_is_due_at_the_end_of_the_next_month():
+    import datetime as dt
+
+    from healthbank.insurance.rules import premium_due_on
+
+    assert premium_due_on(dt.date(2026, 1, 1)) == dt.date(2026, 2, 28)
+    assert premium_due_on(dt.date(2027, 12, 1)) == dt.date(2028, 1, 31)
+    assert premium_due_on(dt.date(2028, 1, 1)) == dt.date(2028, 2, 29)
