@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
 
@@ -33,6 +33,19 @@ class ServicesIndexView(ServiceEndpoint):
         summary="The personal NHI data services and for whom",
         parameters=[LANGUAGE_PARAMETER],
         responses={200: ServicesIndex, 401: NO_TOKEN},
+        examples=[
+            OpenApiExample(
+                "an insured person with a dependent",
+                value={
+                    "services": [{"key": "enrolments", "label": "投退保資料", "for_dependents": True}],
+                    "people": [
+                        {"id": "01938a52-7c1e-7d2a-9b1f-3c4d5e6f7a8b", "name": "陳○文", "is_self": True},
+                        {"id": "01938a52-7c1e-7d2a-9b1f-3c4d5e6f7a8c", "name": "林○芬", "is_self": False},
+                    ],
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request):
         reader = self.reader(request)
