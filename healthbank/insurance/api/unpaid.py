@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
 
@@ -25,6 +25,59 @@ from .common import LANGUAGE_PARAMETER, NO_TOKEN, NOT_FOUND, PERSON_PARAMETER, S
 
 REFUSED = OpenApiResponse(ErrorBody, "refused, naming the field: count, months, total (below the threshold)")
 OPEN_PLAN = OpenApiResponse(ErrorBody, "another instalment plan is open (field instalments)")
+
+
+PDF = OpenApiResponse(OpenApiTypes.BINARY, "the payment slip, application/pdf")
+MONTH_ID = "0b5d8c1e-3f4a-4c2b-9d7e-1a2b3c4d5e6f"
+SLIP = f"/api/app/v1/services/<person_id>/unpaid-premiums/{MONTH_ID}/slip.pdf"
+NOT_YOURS = OpenApiExample(
+    "not the user's", value={"errors": {"request": ["Not found."]}}, response_only=True, status_codes=["404"]
+)
+LIST_EXAMPLE = OpenApiExample(
+    "two months, one overdue",
+    value={
+        "months": [
+            {"id": MONTH_ID, "month": "2026-09", "amount": 826, "due_on": "2026-10-31", "overdue": True,
+             "in_instalments": False, "slip": SLIP},
+            {"id": "5c2e…", "month": "2026-10", "amount": 826, "due_on": "2026-11-30", "overdue": False,
+             "in_instalments": False, "slip": "/api/app/v1/services/<person_id>/unpaid-premiums/5c2e…/slip.pdf"},
+        ],
+        "total": 1652, "overdue_total": 826, "instalment_threshold": 2000, "most_instalments": 0, "plan": None,
+    },
+    response_only=True,
+    status_codes=["200"],
+)  # fmt: skip
+SCHEDULE = [
+    {"number": 1, "amount": 1652, "due_on": "2026-12-31"},
+    {"number": 2, "amount": 1652, "due_on": "2027-01-31"},
+    {"number": 3, "amount": 1652, "due_on": "2027-02-28"},
+]
+PROPOSAL_EXAMPLE = OpenApiExample(
+    "six months in three instalments",
+    value={"total": 4956, "count": 3, "most_instalments": 6, "months": [MONTH_ID, "…"], "instalments": SCHEDULE},
+    response_only=True,
+    status_codes=["200"],
+)
+BELOW = OpenApiExample(
+    "below the threshold",
+    value={"errors": {"total": ["Instalments are for unpaid premiums of NT$ 2,000 or more; yours total NT$ 1,652."]}},
+    response_only=True,
+    status_codes=["400"],
+)
+ACCEPT_EXAMPLES = [
+    OpenApiExample("accept", value={"count": 3, "months": [MONTH_ID, "…"]}, request_only=True),
+    OpenApiExample(
+        "the plan",
+        value={
+            "id": "9e1f…",
+            "total": 4956,
+            "instalments": [{**i, "paid": False, "slip": "…/slip.pdf"} for i in SCHEDULE],
+        },
+        response_only=True,
+        status_codes=["201", "200"],
+    ),
+    BELOW,
+]
 
 
 class UnpaidMonth(BaseModel):
@@ -54,7 +107,7 @@ class Plan(BaseModel):
 class UnpaidPremiums(BaseModel):
     months: list[UnpaidMonth]
     total: int
-    overdue_total: int
+    overdue_total: int = Field(description="NT$ overdue, not counting the months in instalments")
     instalment_threshold: int = Field(description="NT$: instalments are for unpaid premiums of this much or more")
     most_instalments: int = Field(description="0 when instalments may not be requested now")
     plan: Plan | None
@@ -113,6 +166,7 @@ class UnpaidPremiumsView(_Own):
         summary="個人未繳保費: the unpaid months of the bills the user pays themselves, overdue marked, the total",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: UnpaidPremiums, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[LIST_EXAMPLE, NOT_YOURS],
     )
     def get(self, request, person_id):
         person = self.own(request, person_id)
@@ -134,7 +188,7 @@ class UnpaidPremiumsView(_Own):
                     for r in rows
                 ],
                 "total": sum(r.amount for r in rows),
-                "overdue_total": sum(r.amount for r in rows if r.overdue),
+                "overdue_total": sum(r.amount for r in rows if r.overdue and r.plan is None),
                 "instalment_threshold": policy.PREMIUM_INSTALMENT_MIN_TOTAL,
                 "most_instalments": 0 if plan else unpaid.most_instalments(free_total),
                 "plan": _plan(person, plan),
@@ -152,6 +206,7 @@ class ProposalView(_Own):
             OpenApiParameter("count", int, description="the number of instalments wanted"),
         ],
         responses={200: Proposal, 400: REFUSED, 401: NO_TOKEN, 404: NOT_FOUND, 409: OPEN_PLAN},
+        examples=[PROPOSAL_EXAMPLE, BELOW, NOT_YOURS],
     )
     def get(self, request, person_id):
         person = self.own(request, person_id)
@@ -177,6 +232,7 @@ class InstalmentsView(_Own):
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         request=AcceptBody,
         responses={200: Plan, 201: Plan, 400: REFUSED, 401: NO_TOKEN, 404: NOT_FOUND, 409: OPEN_PLAN},
+        examples=ACCEPT_EXAMPLES,
     )
     def post(self, request, person_id):
         person = self.own(request, person_id)
@@ -200,15 +256,13 @@ def _slip(request, slip, stem: str):
     return pdf.pdf_response(data, f"payment-slip_{stem}.pdf")
 
 
-PDF = OpenApiResponse(OpenApiTypes.BINARY, "the payment slip, application/pdf")
-
-
 class MonthSlipView(_Own):
     @extend_schema(
         operation_id="app_unpaid_premiums_month_slip",
         summary="A month's payment slip (PDF with the three convenience-store barcodes)",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={(200, "application/pdf"): PDF, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[NOT_YOURS],
     )
     def get(self, request, person_id, calculation_id):
         person = self.own(request, person_id)
@@ -224,6 +278,7 @@ class InstalmentSlipView(_Own):
         summary="An instalment's payment slip (PDF)",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={(200, "application/pdf"): PDF, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[NOT_YOURS],
     )
     def get(self, request, person_id, number):
         person = self.own(request, person_id)

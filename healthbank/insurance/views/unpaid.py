@@ -43,7 +43,7 @@ def _list_context(person, *, error=None, count=None) -> dict:
         "person": person,
         "rows": rows,
         "total": sum(row.amount for row in rows),
-        "overdue_total": sum(row.amount for row in rows if row.overdue),
+        "overdue_total": sum(row.amount for row in free if row.overdue),
         "plan": plan,
         "instalments": list(plan.instalments.all()) if plan else [],
         "may_request": most > 0,
