@@ -61,7 +61,7 @@ def self_payer(person, township, frozen_today):
 
 
 def slip_barcodes_in(pdf: bytes) -> list[str]:
-    """Print the PDF's first page at 300 dpi and read its Code 39 barcodes, top to bottom."""
+    """Print the PDF's first page at 200 dpi and read its Code 39 barcodes, top to bottom."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "slip.pdf"
         source.write_bytes(pdf)
