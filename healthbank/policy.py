@@ -316,3 +316,25 @@ PASSBOOK_PAGE_SIZE = 20
 PASSBOOK_MEDICATION_PAGE_SIZE = 50
 PASSBOOK_MAX_PARAMETER_LENGTH = 64
 BMI_ADULT_FROM_AGE = 18  # §7.1 Taiwan's adult BMI bands are for adults; children have age-and-sex tables (HPA)
+
+# ---- §10 unpaid premiums (個人未繳保費查詢/下載/簡易分期申請)
+# Whose bills the person sees: the categories whose insured persons pay their own share themselves. NHI Act
+# art. 30: category 1 employees' share is withheld from the pay and remitted by the employer (投保單位負責扣、
+# 收繳); categories 2 and 3 pay their union or farmers' association, category 6 its township office or the NHIA's
+# monthly bill (the person owes it and is sent the bill); categories 4 and 5 are paid by the government (share 0).
+PREMIUM_SELF_BILLED_CATEGORIES = (2, 3, 6)
+# 全民健康保險保險費及滯納金分期繳納辦法 (Regulations for paying NHI premiums and late fees in instalments):
+# art. 4 (as amended 2010): an insured person (保險對象) may ask for instalments when the arrears total NT$ 2,000
+# or more (the 2003 text said 5,000); art. 5 (2017): 2 to 12 instalments under NT$ 50,000, 24 under 100,000,
+# 36 under 200,000, 48 above; each instalment at least 60 % of the NHIA's announced average premium of all
+# insured (= the category-6 premium, PREMIUM_CATEGORY6_FLAT); instalments at most one month apart.
+PREMIUM_INSTALMENT_MIN_TOTAL = 2000  # NT$, art. 4
+PREMIUM_INSTALMENT_MIN_COUNT = 2  # art. 5 "得分二至…期"
+PREMIUM_INSTALMENT_MAX_COUNT_BY_TOTAL = ((50_000, 12), (100_000, 24), (200_000, 36), (None, 48))  # art. 5 item 2
+PREMIUM_INSTALMENT_MIN_EACH = PREMIUM_CATEGORY6_FLAT  # NT$, art. 5: 60 % of the average premium
+# The convenience-store slip (超商代收 three-segment Code 39 barcodes, docs/decisions.md "Issue 11: unpaid
+# premiums"): the collection-item code (代收項目代號) the stores' clearing house assigns to the NHIA is not
+# public; ours is made up. Stores take at most NT$ 20,000 on one slip (the common 超商代收 limit): a larger
+# bill's slip carries no store barcodes and says to pay at a bank or post office.
+PREMIUM_SLIP_AGENCY_CODE = "NHI"
+PREMIUM_SLIP_STORE_LIMIT = 20_000

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,14 @@ class Service:
     description: Promise | str = ""
 
 
-SERVICES: list[Service] = []
+SERVICES: list[Service] = [
+    Service(
+        key="unpaid-premiums",
+        label=_("Unpaid premiums"),
+        url_name="unpaid-premiums",
+        description=_("The premium bills you pay yourself and have not paid: payment slips, instalments."),
+    ),
+]
 
 
 def by_key(key: str) -> Service:

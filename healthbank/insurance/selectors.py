@@ -35,23 +35,51 @@ def people_acted_for(reader: Reader, *, known: Person | None = None) -> list[Per
 
 
 def unpaid_premiums(person: Person, *, today=None) -> list:
-    """個人未繳保費 — the months of ``person``'s premium bills with no payment yet, oldest first.
+    """個人未繳保費 — the months of the premium bills ``person`` owes themselves with no payment yet, oldest first.
 
-    A bill is the insured person's (it covers the dependents billed with them); each row carries ``due_on``
-    (``rules.premium_due_on``) and ``overdue``. The caller has checked the acting rule.
+    Whose bills: the insured person's own bill (it covers the dependents billed with them) when their category
+    pays it themselves (``unpaid.is_self_billed``: 2, 3 and 6); a category-1 employee's share is withheld by the
+    employer and is the employer's to pay, categories 4 and 5 are paid by the government (decisions.md). Each
+    row carries ``due_on`` (``rules.premium_due_on``), ``overdue`` and ``plan`` (the open instalment plan the
+    month is in, or ``None``). The caller has checked the acting rule.
     """
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
+
+    from healthbank import policy
+    from healthbank.identity.models import Enrolment
 
     from .models import PremiumCalculation
     from .rules import premium_due_on
 
     today = today or timezone.localdate()
+    self_billed = Enrolment.objects.filter(
+        person=OuterRef("person"),
+        unit=OuterRef("unit"),
+        role=Enrolment.Role.INSURED,
+        category__in=policy.PREMIUM_SELF_BILLED_CATEGORIES,
+    )
     rows = list(
-        PremiumCalculation.objects.filter(person=person, payment__isnull=True, month__lte=today)
+        PremiumCalculation.objects.filter(person=person, payment__isnull=True, month__lte=today, amount__gt=0)
+        .filter(Exists(self_billed))
         .select_related("unit")
         .order_by("month", "unit__code")
     )
+    open_plan = open_instalment_plan(person)
+    in_plan = {c.pk for c in open_plan.calculations.all()} if open_plan else set()
     for row in rows:
         row.due_on = premium_due_on(row.month)
         row.overdue = row.due_on < today
+        row.plan = open_plan if row.pk in in_plan else None
     return rows
+
+
+def open_instalment_plan(person: Person):
+    """The person's open instalment plan with its instalments, or ``None`` (one at most)."""
+    from .models import InstalmentPlan
+
+    return (
+        InstalmentPlan.objects.filter(person=person, status=InstalmentPlan.Status.OPEN)
+        .prefetch_related("instalments", "calculations")
+        .first()
+    )

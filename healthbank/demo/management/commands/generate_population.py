@@ -24,6 +24,7 @@ from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
+from healthbank.demo.premiums import add_unpaid_premiums
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
@@ -41,6 +42,7 @@ DEMO_CITIZEN_PASSWORD = "Hb-demo2026"  # noqa: S105 - the registration password 
 # Showcase people registered for online services already, so the passbook opens with their card and this
 # password at /login/card/ (the others show the registration flow).
 DEMO_REGISTERED = ("diabetes", "parent")
+DEMO_PREMIUMS = "premiums"  # registered too when neither of those pays their own premium bill (demo/premiums.py)
 
 
 class Command(BaseCommand):
@@ -113,11 +115,14 @@ class Command(BaseCommand):
             f" or, marked *, log in at {site}/login/card/ with their card and password '{DEMO_CITIZEN_PASSWORD}'):"
         )
         registered_people: list[tuple[str, Person]] = []
-        for label, person in _showcase():
+        showcase = _showcase()
+        registering = [p for label, p in showcase if label.split(":")[0] in DEMO_REGISTERED]
+        showcase += add_unpaid_premiums(registering, shown=[p for _label, p in showcase])
+        for label, person in showcase:
             card = current_card(person)
             role = label.split(":")[0].split(" ")[0]
-            registered = role in DEMO_REGISTERED and _register_for_demo(person)
-            if registered:
+            registered = role in (*DEMO_REGISTERED, DEMO_PREMIUMS) and _register_for_demo(person)
+            if registered and role in DEMO_REGISTERED:  # the virtual-card demo's people
                 registered_people.append((role, person))
             self.stdout.write(
                 f"  {'*' if registered else ' '} {person.name:6} {mask_national_id(person.national_id):11}"
