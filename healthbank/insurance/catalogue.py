@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,15 @@ class Service:
     description: Promise | str = ""
 
 
-SERVICES: list[Service] = []
+SERVICES: list[Service] = [
+    Service(
+        key="township",
+        label=_("Township-office enrolment, transfer, suspension and resumption"),
+        url_name="township",
+        for_dependents=True,
+        description=_("For people insured at their township or district office (category 6)."),
+    ),
+]
 
 
 def by_key(key: str) -> Service:
