@@ -18,9 +18,14 @@ from django.utils import timezone
 from healthbank.identity.models import Enrolment
 from healthbank.insurance.models import TownshipRequest
 from healthbank.staff import roles
+from tests.e2e import test_vcard
 from tests.e2e.conftest import DESKTOP, axe_violations, shot
-from tests.e2e.test_vcard import register, tab  # noqa: F401  (the phone-tab fixture)
-from tests.insurance.test_township import PDF, villager  # noqa: F401  (林阿土 and his wife at the 中正區 office)
+from tests.insurance import test_township
+from tests.insurance.test_township import PDF
+
+register = test_vcard.register
+tab = test_vcard.tab  # a phone-sized tab logged in as a person
+villager = test_township.villager  # 林阿土 and his wife, insured at the 中正區 office
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +52,8 @@ def test_a_suspension_with_a_document_on_the_phone_and_its_decision_in_the_admin
     missing_since = timezone.localdate() - dt.timedelta(days=9)
     phone.fill("#event_on", missing_since.isoformat())
     assert phone.input_value("#email") == "lin@example.tw"
-    phone.set_input_files("#document", files=[{"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"hello"}])
+    not_a_pdf = {"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"hello"}
+    phone.set_input_files("#document", files=[not_a_pdf])
     phone.get_by_role("button", name="送出至公所").click()
     assert "僅接受 PDF、JPEG 或 PNG 檔案" in phone.inner_text(".error-summary")
     assert not TownshipRequest.objects.exists()
@@ -68,8 +74,8 @@ def test_a_suspension_with_a_document_on_the_phone_and_its_decision_in_the_admin
     client = Client()
     client.force_login(officer)
     desk = browser.new_context(viewport=DESKTOP, locale="zh-TW")
-    desk.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                       "url": live_server.url}])  # fmt: skip
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    desk.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
     admin = desk.new_page()
     admin.goto(live_server.url + "/admin/insurance/townshiprequest/")
     assert "林○華" in admin.inner_text("#result_list")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework import parsers
 from rest_framework.response import Response
@@ -67,6 +67,23 @@ def request_json(r: TownshipRequest) -> dict:
     }
 
 
+_EXAMPLE_REQUEST = {
+    "id": "01a23eb2-2b21-7f0f-aade-f34289a11951",
+    "kind": "suspend",
+    "kind_label": "停保",
+    "reason": "missing",
+    "office": "臺北市中正區公所",
+    "status": "submitted",
+    "status_label": "待審核",
+    "event_on": "2026-11-25",
+    "effective_on": "2026-11-25",
+    "effective_on_shown": "115/11/25",
+    "submitted_at": "2026-12-04T10:00:00+08:00",
+    "reviewed_at": None,
+    "rejection_reason": "",
+}
+
+
 class TownshipView(ServiceEndpoint):
     service = SERVICE
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
@@ -76,6 +93,19 @@ class TownshipView(ServiceEndpoint):
         summary="Township-office enrolment: the insurance now, what may be asked, the requests",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: TownshipState, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "insured at a township office, a suspension waiting",
+                value={
+                    "insured": {"office": "臺北市中正區公所", "category": 6, "since": "2015-01-01", "until": None},
+                    "suspended_since": None,
+                    "may_ask": ["transfer_out"],
+                    "requests": [_EXAMPLE_REQUEST],
+                },
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
@@ -130,6 +160,15 @@ class TownshipView(ServiceEndpoint):
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorBody, "the same request is waiting, or the insurance does not allow it now"),
         },
+        examples=[
+            OpenApiExample("waiting for the office", value=_EXAMPLE_REQUEST, response_only=True, status_codes=["201"]),
+            OpenApiExample(
+                "a suspension too short",
+                value={"errors": {"planned_return_on": ["A suspension is for 6 months abroad or more: ..."]}},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
     )
     def post(self, request, person_id):
         person = self.person(request, person_id)
