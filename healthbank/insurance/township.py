@@ -75,7 +75,7 @@ def kinds_open_to(person: Person, on: dt.date) -> list[str]:
     current = current_enrolment(person, on)
     if current is None:
         return [Kind.RESUME] if open_suspension(person, on) else [Kind.ENROL]
-    if current.unit.kind == InsuranceUnit.Kind.TOWNSHIP:
+    if current.unit.kind == InsuranceUnit.Kind.TOWNSHIP and current.ended_on is None:
         return [Kind.TRANSFER_OUT, Kind.SUSPEND]
     return []
 
@@ -147,6 +147,12 @@ def _township_current(person: Person, today: dt.date) -> Enrolment:
     current = current_enrolment(person, today)
     if current is None or current.unit.kind != InsuranceUnit.Kind.TOWNSHIP:
         raise TownshipRefused("kind", _("Only people insured at a township office (category 6) can ask this here."))
+    if current.ended_on is not None:
+        raise TownshipRefused(
+            "kind",
+            _("The cover at the township office already ends on %(day)s.") % {"day": format_date(current.ended_on)},
+            409,
+        )
     return current
 
 

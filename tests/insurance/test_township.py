@@ -97,6 +97,9 @@ def test_abroad_suspension_before_2024_12_23_needs_six_months_and_is_resumed_on_
     township.approve_request(None, made)
     enrolment = Enrolment.objects.get(person=villager, role="insured")
     assert enrolment.ended_on == dt.date(2024, 6, 9)  # not insured from the day of leaving
+    with pytest.raises(township.TownshipRefused) as ending:  # approved, not yet left: nothing more to change
+        ask(villager, "transfer_out", reason="employed", event_on="2024-06-08")
+    assert ending.value.field == "kind" and "113/06/09" in ending.value.message
     assert Enrolment.objects.get(person=villager.wife).ended_on is None  # the wife's cover is her own
 
     at(time_machine, dt.date(2025, 2, 1))  # back after more than six months: insured again from the day of return
