@@ -113,7 +113,10 @@ def document_needed(kind: str, reason: str = "") -> str:
     if kind == Kind.ENROL:
         return _("A household registration transcript (戶籍謄本) or both sides of the national ID card")
     if kind in REASONS and not reason:
-        return "; ".join(f"{Reason(r).label}: {document_needed(kind, r)}" for r in REASONS[kind])
+        return "\n".join(
+            _("%(reason)s: %(document)s") % {"reason": Reason(r).label, "document": document_needed(kind, r)}
+            for r in REASONS[kind]
+        )
     if kind == Kind.TRANSFER_OUT:
         if reason == Reason.MOVED:
             return _("A household registration transcript showing the move")
