@@ -338,3 +338,23 @@ PREMIUM_INSTALMENT_MIN_EACH = PREMIUM_CATEGORY6_FLAT  # NT$, art. 5: 60 % of the
 # bill's slip carries no store barcodes and says to pay at a bank or post office.
 PREMIUM_SLIP_AGENCY_CODE = "NHI"
 PREMIUM_SLIP_STORE_LIMIT = 20_000
+# ---- §10 township-office enrolment (公所加保、轉出、停保、復保; issue 11)
+# 停保 (suspension), 全民健康保險法施行細則 art. 37: a person may suspend "if planning to be abroad for six months or
+# more" (item 2), counted from the day of leaving (停保 from the month of leaving); someone who suspended before
+# must have been insured again for three months after resuming before suspending again (item 2, proviso); a
+# missing person (失蹤未滿六個月, item 1) is suspended from when they went missing (NHI Act art. 13: 退保 at six
+# months). Art. 36-1 (added 2024-12-23 after Constitutional Court judgment 111 憲判字第19號): from 2024-12-23 no one
+# may suspend for going abroad; a suspension made before may be resumed on the day of return, and one shorter than
+# six months is cancelled (註銷停保: insured throughout, the premiums paid back) — never suspended again after.
+TOWNSHIP_ABROAD_SUSPENSION_MIN_MONTHS = 6  # art. 37 item 2: planned stay abroad, departure day to return
+TOWNSHIP_RESUSPENSION_AFTER_MONTHS = 3  # art. 37 item 2 proviso: insured again this long before a new suspension
+TOWNSHIP_ABROAD_SUSPENSION_LAST_DAY = dt.date(2024, 12, 22)  # art. 36-1: the last day an abroad suspension is made
+TOWNSHIP_MISSING_LONGEST_MONTHS = 6  # NHI Act art. 13 item 1: missing six months → withdrawn, not suspended
+# Our numbers (decisions.md): a transfer out is for a new cover that starts within this many days; the document
+# each request carries (PDF, JPEG or PNG) is at most this large; the office's reason for a refusal at most this long.
+TOWNSHIP_TRANSFER_AHEAD_DAYS = 30
+TOWNSHIP_DOCUMENT_MAX_BYTES = 8 * 1024 * 1024
+TOWNSHIP_REJECTION_REASON_MAX = 200
+# Category 6 (地區人口) pays the average premium, not a salary grade; the enrolment row carries the lowest grade of
+# the insured-salary table (投保金額分級表 2024, grade 1 = the minimum wage, as demo.population) as a nominal salary.
+TOWNSHIP_NOMINAL_INSURED_SALARY = 27_470

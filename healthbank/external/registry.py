@@ -45,6 +45,10 @@ class SimulatedHouseholdRegistry:
         found = self._load().get(national_id)
         return found == RegisteredAddress(household_number.strip().upper(), county, township, village, neighbourhood)
 
+    def registered_address(self, national_id: str) -> RegisteredAddress | None:
+        """Where the person's household is registered (the township office that insures them in category 6)."""
+        return self._load().get(national_id)
+
     def household_of(self, national_id: str) -> str | None:
         found = self._load().get(national_id)
         return found.household_number if found else None

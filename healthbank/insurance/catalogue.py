@@ -29,6 +29,13 @@ SERVICES: list[Service] = [
         url_name="unpaid-premiums",
         description=_("The premium bills you pay yourself and have not paid: payment slips, instalments."),
     ),
+    Service(
+        key="township",
+        label=_("Township-office enrolment, transfer, suspension and resumption"),
+        url_name="township",
+        for_dependents=True,
+        description=_("For people insured at their township or district office (category 6)."),
+    ),
 ]
 
 

@@ -5,11 +5,11 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index, unpaid
+from .views import index, township, unpaid
 
 app_name = "insurance"
 
-person_routes: list = [*unpaid.routes]
+person_routes: list = [*township.routes, *unpaid.routes]
 
 urlpatterns = [
     path("services/", index.index, name="index"),

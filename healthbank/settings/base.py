@@ -258,6 +258,8 @@ SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "car
 # The virtual card (issue 10): its QR signing keys and its applicants' photos live outside the web root.
 VCARD_KEY_DIR = Path(os.environ.get("HEALTHBANK_VCARD_KEY_DIR", VAR_DIR / "vcard-keys"))
 VCARD_PHOTO_DIR = Path(os.environ.get("HEALTHBANK_VCARD_PHOTO_DIR", VAR_DIR / "vcard-photos"))
+# Township-office requests (issue 11): the PDFs people send with them, outside the web root (images: VCARD_PHOTO_DIR).
+TOWNSHIP_DOCUMENT_DIR = Path(os.environ.get("HEALTHBANK_TOWNSHIP_DOCUMENT_DIR", VAR_DIR / "township-documents"))
 # Which HealthBank signs the card QR codes: a code from another one (a test system) is refused by name.
 VCARD_ENVIRONMENT = os.environ.get("HEALTHBANK_ENVIRONMENT", "embedded")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

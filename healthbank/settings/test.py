@@ -33,6 +33,7 @@ EXTERNAL_DATA_DIR = _scratch / "external"
 SIMULATED_CARDS_DIR = _scratch / "cards"
 VCARD_KEY_DIR = _scratch / "vcard-keys"
 VCARD_PHOTO_DIR = _scratch / "vcard-photos"
+TOWNSHIP_DOCUMENT_DIR = _scratch / "township-documents"
 VCARD_ENVIRONMENT = "test"
 
 # No worker runs beside the test suite: tasks execute in-process (the real task code, eagerly).

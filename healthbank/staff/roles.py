@@ -18,6 +18,7 @@ RECORDS_REVIEWERS = "紀錄審查人員 Records reviewers"
 REGISTRATION_STAFF = "註冊業務人員 Registration staff"
 UNIT_ADMINISTRATORS = "投保單位管理人員 Insurance-unit administrators"
 VCARD_REVIEWERS = "虛擬健保卡審核人員 Virtual card reviewers"
+TOWNSHIP_OFFICERS = "公所投保承辦人員 Township-office enrolment officers"
 
 # Opening a person's page (name masked in lists, enrolments and cards on the page).
 _PERSON_PAGE = ["identity.view_person", "identity.view_enrolment", "identity.view_nhicard"]
@@ -60,6 +61,9 @@ ROLES: dict[str, list[str]] = {
     ],
     # Reviews virtual NHI card applications: the queue, the two photos, approve or reject (SPEC §9); no records.
     VCARD_REVIEWERS: ["identity.view_person", "vcard.view_cardapplication", "vcard.review_cardapplication"],
+    # Decides township-office requests (category 6 enrol, transfer, suspend, resume; SPEC §10): the queue, the
+    # document, approve or reject; the change to the enrolment records is the decision's, not a page's.
+    TOWNSHIP_OFFICERS: ["identity.view_person", "insurance.view_townshiprequest", "insurance.review_townshiprequest"],
 }
 
 

@@ -2,10 +2,10 @@
 
 from django.urls import include, path
 
-from . import unpaid
+from . import township, unpaid
 from .index import ServicesIndexView
 
-person_routes: list = [*unpaid.routes]
+person_routes: list = [*township.routes, *unpaid.routes]
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),
