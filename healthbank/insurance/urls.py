@@ -5,13 +5,15 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index
+from .views import certificates, index
 
 app_name = "insurance"
 
 person_routes: list = []
+person_routes += certificates.routes
 
 urlpatterns = [
     path("services/", index.index, name="index"),
     path("services/<uuid:person_id>/", include(person_routes)),
+    *certificates.public_routes,  # 驗證證明: anyone, without logging in
 ]
