@@ -29,7 +29,7 @@ from healthbank import policy
 from healthbank.accounts import limits
 from healthbank.core import display
 from healthbank.core.http import throttle_bucket
-from healthbank.core.rocdate import ROC_OFFSET
+from healthbank.core.rocdate import ROC_OFFSET, RocDateError, parse_roc
 from healthbank.identity.models import Enrolment, Person
 
 from . import certificate_rules as rules
@@ -183,6 +183,23 @@ def premiums_snapshot(person: Person, *, year: int, today: dt.date) -> dict:
     }
 
 
+def parse_day(value: str, field: str, label: str) -> dt.date:
+    """A day picked (ISO, what a date input sends) or typed as the Chinese pages print it (``115/12/31``)."""
+    value = (value or "").strip()
+    if not value:
+        raise CertificateRefused(field, _("Enter the %(label)s.") % {"label": label})
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return parse_roc(value)
+    except RocDateError:
+        raise CertificateRefused(
+            field, _("The %(label)s is not a date; enter it like 2026-12-31 or 115/12/31.") % {"label": label}
+        ) from None
+
+
 # ---------------------------------------------------------------- issuing
 
 
@@ -192,12 +209,14 @@ def _fingerprint(kind: str, language: str, snapshot: dict) -> str:
 
 
 def _issue(requester: Person, person: Person, kind: str, language: str, snapshot: dict) -> IssuedDocument:
-    """Store the certificate once: the same one again the same day is the row issued before, with its code."""
+    """Store the certificate once: the same one again the same day is the row issued before, with its code
+    (``newly_issued`` says which)."""
     now = timezone.now()
     today = timezone.localdate(now)
     fingerprint = _fingerprint(kind, language, snapshot)
     found = IssuedDocument.objects.filter(person=person, fingerprint=fingerprint, issued_on=today).first()
     if found is not None:
+        found.newly_issued = False
         return found
     count, window = policy.CERTIFICATES_MAX_PER_DAY
     if limits.hit(f"certificates-issued:{requester.pk}", window) > count:
@@ -205,7 +224,7 @@ def _issue(requester: Person, person: Person, kind: str, language: str, snapshot
     for _attempt in range(3):  # a code drawn twice (80 bits: never, in practice) is drawn again
         try:
             with transaction.atomic():
-                return IssuedDocument.objects.create(
+                document = IssuedDocument.objects.create(
                     person=person,
                     requested_by=requester,
                     kind=kind,
@@ -217,9 +236,12 @@ def _issue(requester: Person, person: Person, kind: str, language: str, snapshot
                     issued_on=today,
                     verifiable_until=now + policy.CERTIFICATE_VERIFIABLE_FOR,
                 )
+            document.newly_issued = True
+            return document
         except IntegrityError:
             found = IssuedDocument.objects.filter(person=person, fingerprint=fingerprint, issued_on=today).first()
             if found is not None:  # the same request, a moment earlier
+                found.newly_issued = False
                 return found
     raise CertificateRefused("request", _("The certificate could not be issued; please try again."), 409)
 

@@ -2,9 +2,11 @@
 
 from django.urls import include, path
 
+from . import certificates
 from .index import ServicesIndexView
 
 person_routes: list = []
+person_routes += certificates.routes
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),

@@ -6,8 +6,6 @@ Thin: parse the form, call ``certificates`` (which decides and refuses naming th
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -20,33 +18,15 @@ from healthbank import policy
 from healthbank.access.services import NotReadable
 from healthbank.accounts.decorators import citizen_required
 from healthbank.core.http import client_address
-from healthbank.core.rocdate import RocDateError, parse_roc
 
 from .. import certificates
-from ..certificates import CertificateRefused, Kind
+from ..certificates import CertificateRefused, Kind, parse_day
 from ..models import IssuedDocument
 from .common import acting_for, picker
 
 INSURANCE_SERVICE = "insurance_certificate"
 PREMIUMS_SERVICE = "premium_certificate"
 SERVICE_OF = {Kind.INSURANCE: INSURANCE_SERVICE, Kind.PREMIUMS_PAID: PREMIUMS_SERVICE}
-
-
-def parse_day(value: str, field: str, label: str) -> dt.date:
-    """A day picked (ISO, what a date input sends) or typed as the Chinese pages print it (``115/12/31``)."""
-    value = (value or "").strip()
-    if not value:
-        raise CertificateRefused(field, _("Enter the %(label)s.") % {"label": label})
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return parse_roc(value)
-    except RocDateError:
-        raise CertificateRefused(
-            field, _("The %(label)s is not a date; enter it like 2026-12-31 or 115/12/31.") % {"label": label}
-        ) from None
 
 
 def parse_year(value) -> int:
