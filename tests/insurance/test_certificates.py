@@ -342,3 +342,16 @@ def test_a_year_without_payments_is_refused_naming_the_year(household):
     page = response.content.decode()
     assert 'data-field="year"' in page and "沒有" in page
     assert not IssuedDocument.objects.exists()
+
+
+def test_the_demo_issues_certificates_once(household):
+    from healthbank.demo.certificates import set_up_certificates
+
+    household.parent.name_en = "CHEN, TA-WEN"
+    household.parent.save()
+    pay_year(household.parent, timezone.localdate().year - 1, months=range(1, 4))
+    issued = set_up_certificates([("insured", household.parent)])
+    assert issued >= 3
+    kinds = sorted(IssuedDocument.objects.filter(person=household.parent).values_list("kind", "language"))
+    assert kinds == [("insurance", "en"), ("insurance", "zh-hant"), ("premiums_paid", "zh-hant")]
+    assert set_up_certificates([("insured", household.parent)]) == 0
