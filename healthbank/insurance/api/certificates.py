@@ -28,6 +28,46 @@ REFUSED = OpenApiResponse(ErrorBody, "a field refused, named with the reason (e.
 THROTTLED = OpenApiResponse(ErrorBody, "too many certificates issued today")
 
 
+NOT_YOURS = OpenApiExample(
+    "not the user nor a dependent now",
+    value={"errors": {"request": ["Not found."]}},
+    response_only=True,
+    status_codes=["404"],
+)
+_ISSUED_EXAMPLE = {
+    "id": "6f1c2b9d-8a7e-4c1b-9f3e-2d1c0b9a8f7e",
+    "kind": "insurance",
+    "language": "en",
+    "code": "B6E6PJCP3MNJMZ4F",
+    "code_grouped": "B6E6-PJCP-3MNJ-MZ4F",
+    "verify_url": "https://healthbank.example.tw/en/verify/B6E6PJCP3MNJMZ4F/",
+    "pdf_url": "https://healthbank.example.tw/api/app/v1/services/…/certificates/6f1c…/pdf",
+    "issued_at": "2026-12-04T18:49:00+08:00",
+    "verifiable_until": "2027-06-02T18:49:00+08:00",
+    "times_checked": 0,
+    "says": {
+        "name": "陳大文",
+        "name_en": "CHEN, TA-WEN",
+        "national_id": "C10000****",
+        "birth_date": "1978-03-03",
+        "date_from": "2025-01-01",
+        "date_to": "2026-11-30",
+        "periods": [
+            {
+                "from": "2025-01-01",
+                "until": "2026-11-30",
+                "still_insured": True,
+                "category": 1,
+                "role": "insured",
+                "relationship": "self",
+                "unit_code": "987654321",
+                "unit_name": "測試公司",
+            }
+        ],
+    },
+}
+
+
 class InsuranceCertificateIn(BaseModel):
     date_from: dt.date = Field(description="the period's first day (ISO 8601)")
     date_to: dt.date = Field(description="its last day, today at the latest")
@@ -114,6 +154,8 @@ class InsuranceCertificateView(CertificateEndpoint):
                 value={"date_from": "2025-01-01", "date_to": "2026-11-30", "language": "en", "name_en": "CHEN, TA-WEN"},
                 request_only=True,
             ),
+            OpenApiExample("issued", value=_ISSUED_EXAMPLE, response_only=True, status_codes=["201"]),
+            NOT_YOURS,
             OpenApiExample(
                 "not insured then",
                 value={
@@ -148,6 +190,16 @@ class PremiumCertificateView(CertificateEndpoint):
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         request=PremiumCertificateIn,
         responses={201: IssuedOut, 200: IssuedOut, 400: REFUSED, 401: NO_TOKEN, 404: NOT_FOUND, 429: THROTTLED},
+        examples=[
+            OpenApiExample("last year, in Chinese", value={"year": 2025, "language": "zh-hant"}, request_only=True),
+            OpenApiExample(
+                "nothing paid that year",
+                value={"errors": {"year": ["陳○文 於 民國108年（2019） 沒有繳納保險費的紀錄，請選擇其他年度。"]}},
+                response_only=True,
+                status_codes=["400"],
+            ),
+            NOT_YOURS,
+        ],
         tags=TAGS,
     )
     def post(self, request, person_id):
@@ -174,6 +226,12 @@ class CertificateListView(CertificateEndpoint):
         summary="The certificates issued about the user or a dependent, newest first",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: IssuedList, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "one issued", value={"certificates": [_ISSUED_EXAMPLE]}, response_only=True, status_codes=["200"]
+            ),
+            NOT_YOURS,
+        ],
         tags=TAGS,
     )
     def get(self, request, person_id):
@@ -193,6 +251,7 @@ class CertificatePdfView(CertificateEndpoint):
             401: NO_TOKEN,
             404: NOT_FOUND,
         },
+        examples=[NOT_YOURS],
         tags=TAGS,
     )
     def get(self, request, person_id, document_id):
