@@ -282,6 +282,9 @@ def test_an_altered_or_unknown_code_is_refused_without_a_hint(household, client)
     assert "No certificate has this code" in bodies[0]
     assert "陳大文" not in bodies[0]
     assert bodies[0] == bodies[1]  # a near miss says exactly what a wild guess says
+    for typed in ("/", "ABC?D#", "x" * 500):
+        answer = client.get("/verify/", {"code": typed})
+        assert answer.status_code == 404 and "查無此驗證碼的證明" in answer.content.decode()
 
 
 def test_guessing_is_throttled_per_address_and_a_genuine_code_never_is(household, client):

@@ -25,6 +25,7 @@ from .common import LANGUAGE_PARAMETER, NO_TOKEN, NOT_FOUND, PERSON_PARAMETER, B
 
 TAGS = ["app services: certificates"]
 REFUSED = OpenApiResponse(ErrorBody, "a field refused, named with the reason (e.g. a period without insurance)")
+BAD_LANGUAGE = OpenApiResponse(ErrorBody, "lang is neither zh-hant nor en")
 THROTTLED = OpenApiResponse(ErrorBody, "too many certificates issued today")
 
 
@@ -225,7 +226,7 @@ class CertificateListView(CertificateEndpoint):
         operation_id="app_certificates_list",
         summary="The certificates issued about the user or a dependent, newest first",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={200: IssuedList, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: IssuedList, 400: BAD_LANGUAGE, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[
             OpenApiExample(
                 "one issued", value={"certificates": [_ISSUED_EXAMPLE]}, response_only=True, status_codes=["200"]
@@ -245,9 +246,10 @@ class CertificatePdfView(CertificateEndpoint):
     @extend_schema(
         operation_id="app_certificate_pdf",
         summary="An issued certificate as a PDF",
-        parameters=[PERSON_PARAMETER],
+        parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "the certificate"),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, "the certificate (in its own language)"),
+            400: BAD_LANGUAGE,
             401: NO_TOKEN,
             404: NOT_FOUND,
         },

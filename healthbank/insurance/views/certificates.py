@@ -199,13 +199,19 @@ def verify_form(request):
     typed = request.GET.get("code", "")
     if typed.strip():
         code = certificates.rules.normalise_code(typed)
-        return redirect("insurance:verify-code", code=code or typed.strip()[:64].replace("/", ""))
+        if code:  # the page of the code as the QR code opens it
+            return redirect("insurance:verify-code", code=code)
+        return _verify_page(request, typed)  # not even shaped like a code: refused here, counted as a wrong one
     return _public(render(request, "insurance/certificates/verify.html", {"title": _("Check a certificate")}))
 
 
 @require_safe
 def verify(request, code):
     """What the certificate with ``code`` says and that the NHI issued it; a wrong code is refused, no hints."""
+    return _verify_page(request, code)
+
+
+def _verify_page(request, code: str):
     check = certificates.check_code(code, address=client_address(request))
     status = {"genuine": 200, "expired": 410, "unknown": 404, "throttled": 429}[check.outcome]
     context = {"title": _("Check a certificate"), "outcome": check.outcome, "typed": code[:64]}
