@@ -358,3 +358,25 @@ def test_the_demo_issues_certificates_once(household):
     kinds = sorted(IssuedDocument.objects.filter(person=household.parent).values_list("kind", "language"))
     assert kinds == [("insurance", "en"), ("insurance", "zh-hant"), ("premiums_paid", "zh-hant")]
     assert set_up_certificates([("insured", household.parent)]) == 0
+
+
+def test_two_identical_requests_at_once_store_one_certificate(household, monkeypatch):
+    """The second request misses the first one's row (it was not committed yet when it looked) and meets the
+    unique constraint instead: it answers with that row, and one certificate is stored."""
+    parent = household.parent
+    period = {"date_from": dt.date(2020, 1, 1), "date_to": dt.date(2020, 12, 31), "language": "zh-hant"}
+    first = certificates.issue_insurance_certificate(parent, parent, **period)
+    assert first.newly_issued
+    looked = []
+    real_filter = IssuedDocument.objects.filter
+
+    def not_there_yet(*args, **kwargs):
+        looked.append(kwargs)
+        rows = real_filter(*args, **kwargs)
+        return rows.none() if len(looked) == 1 else rows
+
+    monkeypatch.setattr(IssuedDocument.objects, "filter", not_there_yet)
+    second = certificates.issue_insurance_certificate(parent, parent, **period)
+    assert len(looked) == 2  # the look before, then the look after the constraint refused the insert
+    assert second.pk == first.pk and second.code == first.code and not second.newly_issued
+    assert real_filter(person=parent).count() == 1
