@@ -1,7 +1,7 @@
 """make bench: bench/ingest_bench.py and bench/export_bench.py on a scratch SQLite file and, if reachable, a
 scratch PostgreSQL database; bench/vcard_bench.py (the virtual card: its own SQLite, PostgreSQL and
-PostgreSQL + Redis runs); then, with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn;
-BENCH_PASSBOOK=0 skips it)."""
+PostgreSQL + Redis runs); bench/services_bench.py (certificate PDFs a second, its own scratch SQLite); then,
+with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,8 @@ def main() -> None:
         results.append(run(f"{base}/{PG_BENCH_DB}", "export_bench.py"))
         print(json.dumps(results[-1], ensure_ascii=False))
     results.append(run("", "vcard_bench.py"))  # the virtual card (issue 10): makes its own three configurations
+    print(json.dumps(results[-1], ensure_ascii=False))
+    results.append(run("", "services_bench.py"))  # certificate PDFs a second (issue 11): its own scratch SQLite
     print(json.dumps(results[-1], ensure_ascii=False))
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")

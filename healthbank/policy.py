@@ -358,3 +358,24 @@ TOWNSHIP_REJECTION_REASON_MAX = 200
 # Category 6 (地區人口) pays the average premium, not a salary grade; the enrolment row carries the lowest grade of
 # the insured-salary table (投保金額分級表 2024, grade 1 = the minimum wage, as demo.population) as a nominal salary.
 TOWNSHIP_NOMINAL_INSURED_SALARY = 27_470
+# ---- §10 certificates (issue 11): 中英文投保證明 and 保險費繳納證明, checked at /verify/<code>
+# The verification code: 16 characters of Crockford's base32 (no I, L, O, U: nothing to misread when typed from
+# paper), 80 random bits, printed in groups of four. Our numbers (decisions.md).
+CERTIFICATE_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CERTIFICATE_CODE_LENGTH = 16
+CERTIFICATE_CODE_GROUP = 4
+# How long the public page confirms a certificate after it was issued: a visa file or a tax return is checked
+# within months; after that the person issues a fresh one (it is free). Our number (decisions.md).
+CERTIFICATE_VERIFIABLE_FOR = dt.timedelta(days=180)
+# Wrong codes the public check page takes from one address (IPv6 by /64) in a window; a code that checks out
+# gives its slot back, so an embassy clerk checking many genuine certificates is never slowed. Ours.
+CERTIFICATE_VERIFY_ATTEMPTS = (20, dt.timedelta(hours=1))
+# Certificates one person may issue in a day (a spam guard; the same certificate again the same day is the same
+# row and code, and does not count twice in storage). Ours.
+CERTIFICATES_MAX_PER_DAY = (30, dt.timedelta(days=1))
+# The English certificate prints the name as in the passport (外交部護照英文姓名: Latin letters, with a comma
+# between surname and given names, hyphens, spaces and apostrophes); the passport's name field is at most 39
+# characters on the machine-readable line, a little more allowed for the comma and spaces.
+CERTIFICATE_PASSPORT_NAME_MAX_LENGTH = 50
+# NHI began on 1 March 1995 (全民健康保險法 施行): no certificate period starts before it.
+NHI_STARTED_ON = dt.date(1995, 3, 1)

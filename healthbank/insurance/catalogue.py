@@ -38,6 +38,22 @@ SERVICES: list[Service] = [
     ),
 ]
 
+SERVICES += [
+    Service(
+        "insurance_certificate",
+        _("Certificate of insurance (Chinese and English)"),
+        "certificate-insurance",
+        for_dependents=True,
+        description=_("Your insurance over a period you choose, as a PDF anyone can check by its code."),
+    ),
+    Service(
+        "premium_certificate",
+        _("Premium payment certificate"),
+        "certificate-premiums",
+        description=_("The premiums paid in a year, for the income-tax deduction."),
+    ),
+]
+
 
 def by_key(key: str) -> Service:
     for service in SERVICES:

@@ -5,13 +5,14 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index, township, unpaid
+from .views import certificates, index, township, unpaid
 
 app_name = "insurance"
 
-person_routes: list = [*township.routes, *unpaid.routes]
+person_routes: list = [*certificates.routes, *township.routes, *unpaid.routes]
 
 urlpatterns = [
     path("services/", index.index, name="index"),
     path("services/<uuid:person_id>/", include(person_routes)),
+    *certificates.public_routes,  # 驗證證明: anyone, without logging in
 ]

@@ -2,10 +2,10 @@
 
 from django.urls import include, path
 
-from . import township, unpaid
+from . import certificates, township, unpaid
 from .index import ServicesIndexView
 
-person_routes: list = [*township.routes, *unpaid.routes]
+person_routes: list = [*certificates.routes, *township.routes, *unpaid.routes]
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),
