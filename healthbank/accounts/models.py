@@ -197,6 +197,7 @@ class OutboxEmail(models.Model):
         SECURITY_NOTICE = "security_notice", "安全通知 Security notice"
         BATCH_RESULT = "batch_result", "整批註冊結果 Batch registration result"
         VIRTUAL_CARD = "virtual_card", "虛擬健保卡通知 Virtual NHI card notice"
+        EBILL = "ebill", "電子繳款單通知 E-bill ready"
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)

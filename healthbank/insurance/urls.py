@@ -5,11 +5,12 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index
+from .views import debit, ebill, index
 
 app_name = "insurance"
 
 person_routes: list = []
+person_routes += debit.routes + ebill.routes
 
 urlpatterns = [
     path("services/", index.index, name="index"),

@@ -2,9 +2,11 @@
 
 from django.urls import include, path
 
+from . import debit
 from .index import ServicesIndexView
 
 person_routes: list = []
+person_routes += debit.routes
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),
