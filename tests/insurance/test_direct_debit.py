@@ -278,3 +278,25 @@ def test_the_page_is_in_english_too(household, bills):
     text = web_client_for(household.parent).get(page(household, "en")).content.decode()
     assert "One-off direct debit" in text and "Debit my account" in text
     assert "單次約定轉帳" not in text
+
+
+def test_the_services_index_offers_it_for_oneself_only(household, bills):
+    text = web_client_for(household.parent).get("/services/").content.decode()
+    assert text.count("單次約定轉帳") == 1 and text.count("電子繳款單") == 1
+    assert f"/services/{household.parent.pk}/direct-debit/" in text
+    assert f"/services/{household.spouse.pk}/direct-debit/" not in text
+    keys = [s["key"] for s in app_client_for(household.parent).get("/api/app/v1/services/").json()["services"]]
+    assert "direct_debit" in keys and "ebill" in keys
+
+
+def test_an_operator_reads_a_persons_debits_and_it_is_logged(household, bills, admin_client):
+    debits.debit_months(
+        household.parent,
+        calculation_ids=[bills[0].pk],
+        bank_code="812",
+        account_number=ACCOUNT,
+        request_key="operator-reads",
+    )
+    listed = admin_client.get(f"/admin/insurance/directdebit/?person__id__exact={household.parent.pk}")
+    assert listed.status_code == 200 and "**********9012" in listed.content.decode()
+    assert AccessLog.objects.filter(person_id=household.parent.pk, detail="insurance.directdebit").exists()
