@@ -98,7 +98,7 @@ def test_each_months_bill_is_a_pdf_in_either_language(household, billed):
     response = web.get(link)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     words = pdf_text(response.content).replace(" ", "")
-    assert "全民健康保險費繳款單" in words and "2,841" in words and "未繳" in words
+    assert "全民健康保險費繳款單" in words and "2,841" in words and "45,800" in words and "未繳" in words
     assert f"{month.year - 1911}/{month.month:02d}" in words
     english = pdf_text(web.get(f"/en{link}").content)
     assert "National Health Insurance premium bill" in english and "Unpaid" in english

@@ -41,7 +41,7 @@ def bill_pdf(person, month: dt.date, language: str) -> tuple[bytes, str] | None:
     if bill is None:
         return None
     for row in bill["rows"]:
-        row.amount_label = f"{row.amount:,}"
+        row.amount_label, row.salary_label = f"{row.amount:,}", f"{row.insured_salary:,}"
     context = {
         **bill,
         "person": person,
