@@ -300,3 +300,19 @@ def test_an_operator_reads_a_persons_debits_and_it_is_logged(household, bills, a
     listed = admin_client.get(f"/admin/insurance/directdebit/?person__id__exact={household.parent.pk}")
     assert listed.status_code == 200 and "**********9012" in listed.content.decode()
     assert AccessLog.objects.filter(person_id=household.parent.pk, detail="insurance.directdebit").exists()
+
+
+def test_a_records_reviewer_may_read_debits_and_nobody_else_without_the_permission(household, bills, client):
+    from django.contrib.auth.models import Group, User
+
+    from healthbank.staff import roles
+
+    reviewer = User.objects.create_user("reviewer", password="x-long-password-1", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name=roles.RECORDS_REVIEWERS))
+    clerk = User.objects.create_user("clerk", password="x-long-password-2", is_staff=True)
+    clerk.groups.add(Group.objects.get(name=roles.COUNTER_STAFF))
+    url = f"/admin/insurance/directdebit/?person__id__exact={household.parent.pk}"
+    client.force_login(clerk)
+    assert client.get(url).status_code == 403
+    client.force_login(reviewer)
+    assert client.get(url).status_code == 200

@@ -171,3 +171,13 @@ def test_a_dependents_or_strangers_id_is_a_404(household, billed):
     app = app_client_for(household.spouse)
     assert app.put(f"/api/app/v1/services/{household.parent.pk}/ebill/subscription/").status_code == 404
     assert not EBillSubscription.objects.exists()
+
+
+def test_celery_beat_runs_the_notice_task_monthly():
+    from django.conf import settings
+
+    from healthbank import policy
+
+    entry = settings.CELERY_BEAT_SCHEDULE["ebill-ready-notices"]
+    assert entry["task"] == send_ebill_notices_task.name
+    assert entry["schedule"].day_of_month == {policy.EBILL_NOTICE_DAY}
