@@ -10,7 +10,8 @@ from django.http import Http404
 from django.urls import path
 from django.utils import translation
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
 
@@ -76,6 +77,46 @@ class EBillPage(BaseModel):
     months: list[MonthBill]
 
 
+_DEBIT_EXAMPLE = {
+    "id": "01a23eb2-2b21-7f0f-aade-f34289a11952",
+    "requested_at": "2026-12-04T10:00:00+08:00",
+    "months": ["2026-10"],
+    "bank_code": "812",
+    "account": "**********9012",
+    "amount": 2841,
+    "status": "accepted",
+    "reason": "",
+    "message": "Paid: NT$2,841 was debited from your account.",
+}
+_PAGE_EXAMPLE = {
+    "unpaid": [
+        {
+            "id": "0b7c4e1a-3f2d-4c5b-9a8e-7d6c5b4a3f2e",
+            "month": "2026-11",
+            "unit": "測試股份有限公司",
+            "amount": 2841,
+            "due_on": "2026-12-31",
+            "overdue": False,
+        }
+    ],
+    "debits": [_DEBIT_EXAMPLE],
+}
+_EBILL_EXAMPLE = {
+    "subscribed": True,
+    "email": "dawen@example.tw",
+    "months": [
+        {
+            "month": "2026-11",
+            "total": 2841,
+            "pdf": "/api/app/v1/services/01a23eb2-2b21-7f0f-aade-f34289a11952/ebill/2026-11.pdf",
+        }
+    ],
+}
+_NOT_FOUND_EXAMPLE = OpenApiExample(
+    "not found", value={"errors": {"request": ["Not found."]}}, response_only=True, status_codes=["404"]
+)
+
+
 def debit_item(debit: DirectDebit) -> dict:
     return {
         "id": str(debit.pk),
@@ -117,6 +158,7 @@ class DirectDebitView(OwnBillEndpoint):
         summary="單次約定轉帳: the unpaid months and the latest debits",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: DirectDebitPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[OpenApiExample("one month unpaid", value=_PAGE_EXAMPLE, response_only=True), _NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id):
         person = self.own(request, person_id)
@@ -140,6 +182,7 @@ class DirectDebitView(OwnBillEndpoint):
     @extend_schema(
         operation_id="app_services_direct_debit_pay",
         summary="Debit the user's bank account for chosen unpaid months, once",
+        description="503 (`service`) also when the bank does not answer: the attempt is kept, nothing is paid.",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         request=DebitIn,
         responses={
@@ -150,8 +193,28 @@ class DirectDebitView(OwnBillEndpoint):
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorBody, "a chosen month is already being paid or paid (months)"),
             422: OpenApiResponse(ErrorBody, "the bank refused (account_number): unknown, not the user's, no funds"),
-            503: OpenApiResponse(ErrorBody, "the bank did not answer: nothing paid"),
         },
+        examples=[
+            OpenApiExample(
+                "pay one month",
+                value={
+                    "months": ["0b7c4e1a-3f2d-4c5b-9a8e-7d6c5b4a3f2e"],
+                    "bank_code": "812",
+                    "account_number": "00123456789012",
+                    "request_key": "9f1c2b3a4d5e6f708192a3b4c5d6e7f8",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "paid", value={"debit": _DEBIT_EXAMPLE, "repeated": False}, response_only=True, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "not the user's account",
+                value={"errors": {"account_number": ["The bank refused: the account is not in your name. …"]}},
+                response_only=True,
+                status_codes=["422"],
+            ),
+        ],
     )
     def post(self, request, person_id):
         person = self.own(request, person_id)
@@ -183,6 +246,7 @@ class EBillView(OwnBillEndpoint):
         summary="電子繳款單: the subscription and the months with a bill",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: EBillPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[OpenApiExample("subscribed", value=_EBILL_EXAMPLE, response_only=True), _NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id):
         person = self.own(request, person_id)
@@ -216,6 +280,7 @@ class EBillSubscriptionView(OwnBillEndpoint):
             401: NO_TOKEN,
             404: NOT_FOUND,
         },
+        examples=[OpenApiExample("subscribed", value=_EBILL_EXAMPLE, response_only=True), _NOT_FOUND_EXAMPLE],
     )
     def put(self, request, person_id):
         person = self.own(request, person_id)
@@ -228,6 +293,10 @@ class EBillSubscriptionView(OwnBillEndpoint):
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         request=None,
         responses={200: EBillPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample("unsubscribed", value={**_EBILL_EXAMPLE, "subscribed": False}, response_only=True),
+            _NOT_FOUND_EXAMPLE,
+        ],
     )
     def delete(self, request, person_id):
         person = self.own(request, person_id)
@@ -242,7 +311,8 @@ class EBillPdfView(OwnBillEndpoint):
         operation_id="app_services_ebill_pdf",
         summary="One month's bill as a PDF",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={(200, "application/pdf"): bytes, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[_NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id, month):
         person = self.own(request, person_id)
