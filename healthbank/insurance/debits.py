@@ -64,10 +64,10 @@ def mask_account(account_number: str) -> str:
 def _clean(bank_code: str, account_number: str, request_key: str) -> tuple[str, str, str]:
     bank_code = (bank_code or "").strip()
     account_number = re.sub(r"[\s-]", "", account_number or "")
-    if not re.fullmatch(rf"\d{{{policy.BANK_CODE_DIGITS}}}", bank_code):
+    if not re.fullmatch(rf"[0-9]{{{policy.BANK_CODE_DIGITS}}}", bank_code):
         raise DebitRefused("bank_code", _("The bank code is the bank's 3 digits, for example 812."))
     low, high = policy.BANK_ACCOUNT_DIGITS
-    if not re.fullmatch(rf"\d{{{low},{high}}}", account_number):
+    if not re.fullmatch(rf"[0-9]{{{low},{high}}}", account_number):
         raise DebitRefused(
             "account_number",
             _("The account number is %(low)s to %(high)s digits.") % {"low": low, "high": high},

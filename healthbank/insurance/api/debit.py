@@ -117,6 +117,9 @@ _NOT_FOUND_EXAMPLE = OpenApiExample(
 )
 
 
+BAD_LANGUAGE = OpenApiResponse(ErrorBody, "lang is not zh-hant or en")
+
+
 def debit_item(debit: DirectDebit) -> dict:
     return {
         "id": str(debit.pk),
@@ -157,7 +160,7 @@ class DirectDebitView(OwnBillEndpoint):
         operation_id="app_services_direct_debit",
         summary="單次約定轉帳: the unpaid months and the latest debits",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={200: DirectDebitPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: DirectDebitPage, 400: BAD_LANGUAGE, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[OpenApiExample("one month unpaid", value=_PAGE_EXAMPLE, response_only=True), _NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id):
@@ -188,7 +191,7 @@ class DirectDebitView(OwnBillEndpoint):
         responses={
             201: DebitOut,
             200: OpenApiResponse(DebitOut, "the same request key again: the first answer, nothing debited"),
-            400: OpenApiResponse(ErrorBody, "a field is wrong (named)"),
+            400: OpenApiResponse(ErrorBody, "a field is wrong (named), or lang"),
             401: NO_TOKEN,
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorBody, "a chosen month is already being paid or paid (months)"),
@@ -245,7 +248,7 @@ class EBillView(OwnBillEndpoint):
         operation_id="app_services_ebill",
         summary="電子繳款單: the subscription and the months with a bill",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={200: EBillPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: EBillPage, 400: BAD_LANGUAGE, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[OpenApiExample("subscribed", value=_EBILL_EXAMPLE, response_only=True), _NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id):
@@ -276,7 +279,7 @@ class EBillSubscriptionView(OwnBillEndpoint):
         request=None,
         responses={
             200: EBillPage,
-            400: OpenApiResponse(ErrorBody, "no confirmed e-mail (email)"),
+            400: OpenApiResponse(ErrorBody, "no confirmed e-mail (email), or lang is not zh-hant or en"),
             401: NO_TOKEN,
             404: NOT_FOUND,
         },
@@ -292,7 +295,7 @@ class EBillSubscriptionView(OwnBillEndpoint):
         summary="Unsubscribe: paper bills again",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         request=None,
-        responses={200: EBillPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: EBillPage, 400: BAD_LANGUAGE, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[
             OpenApiExample("unsubscribed", value={**_EBILL_EXAMPLE, "subscribed": False}, response_only=True),
             _NOT_FOUND_EXAMPLE,
@@ -311,7 +314,7 @@ class EBillPdfView(OwnBillEndpoint):
         operation_id="app_services_ebill_pdf",
         summary="One month's bill as a PDF",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 400: BAD_LANGUAGE, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[_NOT_FOUND_EXAMPLE],
     )
     def get(self, request, person_id, month):
