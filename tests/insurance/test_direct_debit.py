@@ -228,6 +228,7 @@ def test_a_bank_that_is_away_answers_503_and_pays_nothing(household, bills):
     ("change", "field"),
     [
         ({"bank_code": "81"}, "bank_code"),
+        ({"bank_code": "٨١٢"}, "bank_code"),  # Arabic-Indic digits are not a bank code
         ({"account_number": "12ab"}, "account_number"),
         ({"months": []}, "months"),
         ({"months": [str(uuid.uuid4())]}, "months"),
@@ -316,3 +317,15 @@ def test_a_records_reviewer_may_read_debits_and_nobody_else_without_the_permissi
     assert client.get(url).status_code == 403
     client.force_login(reviewer)
     assert client.get(url).status_code == 200
+
+
+def test_the_chinese_pages_have_no_english_words(household, bills):
+    import re
+
+    web = web_client_for(household.parent)
+    web.post(page(household), form([bills[0]], account="00111122223333"))  # a refusal listed on the page
+    for url in (page(household), f"/services/{household.parent.pk}/ebill/"):
+        text = web.get(url).content.decode()
+        main = re.sub(r"<[^>]+>", " ", text[text.index("<main") : text.index("</main>")])
+        words = set(re.findall(r"[A-Za-z]{3,}", main)) - {"PDF"}
+        assert words == set(), (url, words)
