@@ -379,3 +379,14 @@ CERTIFICATES_MAX_PER_DAY = (30, dt.timedelta(days=1))
 CERTIFICATE_PASSPORT_NAME_MAX_LENGTH = 50
 # NHI began on 1 March 1995 (全民健康保險法 施行): no certificate period starts before it.
 NHI_STARTED_ON = dt.date(1995, 3, 1)
+# ---- §10 one-off direct debit and e-bill (issue 11)
+# 單次約定轉帳: a Taiwanese bank is named by its 3-digit code (金融機構代碼, FISC / 財金資訊公司); an account number
+# is digits only, 10 to 16 of them depending on the bank (our bounds cover every bank's format, decisions.md).
+BANK_CODE_DIGITS = 3
+BANK_ACCOUNT_DIGITS = (10, 16)
+DIRECT_DEBIT_ATTEMPTS_SHOWN = 10  # the page's list of the person's latest debits (ours)
+# 電子繳款單: a month's bill is issued in the following month (NHI Act art. 30: due by the end of that month); the
+# ready-notice goes out on this day of the following month (ours, within the NHIA's mailing in the month's first
+# half), and the e-bill page offers this many months back.
+EBILL_NOTICE_DAY = 10
+EBILL_MONTHS_LISTED = 12

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from healthbank.audit.operator_pages import PersonDataAdmin
 from healthbank.core import display
 
-from .models import PremiumCalculation, PremiumPayment
+from .models import DirectDebit, PremiumCalculation, PremiumPayment
 
 
 @admin.register(PremiumCalculation)
@@ -28,6 +28,24 @@ class PremiumPaymentAdmin(PersonDataAdmin):
     across_people_display = ("paid_on",)
     search_fields = []
     raw_id_fields = ["person", "calculation"]
+
+
+@admin.register(DirectDebit)
+class DirectDebitAdmin(PersonDataAdmin):
+    """單次約定轉帳: each attempt with the bank's answer (a refusal's reason; a pending one to reconcile)."""
+
+    list_display = ["requested_at", "person", "bank_code", "account_masked", "amount", "status", "reason"]
+    across_people_display = ("requested_at", "status", "reason")
+    list_filter = ("status",)
+    ordering = ["-requested_at"]
+    search_fields = ["bank_reference"]
+    search_help_text = _("The bank's reference (exact); open a person's debits from the person's page.")
+    raw_id_fields = ["person"]
+    exclude = ["request_key"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        return (queryset.filter(bank_reference=term), False) if term else (queryset, False)
 
 
 from . import township_admin  # noqa: E402,F401  the township office queue registers itself

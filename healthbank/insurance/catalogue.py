@@ -60,3 +60,22 @@ def by_key(key: str) -> Service:
         if service.key == key:
             return service
     raise KeyError(key)
+
+
+# 單次約定轉帳 and 電子繳款單 (insurance/debits.py, insurance/ebill.py): the insured person's own bill only.
+from django.utils.translation import gettext_lazy as _debit_label  # noqa: E402
+
+SERVICES += [
+    Service(
+        "direct_debit",
+        _debit_label("One-off direct debit"),
+        "direct-debit",
+        description=_debit_label("Pay unpaid premium months from your bank account."),
+    ),
+    Service(
+        "ebill",
+        _debit_label("E-bill"),
+        "ebill",
+        description=_debit_label("Your monthly premium bill by e-mail, and each month's bill as a PDF."),
+    ),
+]

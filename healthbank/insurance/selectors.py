@@ -83,3 +83,41 @@ def open_instalment_plan(person: Person):
         .prefetch_related("instalments", "calculations")
         .first()
     )
+
+
+def direct_debits(person: Person) -> list:
+    """單次約定轉帳: the person's latest debits, newest first, with the months each paid or tried to pay."""
+    from healthbank import policy
+
+    from .models import DirectDebit
+
+    return list(
+        DirectDebit.objects.filter(person=person)
+        .prefetch_related("months__calculation")
+        .order_by("-requested_at")[: policy.DIRECT_DEBIT_ATTEMPTS_SHOWN]
+    )
+
+
+def ebill_subscription(person: Person):
+    """The person's e-bill subscription (on or off), or None if they never subscribed."""
+    from .models import EBillSubscription
+
+    return EBillSubscription.objects.filter(person=person).first()
+
+
+def ebill_months(person: Person, *, today=None) -> list:
+    """The months with a premium bill of the person, newest first, up to ``policy.EBILL_MONTHS_LISTED``."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from healthbank import policy
+
+    from .models import PremiumCalculation
+
+    today = today or timezone.localdate()
+    return list(
+        PremiumCalculation.objects.filter(person=person, month__lte=today)
+        .values("month")
+        .annotate(total=Sum("amount"))
+        .order_by("-month")[: policy.EBILL_MONTHS_LISTED]
+    )

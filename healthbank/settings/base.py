@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from healthbank import policy
@@ -173,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthbank.exports.tasks.sweep_exports_task",
         "schedule": policy.DOWNLOAD_SWEEP_EVERY.total_seconds(),
     },
+    "ebill-ready-notices": {  # 電子繳款單: the previous month's bill, once a month (insurance/ebill.py)
+        "task": "healthbank.insurance.tasks.send_ebill_notices_task",
+        "schedule": crontab(minute=0, hour=8, day_of_month=str(policy.EBILL_NOTICE_DAY)),
+    },
     "forget-ended-attempt-windows": {
         "task": "healthbank.accounts.tasks.forget_ended_attempt_windows",
         "schedule": 3600.0,
@@ -252,6 +257,7 @@ EXTERNAL_ADAPTERS = {
     "household_registry": "healthbank.external.registry.SimulatedHouseholdRegistry",
     "mobile_carrier": "healthbank.external.carriers.SimulatedMobileCarriers",
     "citizen_certificate": "healthbank.external.certificates.SimulatedCertificateAuthority",
+    "bank": "healthbank.external.bank.SimulatedBank",
 }
 EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "external"))
 SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))

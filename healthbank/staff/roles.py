@@ -39,6 +39,7 @@ RECORD_VIEW_PERMISSIONS = [
     "records.view_carewish",
     "insurance.view_premiumcalculation",
     "insurance.view_premiumpayment",
+    "insurance.view_directdebit",  # 單次約定轉帳 attempts and the bank's answers (issue 11)
 ]
 
 ROLES: dict[str, list[str]] = {

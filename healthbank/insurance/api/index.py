@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
+
+from healthbank.core.api import ErrorBody
 
 from .. import catalogue, selectors
 from .common import LANGUAGE_PARAMETER, NO_TOKEN, ServiceEndpoint
@@ -32,7 +34,7 @@ class ServicesIndexView(ServiceEndpoint):
         operation_id="app_services_index",
         summary="The personal NHI data services and for whom",
         parameters=[LANGUAGE_PARAMETER],
-        responses={200: ServicesIndex, 401: NO_TOKEN},
+        responses={200: ServicesIndex, 400: OpenApiResponse(ErrorBody, "lang is not zh-hant or en"), 401: NO_TOKEN},
         examples=[
             OpenApiExample(
                 "an insured person with a dependent",

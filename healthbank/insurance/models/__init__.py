@@ -1,11 +1,16 @@
 """The insurance app's tables, one module per area (premiums, and each personal NHI data service)."""
 
 from .certificates import IssuedDocument
+from .debits import DirectDebit, DirectDebitMonth, EBillNotice, EBillSubscription
 from .premiums import PremiumCalculation, PremiumPayment
 from .township import TownshipRequest
 from .unpaid import Instalment, InstalmentPlan
 
 __all__ = [
+    "DirectDebit",
+    "DirectDebitMonth",
+    "EBillNotice",
+    "EBillSubscription",
     "Instalment",
     "InstalmentPlan",
     "IssuedDocument",

@@ -23,6 +23,7 @@ from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.certificates import set_up_certificates
+from healthbank.demo.debit import set_up_debits
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.premiums import add_unpaid_premiums
@@ -146,6 +147,8 @@ class Command(BaseCommand):
         for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
             self.stdout.write(line)
         set_up_certificates(registered_people)
+        for line in set_up_debits([person for _role, person in registered_people]):
+            self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
