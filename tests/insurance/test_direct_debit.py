@@ -14,6 +14,7 @@ from django.utils import timezone
 from healthbank.audit.models import AccessLog
 from healthbank.core import display
 from healthbank.external import bank, reset_adapters
+from healthbank.identity.models import Enrolment
 from healthbank.insurance import debits, selectors
 from healthbank.insurance.models import DirectDebit, PremiumCalculation, PremiumPayment
 from tests.insurance.conftest import app_client_for, web_client_for
@@ -35,7 +36,12 @@ def months_ago(n: int) -> dt.date:
 
 @pytest.fixture
 def bills(household):
-    """Three unpaid months of the insured person, NT$1,000 / 1,100 / 1,200, and the bank's accounts."""
+    """Three unpaid months of the insured person, NT$1,000 / 1,100 / 1,200, and the bank's accounts.
+
+    The household's insured person pays his own bill (category 6, at the township office): an employee's
+    premium is withheld by the employer and is never his to pay (insurance.selectors.unpaid_premiums).
+    """
+    Enrolment.objects.filter(person=household.parent, role=Enrolment.Role.INSURED).update(category=6)
     rows = [
         PremiumCalculation.objects.create(
             person=household.parent,
