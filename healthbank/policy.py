@@ -316,3 +316,9 @@ PASSBOOK_PAGE_SIZE = 20
 PASSBOOK_MEDICATION_PAGE_SIZE = 50
 PASSBOOK_MAX_PARAMETER_LENGTH = 64
 BMI_ADULT_FROM_AGE = 18  # §7.1 Taiwan's adult BMI bands are for adults; children have age-and-sex tables (HPA)
+
+# ---- §10 records: enrolment records, mailing address, notices sent, adult preventive check (issue 11)
+# The street line of a mailing address (路/街、巷、弄、號、樓): the NHI's address change form (全民健康保險
+# 通訊地址變更申請表) leaves one line for it; 100 characters hold the longest Taiwanese street address. Ours.
+MAILING_ADDRESS_STREET_MAX_LENGTH = 100
+NOTICES_SHOWN = 100  # §10 notices sent: the newest letters and e-mails listed (the NHI's page lists a year); ours

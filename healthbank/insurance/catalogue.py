@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,28 @@ class Service:
     description: Promise | str = ""
 
 
-SERVICES: list[Service] = []
+SERVICES: list[Service] = [
+    Service(
+        "enrolments",
+        _("Enrolment and withdrawal records"),
+        "enrolments",
+        for_dependents=True,
+        description=_("Your insurance periods: unit, category, insured salary, from–until and why."),
+    ),
+    Service(
+        "address",
+        _("Mailing address change"),
+        "address",
+        description=_("Where the NHI posts your letters; the change takes effect at once."),
+    ),
+    Service("notices", _("Notices sent"), "notices", description=_("The letters and e-mails the NHI sent you.")),
+    Service(
+        "preventive_check",
+        _("Last adult preventive check"),
+        "preventive-check",
+        description=_("When you last had it and when the next one is covered."),
+    ),
+]
 
 
 def by_key(key: str) -> Service:

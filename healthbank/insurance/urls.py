@@ -6,10 +6,11 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 from django.urls import include, path
 
 from .views import index
+from .views import records as records_views
 
 app_name = "insurance"
 
-person_routes: list = []
+person_routes: list = [*records_views.routes]
 
 urlpatterns = [
     path("services/", index.index, name="index"),

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
+from . import records
 from .index import ServicesIndexView
 
-person_routes: list = []
+person_routes: list = [*records.routes]
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),
