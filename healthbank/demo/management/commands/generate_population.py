@@ -24,6 +24,7 @@ from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
+from healthbank.demo.records import add_records
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
@@ -76,6 +77,7 @@ class Command(BaseCommand):
             planned = time.perf_counter() - started
             summary = load_population(plan)
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
+            add_records(seed, today or timezone.localdate())
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
