@@ -115,7 +115,9 @@ def test_enrolment_records_show_each_period_with_its_reasons_in_both_languages(h
         assert text in page, text
     printed = web.get(f"/services/{history.parent.pk}/enrolments/print/").content.decode()
     assert (
-        "@media print" in printed and "舊公司股份有限公司" in printed and history.parent.national_id_masked in printed
+        "healthbank/records.css" in printed
+        and "舊公司股份有限公司" in printed
+        and history.parent.national_id_masked in printed
     )
 
 
