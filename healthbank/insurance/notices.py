@@ -125,3 +125,24 @@ def notice(person: Person, channel: str, notice_id) -> Notice | None:
         row = _emails(person).filter(pk=notice_id).first()
         return _email(row, with_text=True) if row else None
     return None
+
+
+def post_letter(person: Person, kind: str, subject: str, body: str, *, sent_on=None) -> Letter:
+    """Record a letter posted to the person (for the services that send one: arrears, a card mailed ...).
+
+    It goes to the person's current mailing address, kept on the letter; none on file → the household-registry
+    address (left empty here: HealthBank does not store it).
+    """
+    from django.utils import timezone
+
+    from .models import MailingAddress
+
+    current = MailingAddress.objects.filter(person=person, valid_until__isnull=True).first()
+    return Letter.objects.create(
+        person=person,
+        kind=kind,
+        subject=subject,
+        body=body,
+        address=current.one_line if current else "",
+        sent_on=sent_on or timezone.localdate(),
+    )

@@ -18,7 +18,7 @@ from healthbank.accounts.models import OnlineAccount, OutboxEmail
 from healthbank.assessments import reminders
 from healthbank.audit.models import AccessLog
 from healthbank.identity.models import Enrolment, InsuranceUnit
-from healthbank.insurance import addresses
+from healthbank.insurance import addresses, notices
 from healthbank.insurance.models import Letter, MailingAddress
 from healthbank.records.models import PreventiveCheck
 from tests.conftest import make_institution
@@ -395,3 +395,65 @@ def test_the_index_lists_these_services_for_the_person_and_the_enrolments_for_ea
             assert f"{prefix}/services/{dependent.pk}/address/" not in page
     keys = [s["key"] for s in app_client_for(household.parent).get(f"{API}/").json()["services"]]
     assert {"enrolments", "address", "notices", "preventive_check"} <= set(keys)
+
+
+def test_no_english_on_the_chinese_pages(history, django_capture_on_commit_callbacks):
+    import re
+
+    parent = history.parent
+    OnlineAccount.objects.create(
+        person=parent, status="active", channel="online", password="!", email="dawen@example.tw",
+        mobile="0912345678", created_at=timezone.now(), activated_at=timezone.now(),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        addresses.change_address(parent, addresses.AddressInput(**GOOD))
+    letter = notices.post_letter(parent, Letter.Kind.CARD_MAILED, "健保卡寄發通知", "已寄出。")
+    assert letter.address.startswith("100 臺北市中正區黎明里")  # posted to the address now on file
+    mail = OutboxEmail.objects.get(person=parent, kind="security_notice")
+    web = web_client_for(parent)
+    english = re.compile(r"\b[A-Za-z][a-z]{2,}\b")
+    allowed = {
+        "HealthBank",
+        "Your",
+        "NHI",
+        "mailing",
+        "address",
+        "was",
+        "changed",
+        "Dear",
+        "the",
+        "letters",
+        "from",
+        "now",
+        "New",
+        "If",
+        "this",
+        "not",
+        "you",
+        "reset",
+        "your",
+        "password",
+        "once",
+        "with",
+        "Forgot",
+        "and",
+        "call",
+        "service",
+        "line",
+        "on",
+        "go",
+        "to",
+        "new",
+        "quot",
+    }  # fmt: skip  (the e-mail is bilingual)
+    for path in ("enrolments/", "enrolments/print/", "address/", "notices/", f"notices/post/{letter.pk}/",
+                 "preventive-check/", f"notices/email/{mail.pk}/", f"enrolments/../{history.spouse.pk}/enrolments/"):  # fmt: skip
+        url = f"/services/{parent.pk}/{path}" if ".." not in path else f"/services/{history.spouse.pk}/enrolments/"
+        html = web.get(url).content.decode()
+        main = html.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0] if "print" not in path else html
+        main = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", main, flags=re.S)
+        main = re.sub(r"<[^>]+>", " ", main)
+        words = set(english.findall(main)) - allowed
+        assert not words, (url, words)
+        if f"email/{mail.pk}" in path:
+            assert "重慶南路" in main  # the e-mail's text is shown
