@@ -446,9 +446,13 @@ def test_no_english_on_the_chinese_pages(history, django_capture_on_commit_callb
         "new",
         "quot",
     }  # fmt: skip  (the e-mail is bilingual)
-    for path in ("enrolments/", "enrolments/print/", "address/", "notices/", f"notices/post/{letter.pk}/",
-                 "preventive-check/", f"notices/email/{mail.pk}/", f"enrolments/../{history.spouse.pk}/enrolments/"):  # fmt: skip
-        url = f"/services/{parent.pk}/{path}" if ".." not in path else f"/services/{history.spouse.pk}/enrolments/"
+    mine = [
+        f"{parent.pk}/{page}"
+        for page in ("enrolments/", "enrolments/print/", "address/", "notices/", f"notices/post/{letter.pk}/",
+                     "preventive-check/", f"notices/email/{mail.pk}/")
+    ]  # fmt: skip
+    for path in [*mine, f"{history.spouse.pk}/enrolments/"]:
+        url = f"/services/{path}"
         html = web.get(url).content.decode()
         main = html.split("<main", 1)[1].split(">", 1)[1].split("</main>", 1)[0] if "print" not in path else html
         main = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", main, flags=re.S)
