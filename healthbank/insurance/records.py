@@ -84,14 +84,14 @@ def enrolment_records(person: Person, *, household_of: Person | None = None) -> 
     ``household_of``: for a dependent shown to the insured person, only the periods in that person's household
     (what the insured person declared); the dependent's periods elsewhere are theirs alone.
     """
-    periods = list(
-        Enrolment.objects.filter(person=person).select_related("unit", "household").order_by("started_on", "pk")
-    )
+    periods = Enrolment.objects.filter(person=person).select_related("unit", "household").order_by("started_on", "pk")
+    if household_of is not None and household_of.pk != person.pk:
+        # The reasons too are told from these periods only: nothing of the dependent's periods elsewhere shows.
+        periods = periods.filter(household__insured=household_of)
+    periods = list(periods)
     found = []
     for i, e in enumerate(periods):
         before = periods[i - 1] if i else None
         after = periods[i + 1] if i + 1 < len(periods) else None
         found.append(EnrolmentRecord(e, _start_reason(before, e, first=i == 0), _end_reason(e, after, person.died_on)))
-    if household_of is not None and household_of.pk != person.pk:
-        found = [r for r in found if r.enrolment.household.insured_id == household_of.pk]
     return found[::-1]

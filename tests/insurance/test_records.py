@@ -461,3 +461,18 @@ def test_no_english_on_the_chinese_pages(history, django_capture_on_commit_callb
         assert not words, (url, words)
         if f"email/{mail.pk}" in path:
             assert "重慶南路" in main  # the e-mail's text is shown
+
+
+def test_a_dependents_periods_elsewhere_stay_theirs(history):
+    spouse = history.spouse
+    Enrolment.objects.filter(person=spouse).update(started_on=dt.date(2012, 1, 1))
+    own = _unit("333333333", "配偶的雇主股份有限公司")
+    from healthbank.identity.models import NhiHousehold
+
+    Enrolment.objects.create(
+        person=spouse, household=NhiHousehold.objects.create(insured=spouse), unit=own, category=1, role="insured",
+        relationship="self", insured_salary=40100, started_on=dt.date(2005, 1, 1), ended_on=dt.date(2011, 12, 31),
+    )  # fmt: skip
+    page = web_client_for(history.parent).get(f"/services/{spouse.pk}/enrolments/").content.decode()
+    assert "配偶的雇主股份有限公司" not in page and "以眷屬身分加保" in page
+    assert "配偶的雇主股份有限公司" in web_client_for(spouse).get(f"/services/{spouse.pk}/enrolments/").content.decode()
