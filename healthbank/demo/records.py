@@ -164,3 +164,69 @@ def add_records(seed: int, today: dt.date) -> None:
     _earlier_periods(rng, today)
     _addresses(rng, today)
     _letters(rng, today)
+
+
+def showcase_records(people: list, today: dt.date) -> None:
+    """The demo logins' people each have an address history and letters to look at (once: kept when run again),
+    and each insured one an earlier period at another unit, withdrawn before the present one."""
+    rng = random.Random("records-showcase")
+    zone = timezone.get_current_timezone()
+    units = list(InsuranceUnit.objects.filter(kind=InsuranceUnit.Kind.EMPLOYER).order_by("code")[:20])
+    for person in people:
+        if MailingAddress.objects.filter(person=person).exists():
+            continue
+        moved = today - dt.timedelta(days=rng.randint(200, 700))
+        for n, (since, until) in enumerate(((moved - dt.timedelta(days=900), moved), (moved, None))):
+            county, township, village, postal = _place(rng)
+            MailingAddress.objects.create(
+                person=person,
+                county=county,
+                township=township,
+                village=village,
+                postal_code=postal,
+                street=_street(rng),
+                valid_from=dt.datetime.combine(since, dt.time(10 + n, 15), zone),
+                valid_until=dt.datetime.combine(until, dt.time(10 + n, 15), zone) if until else None,
+            )
+        card = NhiCard.objects.filter(person=person).order_by("-issued_on").first()
+        if card is not None and card.issued_on < today:
+            sent = min(today, card.issued_on + dt.timedelta(days=5))
+            Letter.objects.create(
+                person=person,
+                kind=Letter.Kind.CARD_MAILED,
+                subject="全民健康保險憑證（健保卡）寄發通知",
+                body=(
+                    f"您的健保卡（卡號末四碼 {card.card_number[-4:]}）已以掛號寄出，請留意收件。"
+                    "\n\n衛生福利部中央健康保險署"
+                ),
+                sent_on=sent,
+            )
+        month = (today.replace(day=1) - dt.timedelta(days=200)).replace(day=1)
+        Letter.objects.create(
+            person=person,
+            kind=Letter.Kind.PREMIUM_ARREARS,
+            subject="全民健康保險保險費欠費催繳通知",
+            body=(
+                f"您 {month.year - 1911}年{month.month}月 之健保費逾繳納期限尚未繳納，請儘速繳納；已繳納者請勿理會"
+                "本通知。\n\n衛生福利部中央健康保險署"
+            ),
+            sent_on=month + dt.timedelta(days=70),
+        )
+        current = Enrolment.objects.filter(person=person, role="insured", ended_on__isnull=True).first()
+        earliest = Enrolment.objects.filter(person=person).order_by("started_on").first()
+        born = person.birth_date
+        first_job = born.replace(year=born.year + 22, month=1, day=1)
+        if current is None or not units or earliest.started_on - first_job < dt.timedelta(days=900):
+            continue
+        ended = earliest.started_on - dt.timedelta(days=rng.randint(60, 200))
+        Enrolment.objects.create(
+            person=person,
+            household=current.household,
+            unit=next((u for u in units if u.pk != current.unit_id), units[0]),
+            category=1,
+            role="insured",
+            relationship="self",
+            insured_salary=max(26400, round(current.insured_salary * 0.7 / 100) * 100),
+            started_on=max(first_job, ended - dt.timedelta(days=rng.randint(700, 2000))),
+            ended_on=ended,
+        )

@@ -11,7 +11,7 @@ from django.utils import translation
 
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
-from healthbank.demo.records import add_records
+from healthbank.demo.records import add_records, showcase_records
 from healthbank.identity.models import Enrolment, Person
 from healthbank.insurance import records
 from healthbank.insurance.models import Letter, MailingAddress
@@ -39,3 +39,17 @@ def test_a_share_of_the_population_has_records_worth_showing():
     )
     assert Letter.objects.filter(kind="card_mailed").exists()
     assert all(e.started_on <= e.ended_on for e in Enrolment.objects.exclude(ended_on=None))
+
+
+def test_the_demo_logins_have_records_to_look_at():
+    load_population(build_population(30, 7, TODAY))
+    people = list(Person.objects.filter(enrolments__role="insured").order_by("birth_date")[:2])
+    showcase_records(people, TODAY)
+    showcase_records(people, TODAY)  # again: nothing more
+    for person in people:
+        assert MailingAddress.objects.filter(person=person).count() == 2
+        assert Letter.objects.filter(person=person, kind="premium_arrears").count() == 1
+    oldest = people[0]
+    with translation.override("en"):
+        reasons = {r.end_reason for r in records.enrolment_records(oldest)}
+    assert "Withdrawn" in reasons

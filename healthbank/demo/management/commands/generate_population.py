@@ -24,7 +24,7 @@ from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
-from healthbank.demo.records import add_records
+from healthbank.demo.records import add_records, showcase_records
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
@@ -139,6 +139,7 @@ class Command(BaseCommand):
             )
         for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
             self.stdout.write(line)
+        showcase_records([person for _role, person in registered_people], timezone.localdate())
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
