@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.urls import path
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
 
@@ -96,6 +96,81 @@ class Preventive(BaseModel):
     next_due_text: str = Field(description="next_due as the language writes it (ROC calendar in Chinese)")
 
 
+def _example(name: str, value: dict, status: str = "200", *, request: bool = False) -> OpenApiExample:
+    if request:
+        return OpenApiExample(name, value=value, request_only=True)
+    return OpenApiExample(name, value=value, response_only=True, status_codes=[status])
+
+
+_ADDRESS = {
+    "county": "臺北市",
+    "township": "中正區",
+    "village": "黎明里",
+    "postal_code": "100",
+    "street": "重慶南路一段122號3樓",
+    "one_line": "100 臺北市中正區黎明里重慶南路一段122號3樓",
+    "valid_from": "2026-12-04T10:15:00+08:00",
+    "valid_until": None,
+}
+ENROLMENTS_EXAMPLE = _example(
+    "a move between employers",
+    {
+        "person_id": "01a2b3c4-d5e6-7f80-9a1b-2c3d4e5f6a7b",
+        "name": "陳○文",
+        "enrolments": [
+            {
+                "id": "01a2b3c4-0000-7000-8000-000000000001",
+                "unit_code": "222222222",
+                "unit_name": "新公司有限公司",
+                "category": 1,
+                "category_label": "第一類：受僱者、雇主、公務人員",
+                "role": "insured",
+                "role_label": "被保險人",
+                "relationship": "self",
+                "relationship_label": "本人",
+                "insured_salary": 52400,
+                "started_on": "2020-01-01",
+                "ended_on": None,
+                "start_reason": "自舊公司股份有限公司轉入",
+                "end_reason": "",
+            }
+        ],
+    },
+)
+ADDRESS_EXAMPLE = _example("one change", {"current": _ADDRESS, "history": [_ADDRESS]})
+ADDRESS_CHANGE_EXAMPLES = [
+    _example(
+        "a new address",
+        {"county": "臺北市", "township": "中正區", "village": "黎明里", "street": "重慶南路一段122號3樓"},
+        request=True,
+    ),
+    _example("changed", {"current": _ADDRESS, "history": [_ADDRESS], "changed": True}),
+    _example("a village of another township", {"errors": {"village": ["光能里不是中正區的村里。"]}}, "400"),
+]
+_NOTICE = {
+    "channel": "post",
+    "id": "01a2b3c4-0000-7000-8000-000000000002",
+    "kind": "premium_arrears",
+    "kind_label": "保險費欠費催繳通知",
+    "subject": "全民健康保險保險費欠費催繳通知",
+    "sent_at": "2026-09-10",
+}
+NOTICES_EXAMPLE = _example("a letter", {"notices": [_NOTICE]})
+NOTICE_EXAMPLE = _example("a letter with its text", {**_NOTICE, "text": "您115年7月之健保費逾繳納期限尚未繳納……"})
+PREVENTIVE_EXAMPLE = _example(
+    "checked in 2024",
+    {
+        "last_check": "2024-05-06",
+        "last_institution": "臺北市立聯合醫院",
+        "next_due": "2027-05-06",
+        "next_due_text": "116/05/06",
+        "due_now": False,
+        "interval_years": 3,
+        "rule": "成人預防保健：30 歲以上每 5 年一次……",
+    },
+)
+
+
 def _address(a) -> dict:
     return {
         "county": a.county,
@@ -123,6 +198,7 @@ class EnrolmentsView(ServiceEndpoint):
         summary="Enrolment and withdrawal records (投退保資料) of the user or a dependent",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: Enrolments, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[ENROLMENTS_EXAMPLE],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
@@ -150,6 +226,7 @@ class AddressView(SelfOnlyEndpoint):
         summary="The user's mailing address (通訊地址) and its history",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: Address, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[ADDRESS_EXAMPLE],
     )
     def get(self, request, person_id):
         return Response(_address_body(self.person(request, person_id)))
@@ -165,6 +242,7 @@ class AddressView(SelfOnlyEndpoint):
             401: NO_TOKEN,
             404: NOT_FOUND,
         },
+        examples=ADDRESS_CHANGE_EXAMPLES,
     )
     def post(self, request, person_id):
         person = self.person(request, person_id)
@@ -194,6 +272,7 @@ class NoticesView(SelfOnlyEndpoint):
         summary="Notices sent (寄發通知): the letters and e-mails the NHI sent the user, newest first",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: Notices, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[NOTICES_EXAMPLE],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
@@ -208,6 +287,7 @@ class NoticeView(SelfOnlyEndpoint):
         summary="One notice with its text",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: NoticeDetail, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[NOTICE_EXAMPLE],
     )
     def get(self, request, person_id, channel, notice_id):
         person = self.person(request, person_id)
@@ -225,6 +305,7 @@ class PreventiveView(SelfOnlyEndpoint):
         summary="The last adult preventive check (成人預防保健) and when the next is covered",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: Preventive, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[PREVENTIVE_EXAMPLE],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
