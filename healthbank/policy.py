@@ -390,3 +390,8 @@ DIRECT_DEBIT_ATTEMPTS_SHOWN = 10  # the page's list of the person's latest debit
 # half), and the e-bill page offers this many months back.
 EBILL_NOTICE_DAY = 10
 EBILL_MONTHS_LISTED = 12
+# ---- §10 records: enrolment records, mailing address, notices sent, adult preventive check (issue 11)
+# The street line of a mailing address (路/街、巷、弄、號、樓): the NHI's address change form (全民健康保險
+# 通訊地址變更申請表) leaves one line for it; 100 characters hold the longest Taiwanese street address. Ours.
+MAILING_ADDRESS_STREET_MAX_LENGTH = 100
+NOTICES_SHOWN = 100  # §10 notices sent: the newest letters and e-mails listed (the NHI's page lists a year); ours

@@ -28,6 +28,9 @@ from .models import OutboxEmail
 
 logger = logging.getLogger(__name__)
 
+# The kinds whose text holds no one-time link or code: kept after sending (the others are erased).
+KEEPS_BODY = frozenset({OutboxEmail.Kind.SECURITY_NOTICE, OutboxEmail.Kind.VIRTUAL_CARD})
+
 
 def queue_email(
     *,
@@ -113,9 +116,11 @@ def deliver(email_id: str | uuid.UUID) -> bool:
         )
         logger.warning("e-mail %s not sent (attempt %d): %s", row.pk, row.attempts, error)
         return False
-    # Sent: the one-time links in the body and the result file are not kept.
+    # Sent: the one-time links in the body and the result file are not kept. A notice that carries no one-time
+    # link keeps its text, for the person's list of notices sent (insurance.notices).
+    body = row.body if row.kind in KEEPS_BODY else ""
     OutboxEmail.objects.filter(pk=row.pk).update(
-        sent_at=timezone.now(), claimed_until=None, body="", attachment="", last_error=""
+        sent_at=timezone.now(), claimed_until=None, body=body, attachment="", last_error=""
     )
     return True
 

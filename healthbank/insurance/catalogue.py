@@ -24,21 +24,18 @@ class Service:
 
 SERVICES: list[Service] = [
     Service(
-        key="unpaid-premiums",
-        label=_("Unpaid premiums"),
-        url_name="unpaid-premiums",
-        description=_("The premium bills you pay yourself and have not paid: payment slips, instalments."),
+        "enrolments",
+        _("Enrolment and withdrawal records"),
+        "enrolments",
+        for_dependents=True,
+        description=_("Your insurance periods: unit, category, insured salary, from–until and why."),
     ),
     Service(
-        key="township",
-        label=_("Township-office enrolment, transfer, suspension and resumption"),
-        url_name="township",
-        for_dependents=True,
-        description=_("For people insured at their township or district office (category 6)."),
+        "address",
+        _("Mailing address change"),
+        "address",
+        description=_("Where the NHI posts your letters; the change takes effect at once."),
     ),
-]
-
-SERVICES += [
     Service(
         "insurance_certificate",
         _("Certificate of insurance (Chinese and English)"),
@@ -47,10 +44,43 @@ SERVICES += [
         description=_("Your insurance over a period you choose, as a PDF anyone can check by its code."),
     ),
     Service(
+        "township",
+        _("Township-office enrolment, transfer, suspension and resumption"),
+        "township",
+        for_dependents=True,
+        description=_("For people insured at their township or district office (category 6)."),
+    ),
+    Service(
+        "unpaid-premiums",
+        _("Unpaid premiums"),
+        "unpaid-premiums",
+        description=_("The premium bills you pay yourself and have not paid: payment slips, instalments."),
+    ),
+    # 單次約定轉帳 and 電子繳款單 (insurance/debits.py, insurance/ebill.py): the insured person's own bill only.
+    Service(
+        "direct_debit",
+        _("One-off direct debit"),
+        "direct-debit",
+        description=_("Pay unpaid premium months from your bank account."),
+    ),
+    Service(
+        "ebill",
+        _("E-bill"),
+        "ebill",
+        description=_("Your monthly premium bill by e-mail, and each month's bill as a PDF."),
+    ),
+    Service(
         "premium_certificate",
         _("Premium payment certificate"),
         "certificate-premiums",
         description=_("The premiums paid in a year, for the income-tax deduction."),
+    ),
+    Service("notices", _("Notices sent"), "notices", description=_("The letters and e-mails the NHI sent you.")),
+    Service(
+        "preventive_check",
+        _("Last adult preventive check"),
+        "preventive-check",
+        description=_("When you last had it and when the next one is covered."),
     ),
 ]
 
@@ -60,22 +90,3 @@ def by_key(key: str) -> Service:
         if service.key == key:
             return service
     raise KeyError(key)
-
-
-# 單次約定轉帳 and 電子繳款單 (insurance/debits.py, insurance/ebill.py): the insured person's own bill only.
-from django.utils.translation import gettext_lazy as _debit_label  # noqa: E402
-
-SERVICES += [
-    Service(
-        "direct_debit",
-        _debit_label("One-off direct debit"),
-        "direct-debit",
-        description=_debit_label("Pay unpaid premium months from your bank account."),
-    ),
-    Service(
-        "ebill",
-        _debit_label("E-bill"),
-        "ebill",
-        description=_debit_label("Your monthly premium bill by e-mail, and each month's bill as a PDF."),
-    ),
-]

@@ -6,10 +6,18 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 from django.urls import include, path
 
 from .views import certificates, debit, ebill, index, township, unpaid
+from .views import records as records_views
 
 app_name = "insurance"
 
-person_routes: list = [*certificates.routes, *township.routes, *unpaid.routes, *debit.routes, *ebill.routes]
+person_routes: list = [
+    *records_views.routes,
+    *certificates.routes,
+    *township.routes,
+    *unpaid.routes,
+    *debit.routes,
+    *ebill.routes,
+]
 
 urlpatterns = [
     path("services/", index.index, name="index"),

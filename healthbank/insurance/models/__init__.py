@@ -3,6 +3,7 @@
 from .certificates import IssuedDocument
 from .debits import DirectDebit, DirectDebitMonth, EBillNotice, EBillSubscription
 from .premiums import PremiumCalculation, PremiumPayment
+from .records import Letter, MailingAddress
 from .township import TownshipRequest
 from .unpaid import Instalment, InstalmentPlan
 
@@ -14,7 +15,11 @@ __all__ = [
     "Instalment",
     "InstalmentPlan",
     "IssuedDocument",
+    "Letter",
+    "MailingAddress",
     "PremiumCalculation",
     "PremiumPayment",
     "TownshipRequest",
 ]
+
+__all__ = ["Letter", "MailingAddress", "PremiumCalculation", "PremiumPayment"]

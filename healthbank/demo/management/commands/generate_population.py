@@ -27,6 +27,7 @@ from healthbank.demo.debit import set_up_debits
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.premiums import add_unpaid_premiums
+from healthbank.demo.records import add_records, showcase_records
 from healthbank.demo.township import set_up_township_requests
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             summary = load_population(plan)
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
             set_up_township_requests(seed, today)
+            add_records(seed, today or timezone.localdate())
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
@@ -149,6 +151,7 @@ class Command(BaseCommand):
         set_up_certificates(registered_people)
         for line in set_up_debits([person for _role, person in registered_people]):
             self.stdout.write(line)
+        showcase_records([person for _role, person in registered_people], timezone.localdate())
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
