@@ -197,6 +197,7 @@ class OutboxEmail(models.Model):
         SECURITY_NOTICE = "security_notice", "安全通知 Security notice"
         BATCH_RESULT = "batch_result", "整批註冊結果 Batch registration result"
         VIRTUAL_CARD = "virtual_card", "虛擬健保卡通知 Virtual NHI card notice"
+        NHI_CARD = "nhi_card", "健保卡補發通知 NHI card replacement notice"
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,14 @@ def by_key(key: str) -> Service:
         if service.key == key:
             return service
     raise KeyError(key)
+
+
+SERVICES.append(
+    Service(
+        key="card_replacement",
+        label=_("NHI card replacement and photo change"),
+        url_name="card-replacement",
+        for_dependents=True,
+        description=_("A new card when yours is lost or damaged, or with a new photo; the card is mailed to you."),
+    )
+)

@@ -5,11 +5,11 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index
+from .views import card_replacement, index
 
 app_name = "insurance"
 
-person_routes: list = []
+person_routes: list = [*card_replacement.routes]
 
 urlpatterns = [
     path("services/", index.index, name="index"),
