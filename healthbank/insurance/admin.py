@@ -28,3 +28,6 @@ class PremiumPaymentAdmin(PersonDataAdmin):
     across_people_display = ("paid_on",)
     search_fields = []
     raw_id_fields = ["person", "calculation"]
+
+
+from . import admin_cards  # noqa: E402,F401  (the card replacement queue registers itself)

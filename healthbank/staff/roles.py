@@ -18,6 +18,7 @@ RECORDS_REVIEWERS = "紀錄審查人員 Records reviewers"
 REGISTRATION_STAFF = "註冊業務人員 Registration staff"
 UNIT_ADMINISTRATORS = "投保單位管理人員 Insurance-unit administrators"
 VCARD_REVIEWERS = "虛擬健保卡審核人員 Virtual card reviewers"
+CARD_REPLACEMENT_REVIEWERS = "健保卡補發審核人員 NHI card replacement reviewers"
 
 # Opening a person's page (name masked in lists, enrolments and cards on the page).
 _PERSON_PAGE = ["identity.view_person", "identity.view_enrolment", "identity.view_nhicard"]
@@ -60,6 +61,11 @@ ROLES: dict[str, list[str]] = {
     ],
     # Reviews virtual NHI card applications: the queue, the two photos, approve or reject (SPEC §9); no records.
     VCARD_REVIEWERS: ["identity.view_person", "vcard.view_cardapplication", "vcard.review_cardapplication"],
+    # Decides NHI card replacement requests: the queue, the photo, approve (issues the card) or reject (SPEC §10).
+    CARD_REPLACEMENT_REVIEWERS: [
+        "insurance.view_cardreplacementrequest",
+        "insurance.decide_cardreplacementrequest",
+    ],
 }
 
 

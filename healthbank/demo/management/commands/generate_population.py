@@ -22,6 +22,7 @@ from healthbank.access.models import Grant
 from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo.card_replacement import describe_card_requests, set_up_card_requests
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
@@ -136,6 +137,8 @@ class Command(BaseCommand):
                 f"      {agent} --certificate {certificate}"
             )
         for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
+            self.stdout.write(line)
+        for line in describe_card_requests(set_up_card_requests(), site, username):
             self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
