@@ -103,6 +103,11 @@ def default_address(person: Person) -> dict:
     return {"county": last.county, "township": last.township, "village": last.village, "street": last.street}
 
 
+def has_waiting_request(person: Person) -> bool:
+    """A request for ``person`` waits already (the early answer; the unique constraint is the guarantee)."""
+    return CardReplacementRequest.objects.filter(person=person, status=Status.SUBMITTED).exists()
+
+
 def _account_email(person_id) -> str:
     return OnlineAccount.objects.filter(person_id=person_id).values_list("email", flat=True).first() or ""
 
@@ -130,7 +135,7 @@ def submit_request(
         raise CardRequestRefused(
             "person", _("No NHI card has been issued to this person yet; the first card is applied for at an office.")
         )
-    if CardReplacementRequest.objects.filter(person=person, status=Status.SUBMITTED).exists():
+    if has_waiting_request(person):
         raise _waiting()
     if isinstance(address, dict):
         address = check_address(

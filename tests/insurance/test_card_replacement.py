@@ -357,3 +357,14 @@ def test_the_app_answers_404_for_someone_who_is_not_a_dependent(household, photo
         assert response.status_code == 404 and "errors" in response.json()
     assert spouse_app.get("/api/app/v1/services/not-a-uuid/card-replacement").status_code == 404
     assert not CardReplacementRequest.objects.exists() and stored_files(photo_dir) == []
+
+
+def test_two_requests_racing_past_the_early_check_store_one(household, photo_dir, monkeypatch):
+    """Both pass the "already waiting?" look-up (as two requests at the same instant do); the constraint keeps
+    one, and the second's photo is deleted again."""
+    monkeypatch.setattr(service, "has_waiting_request", lambda person: False)
+    submit(household.parent, reason="photo")
+    with pytest.raises(service.CardRequestRefused) as refused:
+        submit(household.parent, reason="photo")
+    assert (refused.value.field, refused.value.status) == ("person", 409)
+    assert CardReplacementRequest.objects.count() == 1 and len(stored_files(photo_dir)) == 1

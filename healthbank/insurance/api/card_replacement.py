@@ -102,6 +102,29 @@ class CardReplacementView(ServiceEndpoint):
         summary="健保卡補發及更換照片: the card now and the requests made",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
         responses={200: CardPage, 401: NO_TOKEN, 404: NOT_FOUND},
+        examples=[
+            OpenApiExample(
+                "a card and no request yet",
+                value={
+                    "card": {
+                        "card_number": "********0001",
+                        "issued_on": "2015-01-01",
+                        "reported_lost_on": None,
+                        "status": "valid",
+                        "status_label": "有效",
+                    },
+                    "requests": [],
+                    "can_apply": True,
+                    "reasons": [
+                        {"reason": "lost", "label": "遺失（立即掛失）", "fee": 200},
+                        {"reason": "defective", "label": "非人為因素損壞（晶片或卡片故障）", "fee": 0},
+                    ],
+                    "photo_optional_under_age": 14,
+                    "default_address": {"county": "", "township": "", "village": "", "street": ""},
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
