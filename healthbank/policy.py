@@ -395,3 +395,18 @@ EBILL_MONTHS_LISTED = 12
 # 通訊地址變更申請表) leaves one line for it; 100 characters hold the longest Taiwanese street address. Ours.
 MAILING_ADDRESS_STREET_MAX_LENGTH = 100
 NOTICES_SHOWN = 100  # §10 notices sent: the newest letters and e-mails listed (the NHI's page lists a year); ours
+# ---- §10 card replacement (健保卡補發及更換照片, issue 11)
+# 全民健康保險保險憑證收費標準 第2條 (law.moj.gov.tw, pcode L0060023, as amended 2008-03-24): a card costs
+# NT$200 (工本費 每張新臺幣二百元); free for the first card, and for a new card when the old one became unusable
+# through no fault of the holder (非人為造成卡體與晶片之彎折、刮壓裂痕…致無法使用) or when the NHI misprinted the
+# holder's details (基本資料本局印製錯誤). Lost, damaged by use, and a new photo pay the fee.
+NHI_CARD_FEE = 200  # NT$ a card
+NHI_CARD_FREE_REASONS = ("defective", "misprinted")  # CardReplacementRequest.Reason values exempt by art. 2
+# The NHI's card application form: children under 14 may apply without a photo (未滿14歲者可免貼照片); ours reads
+# the same age as the virtual card's (§9).
+NHI_CARD_PHOTO_OPTIONAL_UNDER_AGE = 14
+NHI_CARD_REJECTION_REASON_MAX = 200  # characters the person reads in the e-mail (as the virtual card's)
+NHI_CARD_NUMBER_DIGITS = 12  # SPEC §2
+NHI_CARD_STREET_MAX = 60  # characters of the street part of a delivery address (路街、巷弄、號樓): ours
+# One photo (VCARD_PHOTO_MAX_BYTES) and the form; a larger app upload is refused (413) before it is read.
+NHI_CARD_REQUEST_MAX_BODY = 8 * 1024 * 1024 + 256 * 1024

@@ -22,7 +22,7 @@ from healthbank.core import national_id as nid
 from healthbank.core.http import throttle_bucket
 from healthbank.external import adapter
 from healthbank.identity.models import InsuranceUnit, NhiCard, Person
-from healthbank.identity.services import current_card
+from healthbank.identity.services import card_refusal, valid_card
 
 from . import limits
 from .models import OnlineAccount
@@ -186,8 +186,18 @@ def authenticate_with_card_number(national_id: str, card_number: str, password: 
     """
     slots = take_login_slots(source)
     account = _account_for(national_id)
-    card = current_card(account.person) if account is not None else None
+    card = valid_card(account.person) if account is not None else None
     holder = card is not None and hmac.compare_digest(card.card_number.encode(), card_number.strip().encode())
+    if not holder:
+        # An old card of this ID (replaced, or reported lost) is told apart: its holder needs to know which card
+        # to use. It depends on the card records only (every insured person has them, registered or not), and
+        # the password is not checked, so it tells nothing of the registration or the password.
+        value = nid.normalize(national_id)
+        person = Person.objects.by_national_id(value).first() if nid.is_valid(value) else None
+        refusal = card_refusal(person, card_number)
+        if refusal:
+            check_password(password, _DUMMY_HASH)
+            raise LoginError(refusal, code="old_card")
     return _check(account, holder, password, slots, _wrong)
 
 
@@ -215,7 +225,7 @@ def authenticate_with_card_suffix(
             code="throttled",
         )
     account = _account_for(national_id)
-    card = current_card(account.person) if account is not None else None
+    card = valid_card(account.person) if account is not None else None
     digits = policy.CARD_LAST_DIGITS_FOR_PHONE_CHECK
     given = card_last4.strip()
     holder = (

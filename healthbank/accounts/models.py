@@ -199,6 +199,7 @@ class OutboxEmail(models.Model):
         VIRTUAL_CARD = "virtual_card", "虛擬健保卡通知 Virtual NHI card notice"
         TOWNSHIP_OFFICE = "township", "公所投保申請通知 Township-office request notice"
         EBILL = "ebill", "電子繳款單通知 E-bill ready"
+        NHI_CARD = "nhi_card", "健保卡補發通知 NHI card replacement notice"
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -77,6 +77,8 @@ def verify(proof: CardProof, purpose: str) -> NhiCard:
     newest = current_card(card.person)
     if newest is None or newest.pk != card.pk:
         raise CardProofError("replaced_card", _("This card has been replaced; use your newest NHI card."))
+    if card.reported_lost_on is not None:  # void from the report on (decisions.md, issue 11 card replacement)
+        raise CardProofError("lost_card", _("This card was reported lost and no longer works; use your new card."))
     try:
         signature = base64.b64decode(proof.signature, validate=True)
     except (binascii.Error, ValueError):

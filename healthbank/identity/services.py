@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from healthbank.core import national_id as nid
 
@@ -81,7 +82,33 @@ def issue_card(
 
 
 def current_card(person: Person, on: dt.date | None = None) -> NhiCard | None:
+    """The newest issued card (SPEC §2): the latest issue day; on one day the larger number (numbers go up)."""
     cards = person.cards.all()
     if on is not None:
         cards = cards.filter(issued_on__lte=on)
     return cards.order_by("-issued_on", "-card_number").first()
+
+
+def valid_card(person: Person) -> NhiCard | None:
+    """The card accepted for login and card proofs: the newest issued one, unless it was reported lost.
+
+    A card reported lost stops working at once (a finder cannot use it), not only when its replacement is
+    issued; an older card stops when a newer one is issued (SPEC §2).
+    """
+    card = current_card(person)
+    return card if card is not None and card.reported_lost_on is None else None
+
+
+def card_refusal(person: Person | None, card_number: str) -> str:
+    """Why ``card_number`` (one of ``person``'s cards) no longer works, in words for the card holder; "" else."""
+    if person is None or not card_number:
+        return ""
+    card = person.cards.filter(card_number=card_number.strip()).first()
+    if card is None:
+        return ""
+    if card.reported_lost_on is not None:
+        return _("This NHI card was reported lost and no longer works. Use your new card when it arrives.")
+    newest = current_card(person)
+    if newest is not None and newest.pk != card.pk:
+        return _("This NHI card has been replaced by a newer card and no longer works. Use your newest NHI card.")
+    return ""

@@ -48,4 +48,5 @@ class DirectDebitAdmin(PersonDataAdmin):
         return (queryset.filter(bank_reference=term), False) if term else (queryset, False)
 
 
-from . import township_admin  # noqa: E402,F401  the township office queue registers itself
+# The request queues register themselves.
+from . import admin_cards, township_admin  # noqa: E402,F401

@@ -75,6 +75,13 @@ SERVICES: list[Service] = [
         "certificate-premiums",
         description=_("The premiums paid in a year, for the income-tax deduction."),
     ),
+    Service(
+        "card_replacement",
+        _("NHI card replacement and photo change"),
+        "card-replacement",
+        for_dependents=True,
+        description=_("A new card when yours is lost or damaged, or with a new photo; the card is mailed to you."),
+    ),
     Service("notices", _("Notices sent"), "notices", description=_("The letters and e-mails the NHI sent you.")),
     Service(
         "preventive_check",

@@ -121,3 +121,35 @@ def ebill_months(person: Person, *, today=None) -> list:
         .annotate(total=Sum("amount"))
         .order_by("-month")[: policy.EBILL_MONTHS_LISTED]
     )
+
+
+def card_requests(person: Person) -> list:
+    """健保卡補發申請 — ``person``'s card requests, newest first, with the new card (the caller checked access)."""
+    from .models import CardReplacementRequest
+
+    return list(
+        CardReplacementRequest.objects.filter(person=person).select_related("new_card").order_by("-submitted_at")
+    )
+
+
+def card_summary(person: Person) -> dict | None:
+    """The card now: the newest issued one, its masked number, and whether it works (SPEC §2)."""
+    from django.utils.translation import gettext as _
+
+    from healthbank.core.masking import mask_card_number
+    from healthbank.identity.services import current_card
+
+    card = current_card(person)
+    if card is None:
+        return None
+    if card.reported_lost_on is not None:
+        status, label = "lost", _("Reported lost: it no longer works")
+    else:
+        status, label = "valid", _("Valid")
+    return {
+        "card_number": mask_card_number(card.card_number),
+        "issued_on": card.issued_on,
+        "reported_lost_on": card.reported_lost_on,
+        "status": status,
+        "status_label": label,
+    }

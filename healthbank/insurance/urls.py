@@ -5,7 +5,7 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import certificates, debit, ebill, index, township, unpaid
+from .views import card_replacement, certificates, debit, ebill, index, township, unpaid
 from .views import records as records_views
 
 app_name = "insurance"
@@ -17,6 +17,7 @@ person_routes: list = [
     *unpaid.routes,
     *debit.routes,
     *ebill.routes,
+    *card_replacement.routes,
 ]
 
 urlpatterns = [

@@ -19,6 +19,7 @@ REGISTRATION_STAFF = "註冊業務人員 Registration staff"
 UNIT_ADMINISTRATORS = "投保單位管理人員 Insurance-unit administrators"
 VCARD_REVIEWERS = "虛擬健保卡審核人員 Virtual card reviewers"
 TOWNSHIP_OFFICERS = "公所投保承辦人員 Township-office enrolment officers"
+CARD_REPLACEMENT_REVIEWERS = "健保卡補發審核人員 NHI card replacement reviewers"
 
 # Opening a person's page (name masked in lists, enrolments and cards on the page).
 _PERSON_PAGE = ["identity.view_person", "identity.view_enrolment", "identity.view_nhicard"]
@@ -65,6 +66,11 @@ ROLES: dict[str, list[str]] = {
     # Decides township-office requests (category 6 enrol, transfer, suspend, resume; SPEC §10): the queue, the
     # document, approve or reject; the change to the enrolment records is the decision's, not a page's.
     TOWNSHIP_OFFICERS: ["identity.view_person", "insurance.view_townshiprequest", "insurance.review_townshiprequest"],
+    # Decides NHI card replacement requests: the queue, the photo, approve (issues the card) or reject (SPEC §10).
+    CARD_REPLACEMENT_REVIEWERS: [
+        "insurance.view_cardreplacementrequest",
+        "insurance.decide_cardreplacementrequest",
+    ],
 }
 
 

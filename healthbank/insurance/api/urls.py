@@ -2,10 +2,17 @@
 
 from django.urls import include, path
 
-from . import certificates, debit, records, township, unpaid
+from . import card_replacement, certificates, debit, records, township, unpaid
 from .index import ServicesIndexView
 
-person_routes: list = [*records.routes, *certificates.routes, *township.routes, *unpaid.routes, *debit.routes]
+person_routes: list = [
+    *records.routes,
+    *certificates.routes,
+    *township.routes,
+    *unpaid.routes,
+    *debit.routes,
+    *card_replacement.routes,
+]
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),

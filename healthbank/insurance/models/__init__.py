@@ -1,5 +1,6 @@
 """The insurance app's tables, one module per area (premiums, and each personal NHI data service)."""
 
+from .cards import CardReplacementRequest
 from .certificates import IssuedDocument
 from .debits import DirectDebit, DirectDebitMonth, EBillNotice, EBillSubscription
 from .premiums import PremiumCalculation, PremiumPayment
@@ -8,6 +9,7 @@ from .township import TownshipRequest
 from .unpaid import Instalment, InstalmentPlan
 
 __all__ = [
+    "CardReplacementRequest",
     "DirectDebit",
     "DirectDebitMonth",
     "EBillNotice",
@@ -21,5 +23,3 @@ __all__ = [
     "PremiumPayment",
     "TownshipRequest",
 ]
-
-__all__ = ["Letter", "MailingAddress", "PremiumCalculation", "PremiumPayment"]

@@ -175,7 +175,7 @@ CARD_LIST = ListSpec(
 def card_status(viewing: Viewing) -> dict:
     """The newest issued card is the valid one (SPEC §2); a card reported lost is not valid."""
     open_category(viewing, Category.CARDS)
-    newest = NhiCard.objects.filter(person=viewing.person).order_by("-issued_on", "-pk").first()
+    newest = NhiCard.objects.filter(person=viewing.person).order_by("-issued_on", "-card_number").first()
     if newest is None:
         return {"status": "none", "status_label": _("No NHI card has been issued."), "card": None}
     if newest.reported_lost_on is not None:
@@ -208,7 +208,7 @@ def card_list(viewing: Viewing, query):
     open_category(viewing, Category.CARDS)
     params = parse_params(CARD_LIST, query)
     cards = NhiCard.objects.filter(person=viewing.person)
-    newest_id = cards.order_by("-issued_on", "-pk").values_list("pk", flat=True).first()
+    newest_id = cards.order_by("-issued_on", "-card_number").values_list("pk", flat=True).first()
     return page_of(cards, CARD_LIST, params, viewing.today, row=lambda c: card_row(c, newest_id))
 
 

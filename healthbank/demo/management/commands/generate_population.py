@@ -22,6 +22,7 @@ from healthbank.access.models import Grant
 from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo.card_replacement import describe_card_requests, set_up_card_requests
 from healthbank.demo.certificates import set_up_certificates
 from healthbank.demo.debit import set_up_debits
 from healthbank.demo.loader import load_population
@@ -152,6 +153,8 @@ class Command(BaseCommand):
         for line in set_up_debits([person for _role, person in registered_people]):
             self.stdout.write(line)
         showcase_records([person for _role, person in registered_people], timezone.localdate())
+        for line in describe_card_requests(set_up_card_requests(), site, username):
+            self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
