@@ -33,6 +33,7 @@ from healthbank.identity.services import current_card
 from healthbank.vcard import photos
 
 from . import card_rules
+from .addresses import current_address
 from .models import CardReplacementRequest
 
 Reason = CardReplacementRequest.Reason
@@ -92,11 +93,16 @@ def check_address(county: str, township: str, village: str, street: str) -> Deli
 
 
 def default_address(person: Person) -> dict:
-    """The address a new request starts with: the one the person's last card request was delivered to, or empty.
-
-    (HealthBank keeps no mailing address of its own on this branch; once the mailing-address service has one,
-    it is the better default.)
-    """
+    """The address a new request starts with: the mailing address (通訊地址) on file, else the one the person's
+    last card request was delivered to, else empty."""
+    mailing = current_address(person)
+    if mailing is not None:
+        return {
+            "county": mailing.county,
+            "township": mailing.township,
+            "village": mailing.village,
+            "street": mailing.street,
+        }
     last = CardReplacementRequest.objects.filter(person=person).order_by("-submitted_at").first()
     if last is None:
         return {"county": "", "township": "", "village": "", "street": ""}

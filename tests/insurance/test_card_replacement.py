@@ -368,3 +368,14 @@ def test_two_requests_racing_past_the_early_check_store_one(household, photo_dir
         submit(household.parent, reason="photo")
     assert (refused.value.field, refused.value.status) == ("person", 409)
     assert CardReplacementRequest.objects.count() == 1 and len(stored_files(photo_dir)) == 1
+
+
+def test_the_form_starts_from_the_mailing_address_on_file(household):
+    from healthbank.insurance import addresses
+
+    assert service.default_address(household.parent)["county"] == ""
+    place = {"county": "臺北市", "township": "中正區", "village": "黎明里", "street": "重慶南路一段122號3樓"}
+    addresses.change_address(household.parent, addresses.AddressInput(**place))
+    assert service.default_address(household.parent) == place
+    page = web_client_for(household.parent).get(f"/services/{household.parent.pk}/card/").content.decode()
+    assert "重慶南路一段122號3樓" in page
