@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,24 @@ class Service:
 
 
 SERVICES: list[Service] = []
+
+# The last services of the seed's list, for the person only (the seed says "個人", not "及眷屬").
+SERVICES += [
+    Service(
+        "cases",
+        _("Case progress: subsidies, catastrophic illness, reimbursements, prior reviews"),
+        "cases",
+        description=_("Each application and where it stands, step by step."),
+    ),
+    Service(
+        "employer_records",
+        _("Employer's insured salary, tobacco-tax and lottery subsidies"),
+        "employer-records",
+        description=_(
+            "What your employer reported, and premiums paid for you from the tobacco surcharge or the lottery."
+        ),
+    ),
+]
 
 
 def by_key(key: str) -> Service:

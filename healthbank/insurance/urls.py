@@ -5,13 +5,14 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import index
+from .views import cases, index, system_check
 
 app_name = "insurance"
 
-person_routes: list = []
+person_routes: list = [*cases.routes]
 
 urlpatterns = [
     path("services/", index.index, name="index"),
+    *system_check.routes,
     path("services/<uuid:person_id>/", include(person_routes)),
 ]

@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
+from . import cases
 from .index import ServicesIndexView
 
-person_routes: list = []
+person_routes: list = [*cases.routes]
 
 urlpatterns = [
     path("", ServicesIndexView.as_view(), name="app-services"),
