@@ -82,6 +82,10 @@ def country_name(code: str) -> str:
     return names[0] if _chinese() else names[1]
 
 
+def institution_name(institution) -> str:
+    return institution.name if _chinese() or not institution.name_en else institution.name_en
+
+
 def money(amount: int | None) -> str:
     return "" if amount is None else f"NT$ {amount:,}"
 
@@ -196,7 +200,7 @@ def _catastrophic(record: CatastrophicIllnessCase) -> Case:
         f"{record.icd10} {name}".strip(),
         [
             (_("Illness (ICD-10-CM)"), f"{record.icd10} {name}".strip()),
-            (_("Applied through"), record.institution.name if record.institution else ""),
+            (_("Applied through"), institution_name(record.institution) if record.institution else ""),
             (_("Valid"), validity),
         ],
         {
@@ -250,13 +254,13 @@ def _prior_review(record: PriorReviewCase) -> Case:
         "prior_review",
         _("Prior review"),
         item,
-        [(_("Item reviewed"), item), (_("Institution"), record.institution.name)],
+        [(_("Item reviewed"), item), (_("Institution"), institution_name(record.institution))],
         {
             "drug_code": record.drug_code or None,
             "payment_code": record.payment_code or None,
             "item": item,
             "institution": record.institution.code,
-            "institution_name": record.institution.name,
+            "institution_name": institution_name(record.institution),
         },
     )
 
@@ -298,9 +302,13 @@ def year_label(year: int) -> str:
     return f"{year - 1911}年" if _chinese() else str(year)
 
 
-def employer_record_years(today: dt.date | None = None) -> list[int]:
+def employer_record_years(person: Person, today: dt.date | None = None) -> list[int]:
+    """The years one may pick, newest first: the last ``policy.EMPLOYER_RECORDS_YEARS`` and any with a record."""
     today = today or timezone.localdate()
-    return [today.year - n for n in range(policy.EMPLOYER_RECORDS_YEARS)]
+    years = {today.year - n for n in range(policy.EMPLOYER_RECORDS_YEARS)}
+    years |= {d.year for d in SalaryReport.objects.filter(person=person).dates("effective_on", "year")}
+    years |= {d.year for d in WelfareSubsidy.objects.filter(person=person).dates("month", "year")}
+    return sorted((y for y in years if y <= today.year), reverse=True)
 
 
 def employer_records_of(person: Person, year: int) -> EmployerYear:

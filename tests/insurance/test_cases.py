@@ -346,3 +346,37 @@ def test_the_system_check_page_is_public_and_links_to_the_agent(client, path, wo
     assert {"cardagent/server.py", "cardagent/__main__.py", "cardagent/README.md"} <= set(names)
     readme = client.get("/system-check/cardagent-README.md")
     assert readme["Content-Type"].startswith("text/plain") and "python -m cardagent" in readme.content.decode()
+
+
+# ------------------------------------------------------------------ the demo
+
+
+def test_the_demo_sends_cases_matching_diagnoses_and_enrolments(household, today, monkeypatch):
+    from healthbank.demo import cases as demo
+
+    monkeypatch.setattr(demo, "CATASTROPHIC_SHARE", 1.0)
+    clinic = make_institution("0140000011")
+    visit = {
+        "record_id": "V-1",
+        "national_id": household.parent.national_id,
+        "card_number": "000077770001",
+        "institution": clinic.code,
+        "kind": "western",
+        "visit_date": "2025-06-02",
+        "diagnoses": ["C18.9"],
+    }
+    assert post(api_for(clinic), "visits", [visit])[0] == 200
+    sent = demo.add_cases(7, TODAY)
+    assert sent["salary-reports"] == 1 and sent["catastrophic-illness"] == 1
+    report = SalaryReport.objects.get(person=household.parent)
+    assert (report.effective_on, report.insured_salary, report.unit.code) == (dt.date(2010, 1, 1), 45800, UNIT)
+    certificate = CatastrophicIllnessCase.objects.get(person=household.parent)
+    assert (
+        certificate.icd10 == "C18.9"
+        and certificate.institution == clinic
+        and certificate.applied_on > dt.date(2025, 6, 2)
+    )
+    if certificate.status == "approved":
+        assert certificate.valid_until.year == certificate.valid_from.year + 5
+    demo.add_cases(7, TODAY)  # again: nothing new
+    assert SalaryReport.objects.count() == 1 and CatastrophicIllnessCase.objects.count() == 1

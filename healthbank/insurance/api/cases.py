@@ -6,13 +6,17 @@ import datetime as dt
 
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework.response import Response
+
+from healthbank.core.api import ErrorBody
 
 from .. import case_selectors
 from ..views.cases import CASES, EMPLOYER_RECORDS
 from .common import LANGUAGE_PARAMETER, NO_TOKEN, NOT_FOUND, PERSON_PARAMETER, BadParameter, ServiceEndpoint
+
+BAD_PARAMETER = OpenApiResponse(ErrorBody, "a parameter is not one the endpoint takes (lang, year): named in errors")
 
 
 class StepItem(BaseModel):
@@ -139,7 +143,7 @@ class CasesView(OwnServiceEndpoint):
         operation_id="app_services_cases",
         summary="Case progress: subsidies, catastrophic illness, reimbursements, prior reviews (the user's own)",
         parameters=[PERSON_PARAMETER, LANGUAGE_PARAMETER],
-        responses={200: CaseList, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: CaseList, 400: BAD_PARAMETER, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[OpenApiExample("a reimbursement partly approved", value=CASE_EXAMPLE, response_only=True)],
     )
     def get(self, request, person_id):
@@ -179,12 +183,12 @@ class EmployerRecordsView(OwnServiceEndpoint):
             LANGUAGE_PARAMETER,
             OpenApiParameter("year", int, description="the year (Gregorian); default this year"),
         ],
-        responses={200: EmployerRecords, 401: NO_TOKEN, 404: NOT_FOUND},
+        responses={200: EmployerRecords, 400: BAD_PARAMETER, 401: NO_TOKEN, 404: NOT_FOUND},
         examples=[OpenApiExample("one year", value=EMPLOYER_EXAMPLE, response_only=True)],
     )
     def get(self, request, person_id):
         person = self.person(request, person_id)
-        years = case_selectors.employer_record_years()
+        years = case_selectors.employer_record_years(person)
         asked = request.query_params.get("year", "")
         year = years[0]
         if asked:

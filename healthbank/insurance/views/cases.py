@@ -48,7 +48,7 @@ def cases(request, person_id):
 @citizen_required()
 def employer_records(request, person_id):
     person = _own(request, person_id, EMPLOYER_RECORDS)
-    years = case_selectors.employer_record_years()
+    years = case_selectors.employer_record_years(person)
     asked = request.GET.get("year", "")
     error = ""
     year = years[0]
@@ -56,7 +56,10 @@ def employer_records(request, person_id):
         if asked.isascii() and asked.isdigit() and int(asked) in years:
             year = int(asked)
         else:
-            error = _("Choose a year from %(first)s to %(last)s.") % {"first": years[-1], "last": years[0]}
+            error = _("Choose a year from %(first)s to %(last)s.") % {
+                "first": case_selectors.year_label(years[-1]),
+                "last": case_selectors.year_label(years[0]),
+            }
     records = case_selectors.employer_records_of(person, year)
     return render(
         request,

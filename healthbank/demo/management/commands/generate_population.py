@@ -22,6 +22,7 @@ from healthbank.access.models import Grant
 from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo.cases import add_cases
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
@@ -76,6 +77,7 @@ class Command(BaseCommand):
             planned = time.perf_counter() - started
             summary = load_population(plan)
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
+            summary.records.update(add_cases(seed, plan.today))
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
