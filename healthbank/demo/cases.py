@@ -26,7 +26,7 @@ import random
 from collections import defaultdict
 
 from healthbank.identity.models import Enrolment, Person
-from healthbank.insurance.models import PremiumCalculation
+from healthbank.insurance.models import PremiumCalculation, ReimbursementCase
 from healthbank.records.models import Agency, Institution, VisitDiagnosis
 from healthbank.records.services import Sender, ingest
 
@@ -294,3 +294,34 @@ def _salary_reports(today, people, batches) -> None:
                 "insured_salary": enrolment.insured_salary,
             }
         )
+
+
+def add_showcase_cases(people: list[Person], today: dt.date) -> None:
+    """A demo login with no case yet gets a claim for treatment in Japan under review, so the page shows one."""
+    rng = random.Random("cases-showcase")
+    payloads = []
+    for person in people:
+        if ReimbursementCase.objects.filter(person=person).exists():
+            continue
+        treated = today - dt.timedelta(days=rng.randint(40, 90))
+        applied = treated + dt.timedelta(days=rng.randint(10, 20))
+        plan = [
+            ("received", 0, ""),
+            ("documents_requested", 6, NOTES["documents"]),
+            ("documents_received", 8, ""),
+            ("under_review", 3, ""),
+        ]
+        payloads.append(
+            {
+                "record_id": f"NHIA-R-{person.pk.hex}",
+                "national_id": person.national_id,
+                "where": "abroad",
+                "country": "JP",
+                "treated_from": treated.isoformat(),
+                "applied_on": applied.isoformat(),
+                "amount_claimed": rng.randrange(8000, 40000, 100),
+                "steps": _progress(rng, applied, today, plan),
+            }
+        )
+    if payloads:
+        ingest(Sender.for_agency(Agency.NHIA), "reimbursements", payloads)

@@ -22,7 +22,7 @@ from healthbank.access.models import Grant
 from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
-from healthbank.demo.cases import add_cases
+from healthbank.demo.cases import add_cases, add_showcase_cases
 from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
@@ -137,6 +137,7 @@ class Command(BaseCommand):
                 f"  Citizen certificate (PIN {DEMO_CERTIFICATE_PIN}) of {person.name} for /login/certificate/:\n"
                 f"      {agent} --certificate {certificate}"
             )
+        add_showcase_cases([person for _, person in registered_people], timezone.localdate())
         for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
             self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
