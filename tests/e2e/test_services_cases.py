@@ -197,3 +197,36 @@ def test_the_cases_page_on_a_phone(tab, live_server, household):
     assert "Treatment in Japan" in english.inner_text("main")
     accessible(english, "cases in English, phone")
     shot(english, "services-cases-en-phone")
+
+
+def test_the_employer_records_page_on_a_phone(tab, live_server, household):
+    parent = household.parent
+    nhia = Sender.for_agency("NHIA")
+    year = timezone.localdate().year
+    report = {"national_id": parent.national_id, "unit": "987654321", "reason": "adjustment", "insured_salary": 50600}
+    outcomes = ingest(
+        nhia,
+        "salary-reports",
+        [report | {"record_id": "P-1", "reported_on": f"{year}-01-20", "effective_on": f"{year}-02-01"}],
+    )
+    outcomes += ingest(
+        nhia,
+        "welfare-subsidies",
+        [
+            {"record_id": f"W-{m}", "national_id": parent.national_id, "month": f"{year}-{m:02d}-01", "amount": 413,
+             "fund": "tobacco"}
+            for m in (1, 2, 3)
+        ],
+    )  # fmt: skip
+    assert all(o.accepted for o in outcomes)
+    page = tab(parent)
+    page.goto(f"{live_server.url}/services/{parent.pk}/employer-records/")
+    main = page.inner_text("main")
+    assert "NT$ 50,600" in main and "NT$ 1,239" in main and f"{year - 1911}年" in main
+    page.select_option("#year", str(year - 1))
+    page.click(".year-picker button")
+    page.wait_for_url(f"**year={year - 1}")
+    assert "本年度沒有投保金額申報資料" in page.inner_text("main")
+    page.goto(f"{live_server.url}/services/{parent.pk}/employer-records/")
+    accessible(page, "employer records, phone")
+    shot(page, "services-employer-records-phone")
