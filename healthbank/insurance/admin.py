@@ -6,7 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from healthbank.audit.operator_pages import PersonDataAdmin
 from healthbank.core import display
 
-from .models import PremiumCalculation, PremiumPayment
+from .models import (
+    CatastrophicIllnessCase,
+    PremiumCalculation,
+    PremiumPayment,
+    PriorReviewCase,
+    ReimbursementCase,
+    SalaryReport,
+    SubsidyCase,
+    WelfareSubsidy,
+)
 
 
 @admin.register(PremiumCalculation)
@@ -28,3 +37,22 @@ class PremiumPaymentAdmin(PersonDataAdmin):
     across_people_display = ("paid_on",)
     search_fields = []
     raw_id_fields = ["person", "calculation"]
+
+
+# Case progress and employer records (SPEC §10): read-only, one person's at a time, every showing logged.
+for _model, _columns in [
+    (SubsidyCase, ["applied_on", "kind", "status", "status_on", "person"]),
+    (CatastrophicIllnessCase, ["applied_on", "icd10", "status", "valid_from", "valid_until", "person"]),
+    (ReimbursementCase, ["applied_on", "where", "country", "amount_claimed", "amount_approved", "status", "person"]),
+    (PriorReviewCase, ["applied_on", "institution", "drug_code", "payment_code", "status", "person"]),
+    (SalaryReport, ["effective_on", "unit", "reason", "insured_salary", "person"]),
+    (WelfareSubsidy, ["month", "fund", "amount", "person"]),
+]:
+    admin.site.register(
+        _model,
+        type(
+            f"{_model.__name__}Admin",
+            (PersonDataAdmin,),
+            {"list_display": [*_columns, "version"], "raw_id_fields": ["person"]},
+        ),
+    )

@@ -38,6 +38,13 @@ RECORD_VIEW_PERMISSIONS = [
     "records.view_carewish",
     "insurance.view_premiumcalculation",
     "insurance.view_premiumpayment",
+    # Case progress and employer records (SPEC §10): the NHIA's and institutions' records of the person.
+    "insurance.view_subsidycase",
+    "insurance.view_catastrophicillnesscase",
+    "insurance.view_reimbursementcase",
+    "insurance.view_priorreviewcase",
+    "insurance.view_salaryreport",
+    "insurance.view_welfaresubsidy",
 ]
 
 ROLES: dict[str, list[str]] = {

@@ -19,9 +19,11 @@ from healthbank.insurance.models import (
 )
 from tests.conftest import api_for, make_institution, post
 from tests.insurance.conftest import app_client_for, web_client_for
+from tests.staff import conftest as staff
 
 pytestmark = pytest.mark.django_db
 
+operator_client = staff.operator_client  # the staff tests' fixture, used here as it is
 TODAY = dt.date(2026, 11, 20)
 UNIT = "987654321"  # the household's employer (tests/vcard/conftest.py)
 
@@ -380,3 +382,30 @@ def test_the_demo_sends_cases_matching_diagnoses_and_enrolments(household, today
         assert certificate.valid_until.year == certificate.valid_from.year + 5
     demo.add_cases(7, TODAY)  # again: nothing new
     assert SalaryReport.objects.count() == 1 and CatastrophicIllnessCase.objects.count() == 1
+
+
+# ------------------------------------------------------------------ operators
+
+
+CASE_ADMINS = [
+    "insurance.subsidycase",
+    "insurance.catastrophicillnesscase",
+    "insurance.reimbursementcase",
+    "insurance.priorreviewcase",
+]
+
+
+@pytest.mark.parametrize("label", CASE_ADMINS)
+def test_records_reviewers_read_one_persons_cases_and_each_read_is_logged(with_cases, operator_client, label):
+    from django.apps import apps
+
+    from healthbank.staff import roles
+
+    record = apps.get_model(label).objects.filter(person=with_cases.parent).get()
+    url = "/admin/{}/{}/".format(*label.split("."))
+    assert operator_client().get(url, {"person__id__exact": record.person_id}).status_code == 403
+    reviewer = operator_client(roles.RECORDS_REVIEWERS)
+    assert reviewer.get(url, {"person__id__exact": record.person_id}).status_code == 200
+    assert reviewer.get(f"{url}{record.pk}/change/").status_code == 200
+    logged = AccessLog.objects.filter(person_id=record.person_id, detail=label, actor_kind="operator")
+    assert sorted(logged.values_list("what", flat=True)) == ["record", "record_list"]
