@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from healthbank import policy
 from healthbank.access.rules import Reader
-from healthbank.access.services import NotReadable
+from healthbank.access.services import NotReadable, note_refused
 from healthbank.core import codes, display
 from healthbank.identity.models import Person
 
@@ -63,6 +63,8 @@ def own_person(reader: Reader, person_id, *, service: str, known: Person | None 
     except ValueError:
         raise NotReadable from None
     if wanted != reader.person_id:
+        if Person.objects.filter(pk=wanted).exists():  # as the acting rule does: a refused read is in their log
+            note_refused(reader, wanted, "insurance")
         raise NotReadable
     return selectors.person_acted_for(reader, wanted, service=service, known=known)
 

@@ -265,6 +265,7 @@ def test_cases_and_employer_records_are_the_persons_own_not_a_dependents(with_ca
     answer = app_client_for(spouse).get(f"/api/app/v1/services/{parent.pk}/cases")
     assert answer.status_code == 404 and answer.json()["errors"]
     assert not AccessLog.objects.filter(person_id=spouse.pk, what="nhi_services").exists()
+    assert AccessLog.objects.filter(person_id=spouse.pk, what="refused").count() == 3  # web twice, the app once
     # Her own certificate is hers to see.
     mine = app_client_for(spouse).get(f"/api/app/v1/services/{spouse.pk}/cases?lang=en").json()["cases"]
     assert [c["fields"]["icd10"] for c in mine] == ["E11.9"]
