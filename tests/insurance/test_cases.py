@@ -410,3 +410,14 @@ def test_records_reviewers_read_one_persons_cases_and_each_read_is_logged(with_c
     assert reviewer.get(f"{url}{record.pk}/change/").status_code == 200
     logged = AccessLog.objects.filter(person_id=record.person_id, detail=label, actor_kind="operator")
     assert sorted(logged.values_list("what", flat=True)) == ["record", "record_list"]
+
+
+def test_the_pages_need_a_login_and_the_app_a_token(household, client):
+    parent = household.parent
+    for path in ("cases/", "employer-records/"):
+        page = client.get(f"/services/{parent.pk}/{path}")
+        assert page.status_code == 302 and "/login/" in page.url
+    from rest_framework.test import APIClient
+
+    answer = APIClient().get(f"/api/app/v1/services/{parent.pk}/cases")
+    assert answer.status_code == 401 and answer.json()["errors"]
