@@ -421,3 +421,31 @@ def test_the_pages_need_a_login_and_the_app_a_token(household, client):
 
     answer = APIClient().get(f"/api/app/v1/services/{parent.pk}/cases")
     assert answer.status_code == 401 and answer.json()["errors"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_case_step_sent_ten_times_at_once_is_stored_once(household, today):
+    import json
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import Client
+
+    key = api_for(agency="NHIA")._credentials["HTTP_AUTHORIZATION"]
+    body = json.dumps({"records": [reimbursement(household.parent)]})
+    start = threading.Barrier(10)
+
+    def send(_):
+        try:
+            client = Client(HTTP_AUTHORIZATION=key)
+            start.wait(timeout=30)
+            answer = client.post("/api/ingest/v1/reimbursements", body, content_type="application/json")
+            return answer.status_code, answer.json()["results"][0]["status"]
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        answers = list(pool.map(send, range(10)))
+    assert sorted(answers) == [(200, "created")] + [(200, "unchanged")] * 9
+    assert ReimbursementCase.objects.count() == 1
