@@ -40,15 +40,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from healthbank.core import codes
 from healthbank.core.ids import new_public_id
-from healthbank.identity.models import Enrolment, InsuranceUnit, NhiCard, Person
-from healthbank.insurance.models import (
-    CatastrophicIllnessCase,
-    PriorReviewCase,
-    ReimbursementCase,
-    SalaryReport,
-    SubsidyCase,
-    WelfareSubsidy,
-)
+from healthbank.identity.models import NhiCard, Person
 from healthbank.vcard import services as vcard
 
 from . import schemas
@@ -700,130 +692,7 @@ def _build_wish(ctx: Context, c: Candidate) -> Built:
     )
 
 
-# ------------------------------------------------------------------ case progress and employer records (SPEC §10)
-
-
-def _case_fields(ctx: Context, c: Candidate) -> dict[str, Any]:
-    item: schemas.CaseIn = c.item
-    last = item.steps[-1]
-    return _base_fields(ctx, c) | {
-        "applied_on": item.applied_on,
-        "steps": [step.model_dump(mode="json") for step in item.steps],
-        "status": last.step,
-        "status_on": last.on,
-    }
-
-
-def _build_subsidy_case(ctx: Context, c: Candidate) -> Built:
-    item: schemas.SubsidyCaseIn = c.item
-    return Built(
-        Row(
-            SubsidyCase,
-            **_case_fields(ctx, c),
-            kind=item.kind,
-            share_pct=item.share_pct,
-            months_from=item.months_from,
-            months_until=item.months_until,
-        )
-    )
-
-
-def _build_catastrophic_illness(ctx: Context, c: Candidate) -> Built:
-    item: schemas.CatastrophicIllnessIn = c.item
-    return Built(
-        Row(
-            CatastrophicIllnessCase,
-            **_case_fields(ctx, c),
-            icd10=item.icd10,
-            institution=_institution_for(ctx, c),
-            valid_from=item.valid_from,
-            valid_until=item.valid_until,
-        )
-    )
-
-
-def _build_reimbursement(ctx: Context, c: Candidate) -> Built:
-    item: schemas.ReimbursementIn = c.item
-    return Built(
-        Row(
-            ReimbursementCase,
-            **_case_fields(ctx, c),
-            where=item.where,
-            country=item.country,
-            treated_from=item.treated_from,
-            treated_until=item.treated_until,
-            amount_claimed=item.amount_claimed,
-            amount_approved=item.amount_approved,
-        )
-    )
-
-
-def _build_prior_review(ctx: Context, c: Candidate) -> Built:
-    item: schemas.PriorReviewIn = c.item
-    return Built(
-        Row(
-            PriorReviewCase,
-            **_case_fields(ctx, c),
-            institution=ctx.sender.institution,
-            drug_code=item.drug_code or "",
-            payment_code=item.payment_code or "",
-        )
-    )
-
-
-def _prefetch_units(ctx: Context, candidates: list[Candidate]) -> None:
-    """The units named, and the enrolments of the people named at those units (as insured persons)."""
-    wanted = {c.item.unit for c in candidates if getattr(c.item, "unit", None)}
-    units = {u.code: u for u in InsuranceUnit.objects.filter(code__in=wanted)}
-    people = {c.person.pk for c in candidates if c.person is not None}
-    enrolments: dict[tuple[UUID, UUID], list[Enrolment]] = {}
-    found = Enrolment.objects.filter(
-        person_id__in=people, unit_id__in=[u.pk for u in units.values()], role=Enrolment.Role.INSURED
-    ).only("person_id", "unit_id", "started_on", "ended_on")
-    for enrolment in found:
-        enrolments.setdefault((enrolment.person_id, enrolment.unit_id), []).append(enrolment)
-    ctx.lookups["units"] = units
-    ctx.lookups["unit_enrolments"] = enrolments
-
-
-def _check_salary_report(ctx: Context, c: Candidate) -> None:
-    code = getattr(c.item, "unit", None)
-    if code is None:
-        return
-    unit = ctx.lookups["units"].get(code)
-    if unit is None:
-        c.reject("unit", f"'{code}' is not a known insurance unit code.")
-        return
-    day = getattr(c.item, "effective_on", None)
-    if c.person is None or day is None:
-        return
-    periods = ctx.lookups["unit_enrolments"].get((c.person.pk, unit.pk), [])
-    if not any(e.is_current_on(day) for e in periods):
-        c.reject("effective_on", f"The person is not insured at unit {code} on {day.isoformat()}.")
-
-
-def _build_salary_report(ctx: Context, c: Candidate) -> Built:
-    item: schemas.SalaryReportIn = c.item
-    return Built(
-        Row(
-            SalaryReport,
-            **_base_fields(ctx, c),
-            unit=ctx.lookups["units"][item.unit],
-            reason=item.reason,
-            reported_on=item.reported_on,
-            effective_on=item.effective_on,
-            insured_salary=item.insured_salary,
-        )
-    )
-
-
-def _build_welfare_subsidy(ctx: Context, c: Candidate) -> Built:
-    item: schemas.WelfareSubsidyIn = c.item
-    return Built(Row(WelfareSubsidy, **_base_fields(ctx, c), month=item.month, amount=item.amount, fund=item.fund))
-
-
 _institutions_only = frozenset({INSTITUTION})
-_nhia_only = frozenset({Agency.NHIA.value})
 
 RECORD_TYPES: dict[str, RecordType] = {
     rt.name: rt
@@ -892,53 +761,19 @@ RECORD_TYPES: dict[str, RecordType] = {
             "signed_on",
             _build_wish,
         ),
-        RecordType("subsidy-cases", schemas.SubsidyCaseIn, SubsidyCase, _nhia_only, "applied_on", _build_subsidy_case),
-        RecordType(
-            "catastrophic-illness",
-            schemas.CatastrophicIllnessIn,
-            CatastrophicIllnessCase,
-            _nhia_only,
-            "applied_on",
-            _build_catastrophic_illness,
-            _prefetch_institutions,
-            _check_agency_institution,
-        ),
-        RecordType(
-            "reimbursements",
-            schemas.ReimbursementIn,
-            ReimbursementCase,
-            _nhia_only,
-            "treated_from",
-            _build_reimbursement,
-        ),
-        RecordType(
-            "prior-reviews",
-            schemas.PriorReviewIn,
-            PriorReviewCase,
-            _institutions_only,
-            "applied_on",
-            _build_prior_review,
-        ),
-        RecordType(
-            "salary-reports",
-            schemas.SalaryReportIn,
-            SalaryReport,
-            _nhia_only,
-            "effective_on",
-            _build_salary_report,
-            _prefetch_units,
-            _check_salary_report,
-        ),
-        RecordType(
-            "welfare-subsidies",
-            schemas.WelfareSubsidyIn,
-            WelfareSubsidy,
-            _nhia_only,
-            "month",
-            _build_welfare_subsidy,
-        ),
     )
 }
+
+
+def register_record_types(*record_types: RecordType) -> None:
+    """Record types whose tables another app keeps (issue 11: the insurance app's cases and employer records).
+
+    Called from that app's ``AppConfig.ready``, before any URL configuration is loaded, so the ingestion API
+    (``records.api``) and its OpenAPI document see them; records never imports the apps above it.
+    """
+    for record_type in record_types:
+        if RECORD_TYPES.setdefault(record_type.name, record_type) is not record_type:
+            raise ValueError(f"record type {record_type.name} is registered twice")
 
 
 # ------------------------------------------------------------------ the engine
