@@ -410,3 +410,15 @@ NHI_CARD_NUMBER_DIGITS = 12  # SPEC §2
 NHI_CARD_STREET_MAX = 60  # characters of the street part of a delivery address (路街、巷弄、號樓): ours
 # One photo (VCARD_PHOTO_MAX_BYTES) and the form; a larger app upload is refused (413) before it is read.
 NHI_CARD_REQUEST_MAX_BODY = 8 * 1024 * 1024 + 256 * 1024
+# ---- §10 case progress and employer records
+# Ingestion limits of the case and employer records (our numbers, decisions.md): steps one case may carry, and
+# the largest NT$ amount of a claim or subsidy and of an insured salary a sender may send.
+CASE_MAX_STEPS = 20
+INGEST_MAX_CASE_AMOUNT = 100_000_000  # NT$: far above any reimbursement claim
+INGEST_MAX_INSURED_SALARY = 10_000_000  # NT$ a month: far above the top grade (NT$ 219,500 in 2024)
+# 自墊醫療費用核退: a claim is made within 6 months of the day of treatment (outpatient, emergency) or of
+# discharge (inpatient) — NHI Act art. 55 and 全民健康保險自墊醫療費用核退辦法 art. 3; shown on the cases page.
+REIMBURSEMENT_CLAIM_WITHIN_MONTHS = 6
+# 菸捐及公益彩券補助 and the cases page: years of employer records a person may pick (this year and before).
+EMPLOYER_RECORDS_YEARS = 5
+CASES_SHOWN_YEARS = 5  # cases applied for in the last five years are listed (our number, decisions.md)

@@ -54,6 +54,12 @@ PERSON_RECORD_TYPES = [
     "records.carewish",
     "insurance.premiumcalculation",
     "insurance.premiumpayment",
+    "insurance.subsidycase",
+    "insurance.catastrophicillnesscase",
+    "insurance.reimbursementcase",
+    "insurance.priorreviewcase",
+    "insurance.salaryreport",
+    "insurance.welfaresubsidy",
 ]
 
 

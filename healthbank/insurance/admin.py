@@ -6,7 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from healthbank.audit.operator_pages import PersonDataAdmin
 from healthbank.core import display
 
-from .models import DirectDebit, PremiumCalculation, PremiumPayment
+from .models import (
+    CatastrophicIllnessCase,
+    DirectDebit,
+    PremiumCalculation,
+    PremiumPayment,
+    PriorReviewCase,
+    ReimbursementCase,
+    SalaryReport,
+    SubsidyCase,
+    WelfareSubsidy,
+)
 
 
 @admin.register(PremiumCalculation)
@@ -46,6 +56,25 @@ class DirectDebitAdmin(PersonDataAdmin):
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         return (queryset.filter(bank_reference=term), False) if term else (queryset, False)
+
+
+# Case progress and employer records (SPEC §10): read-only, one person's at a time, every showing logged.
+for _model, _columns in [
+    (SubsidyCase, ["applied_on", "kind", "status", "status_on", "person"]),
+    (CatastrophicIllnessCase, ["applied_on", "icd10", "status", "valid_from", "valid_until", "person"]),
+    (ReimbursementCase, ["applied_on", "where", "country", "amount_claimed", "amount_approved", "status", "person"]),
+    (PriorReviewCase, ["applied_on", "institution", "drug_code", "payment_code", "status", "person"]),
+    (SalaryReport, ["effective_on", "unit", "reason", "insured_salary", "person"]),
+    (WelfareSubsidy, ["month", "fund", "amount", "person"]),
+]:
+    admin.site.register(
+        _model,
+        type(
+            f"{_model.__name__}Admin",
+            (PersonDataAdmin,),
+            {"list_display": [*_columns, "version"], "raw_id_fields": ["person"]},
+        ),
+    )
 
 
 # The request queues register themselves.

@@ -6,3 +6,10 @@ class InsuranceConfig(AppConfig):
     name = "healthbank.insurance"
     label = "insurance"
     verbose_name = _("Premiums")
+
+    def ready(self):
+        from healthbank.records.services import register_record_types
+
+        from .ingestion import RECORD_TYPES
+
+        register_record_types(*RECORD_TYPES)

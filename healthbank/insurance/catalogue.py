@@ -83,11 +83,26 @@ SERVICES: list[Service] = [
         description=_("A new card when yours is lost or damaged, or with a new photo; the card is mailed to you."),
     ),
     Service("notices", _("Notices sent"), "notices", description=_("The letters and e-mails the NHI sent you.")),
+    # The case progress and employer records are the person's own (the seed says "個人", not "及眷屬").
+    Service(
+        "cases",
+        _("Case progress: subsidies, catastrophic illness, reimbursements, prior reviews"),
+        "cases",
+        description=_("Each application and where it stands, step by step."),
+    ),
     Service(
         "preventive_check",
         _("Last adult preventive check"),
         "preventive-check",
         description=_("When you last had it and when the next one is covered."),
+    ),
+    Service(
+        "employer_records",
+        _("Employer's insured salary, tobacco-tax and lottery subsidies"),
+        "employer-records",
+        description=_(
+            "What your employer reported, and premiums paid for you from the tobacco surcharge or the lottery."
+        ),
     ),
 ]
 

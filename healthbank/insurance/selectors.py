@@ -6,7 +6,7 @@ import uuid
 
 from healthbank.access import rules
 from healthbank.access.rules import Reader
-from healthbank.access.services import NotReadable, open_for_service
+from healthbank.access.services import NotReadable, note_refused, open_for_service
 from healthbank.identity.models import Person
 
 
@@ -14,7 +14,8 @@ def person_acted_for(reader: Reader, person_id, *, service: str, known: Person |
     """The person ``reader`` uses ``service`` for: themselves or a dependent now; 404 (``NotReadable``) else.
 
     The check and the access-log entry are ``access.services.open_for_service``: a dependent's data read or
-    changed by the insured person is in the dependent's log.
+    changed by the insured person is in the dependent's log. A service the catalogue marks as the person's own
+    (``for_dependents=False``: the bills, the address, the cases) refuses a dependent's id like a stranger's.
     """
     if isinstance(person_id, str):
         try:
@@ -24,8 +25,20 @@ def person_acted_for(reader: Reader, person_id, *, service: str, known: Person |
     person = known if known is not None and known.pk == person_id else Person.objects.filter(pk=person_id).first()
     if person is None:
         raise NotReadable
+    if person.pk != reader.person_id and not _for_dependents(service):
+        note_refused(reader, person.pk, "insurance")
+        raise NotReadable
     open_for_service(reader, person, detail=service)
     return person
+
+
+def _for_dependents(service: str) -> bool:
+    from . import catalogue  # the catalogue's labels are lazy; it imports nothing of ours
+
+    try:
+        return catalogue.by_key(service).for_dependents
+    except KeyError:
+        raise ValueError(f"{service!r} is not a service of the catalogue") from None
 
 
 def people_acted_for(reader: Reader, *, known: Person | None = None) -> list[Person]:

@@ -5,7 +5,7 @@ Each service keeps its own routes in ``views/<service>.py`` (``routes``), taking
 
 from django.urls import include, path
 
-from .views import card_replacement, certificates, debit, ebill, index, township, unpaid
+from .views import card_replacement, cases, certificates, debit, ebill, index, system_check, township, unpaid
 from .views import records as records_views
 
 app_name = "insurance"
@@ -18,10 +18,12 @@ person_routes: list = [
     *debit.routes,
     *ebill.routes,
     *card_replacement.routes,
+    *cases.routes,
 ]
 
 urlpatterns = [
     path("services/", index.index, name="index"),
+    *system_check.routes,
     path("services/<uuid:person_id>/", include(person_routes)),
     *certificates.public_routes,  # 驗證證明: anyone, without logging in
 ]

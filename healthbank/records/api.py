@@ -102,6 +102,7 @@ SENDER_TEXT = {
     "CDC": "the CDC",
     "HPA": "the HPA",
     "MOHW": "the MOHW",
+    "NHIA": "the NHIA (its head office and divisions)",
 }
 
 # What one record type adds to its endpoint's description.
@@ -114,6 +115,21 @@ ABOUT: dict[str, str] = {
         "Inpatient stays, courses of treatment (`course_treatment`) and prescription refills (`refill_of`) may "
         "send `mixed`: the NHI card and the virtual card both. After that time an identical re-send is still "
         "`unchanged`, and a correction that keeps its `virtual_card` is still accepted."
+    ),
+    **dict.fromkeys(
+        ("subsidy-cases", "catastrophic-illness", "reimbursements", "prior-reviews"),
+        " A case carries every step it went through so far, oldest first (`received` first; days never go back; "
+        "one decision at most: `approved`, `partly_approved` or `refused`; nothing after `refused`, `paid` or "
+        "`withdrawn`): send the case again under its record_id with each new step. The person sees the steps as "
+        "a progress line on the case-progress page (重大傷病、自墊醫療費用核退、事前審查進度查詢).",
+    ),
+    "salary-reports": (
+        " An insured salary a unit reported to the NHIA (投保金額申報), forwarded by the NHIA: the unit must be "
+        "known and the person insured at that unit (as an insured person, not a dependent) on `effective_on`."
+    ),
+    "welfare-subsidies": (
+        " A month of the person's premium paid from the tobacco health and welfare surcharge (菸品健康福利捐) or "
+        "the public welfare lottery (公益彩券回饋金), one record per month and fund."
     ),
 }
 
@@ -211,6 +227,69 @@ EXAMPLE_RECORDS: dict[str, dict] = {
         "signed_on": "2020-01-02",
         "registered_on": "2020-01-20",
     },
+    "subsidy-cases": _WHO
+    | {
+        "record_id": "NHIA-S-1150301-7",
+        "kind": "near_poor",
+        "applied_on": "2026-03-01",
+        "steps": [
+            {"step": "received", "on": "2026-03-02"},
+            {"step": "documents_requested", "on": "2026-03-10", "note": "中低收入戶證明 certificate of status"},
+            {"step": "documents_received", "on": "2026-03-20"},
+            {"step": "approved", "on": "2026-04-01"},
+        ],
+        "share_pct": 50,
+        "months_from": "2026-04-01",
+    },
+    "catastrophic-illness": _WHO
+    | {
+        "record_id": "NHIA-C-1150910-3",
+        "icd10": "C18.9",
+        "institution": "0140000011",
+        "applied_on": "2026-09-10",
+        "steps": [
+            {"step": "received", "on": "2026-09-10"},
+            {"step": "under_review", "on": "2026-09-12"},
+            {"step": "approved", "on": "2026-09-20"},
+        ],
+        "valid_from": "2026-09-10",
+        "valid_until": "2031-09-09",
+    },
+    "reimbursements": _WHO
+    | {
+        "record_id": "NHIA-R-1151015-1",
+        "where": "abroad",
+        "country": "JP",
+        "treated_from": "2026-08-03",
+        "treated_until": "2026-08-05",
+        "applied_on": "2026-10-15",
+        "amount_claimed": 48200,
+        "steps": [
+            {"step": "received", "on": "2026-10-15"},
+            {"step": "partly_approved", "on": "2026-11-02", "note": "上限 capped at the NHI's own fee"},
+            {"step": "paid", "on": "2026-11-10"},
+        ],
+        "amount_approved": 21600,
+    },
+    "prior-reviews": _WHO
+    | {
+        "record_id": "PR-20261105-2",
+        "institution": "0140000011",
+        "drug_code": "BC59114100",
+        "applied_on": "2026-11-05",
+        "steps": [{"step": "received", "on": "2026-11-06"}, {"step": "under_review", "on": "2026-11-09"}],
+    },
+    "salary-reports": _WHO
+    | {
+        "record_id": "NHIA-P-1150201-9",
+        "unit": "040123456",
+        "reason": "adjustment",
+        "reported_on": "2026-01-28",
+        "effective_on": "2026-02-01",
+        "insured_salary": 45800,
+    },
+    "welfare-subsidies": _WHO
+    | {"record_id": "NHIA-W-11510-1", "month": "2026-10-01", "amount": 413, "fund": "lottery"},
 }
 
 

@@ -71,6 +71,9 @@ class Agency(models.TextChoices):
     CDC = "CDC", _("Centers for Disease Control (CDC)")
     HPA = "HPA", _("Health Promotion Administration (HPA)")
     MOHW = "MOHW", _("Ministry of Health and Welfare (MOHW)")
+    # The NHIA itself (its head office and six divisions): catastrophic-illness certificates, reimbursements,
+    # premium subsidies, and the insured-salary reports units file with it (SPEC §10).
+    NHIA = "NHIA", _("National Health Insurance Administration (NHIA)")
 
 
 class ApiClient(models.Model):

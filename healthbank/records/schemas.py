@@ -370,3 +370,202 @@ class CareWishIn(PersonRecord):
         if day is not None and registered is not None and day < registered:
             raise ValueError("withdrawn_on is before registered_on.")
         return day
+
+
+# ------------------------------------------------------------------ case progress and employer records (SPEC §10)
+
+CASE_STEPS = (
+    "received", "documents_requested", "documents_received", "under_review",
+    "approved", "partly_approved", "refused", "paid", "withdrawn",
+)  # fmt: skip
+CASE_DECISIONS = frozenset({"approved", "partly_approved", "refused"})
+CASE_CLOSED = frozenset({"refused", "paid", "withdrawn"})  # nothing follows these
+UnitCode = Annotated[str, StringConstraints(pattern=r"^\d{9}$")]
+Amount = Annotated[int, Field(ge=0, le=policy.INGEST_MAX_CASE_AMOUNT)]
+
+
+class CaseStepIn(Strict):
+    step: Literal[CASE_STEPS] = Field(  # type: ignore[valid-type]
+        description="received, documents_requested, documents_received, under_review, approved, "
+        "partly_approved, refused, paid (reimbursements only) or withdrawn"
+    )
+    on: PastDate = Field(description="the day of this step")
+    note: ShortText = Field("", description="what the person should know, e.g. which documents are missing")
+
+
+class CaseIn(PersonRecord):
+    """A case and every step it went through so far, oldest first; re-send the case with each new step.
+
+    The first step is ``received``; days never go back; one decision at most (approved, partly_approved,
+    refused); nothing after refused, paid or withdrawn.
+    """
+
+    allowed_steps: ClassVar[frozenset[str]] = frozenset(CASE_STEPS) - {"paid", "partly_approved"}
+
+    applied_on: PastDate = Field(description="the day the application was made")
+    steps: list[CaseStepIn] = Field(min_length=1, max_length=policy.CASE_MAX_STEPS)
+
+    @classmethod
+    def decision(cls, item: Any) -> str | None:
+        steps = getattr(item, "steps", None) or []
+        return next((s.step for s in steps if s.step in CASE_DECISIONS), None)
+
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        steps = getattr(item, "steps", None) or []
+        applied_on = getattr(item, "applied_on", None)
+        if steps and steps[0].step != "received":
+            yield "steps[0].step", "the first step of a case is received."
+        if steps and applied_on is not None and steps[0].on < applied_on:
+            yield "steps[0].on", "the application was received before it was made (applied_on)."
+        decided = closed = None
+        for i, step in enumerate(steps):
+            if step.step not in cls.allowed_steps:
+                yield f"steps[{i}].step", f"{step.step} is not a step of this kind of case."
+            if i and step.on < steps[i - 1].on:
+                yield f"steps[{i}].on", "a step cannot come before the step above it."
+            if i and step.step == "received":
+                yield f"steps[{i}].step", "received is the first step only."
+            if closed is not None:
+                yield f"steps[{i}].step", f"nothing follows {closed}."
+            if step.step in CASE_DECISIONS:
+                if decided is not None:
+                    yield f"steps[{i}].step", f"the case was already decided ({decided})."
+                decided = step.step
+            if step.step == "paid" and decided not in ("approved", "partly_approved"):
+                yield f"steps[{i}].step", "paid comes after approved or partly_approved."
+            if step.step in CASE_CLOSED:
+                closed = step.step
+
+
+class SubsidyCaseIn(CaseIn):
+    """減免補助 — an application for a premium subsidy or reduction, from the NHIA."""
+
+    kind: Literal[
+        "low_income", "near_poor", "near_poor_elderly", "disability", "unemployed", "indigenous", "children"
+    ] = Field(description="who the subsidy is for (低收入戶, 中低收入戶, 中低收入老人, 身心障礙, 失業, 原住民, 兒少)")
+    share_pct: int | None = Field(None, ge=1, le=100, description="share of the premium subsidised, once decided")
+    months_from: dt.date | None = Field(None, description="first month subsidised (the 1st), once decided")
+    months_until: dt.date | None = Field(None, description="last month subsidised (the 1st); none: no end yet")
+
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        yield from super().cross_field_errors(item)
+        start, end = getattr(item, "months_from", None), getattr(item, "months_until", None)
+        for name, day in (("months_from", start), ("months_until", end)):
+            if day is not None and day.day != 1:
+                yield name, "a month is given by its first day (YYYY-MM-01)."
+        if start is not None and end is not None and end < start:
+            yield "months_until", "months_until is before months_from."
+        if hasattr(item, "steps"):
+            granted = cls.decision(item) in ("approved", "partly_approved")
+            if granted and (start is None or getattr(item, "share_pct", None) is None):
+                yield "months_from", "an approved subsidy names months_from and share_pct."
+            if not granted and start is not None:
+                yield "months_from", "only an approved subsidy has months."
+
+
+class CatastrophicIllnessIn(CaseIn):
+    """重大傷病證明 — an application for a catastrophic-illness certificate, from the NHIA."""
+
+    icd10: Icd10 = Field(description="the illness (ICD-10-CM) the certificate is for")
+    institution: InstitutionCode | None = Field(None, description="the institution that applied for the person")
+    valid_from: dt.date | None = Field(None, description="once approved: the first day the certificate is valid")
+    valid_until: dt.date | None = Field(None, description="once approved: the last day; none: no end")
+
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        yield from super().cross_field_errors(item)
+        start, end = getattr(item, "valid_from", None), getattr(item, "valid_until", None)
+        if start is not None and end is not None and end < start:
+            yield "valid_until", "valid_until is before valid_from."
+        if hasattr(item, "steps"):
+            approved = cls.decision(item) == "approved"
+            if approved and start is None:
+                yield "valid_from", "an approved certificate names valid_from."
+            if not approved and (start is not None or end is not None):
+                yield "valid_from", "only an approved certificate has a validity."
+
+
+class ReimbursementIn(CaseIn):
+    """自墊醫療費用核退 — medical costs paid by the person (abroad or in an emergency), claimed back; NHIA."""
+
+    allowed_steps: ClassVar[frozenset[str]] = frozenset(CASE_STEPS)
+
+    where: Literal["abroad", "taiwan"] = Field(description="treated abroad or in Taiwan")
+    country: str = Field("", pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2 code, when abroad")
+    treated_from: PastDate
+    treated_until: OptionalPastDate = None
+    amount_claimed: Amount = Field(description="NT$ the person asked for")
+    amount_approved: Amount | None = Field(None, description="NT$ approved, once decided")
+
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        yield from super().cross_field_errors(item)
+        where, country = getattr(item, "where", None), getattr(item, "country", None)
+        if where == "abroad" and country == "":
+            yield "country", "a claim for treatment abroad names the country."
+        if where == "taiwan" and country:
+            yield "country", "a claim for treatment in Taiwan names no country."
+        start, end = getattr(item, "treated_from", None), getattr(item, "treated_until", None)
+        if start is not None and end is not None and end < start:
+            yield "treated_until", "treated_until is before treated_from."
+        applied_on = getattr(item, "applied_on", None)
+        if start is not None and applied_on is not None and applied_on < start:
+            yield "applied_on", "the claim was made before the treatment."
+        claimed, approved = getattr(item, "amount_claimed", None), getattr(item, "amount_approved", None)
+        if not hasattr(item, "steps") or claimed is None:
+            return
+        decision = cls.decision(item)
+        if decision in ("approved", "partly_approved") and approved is None:
+            yield "amount_approved", "an approved claim names amount_approved."
+        elif decision not in ("approved", "partly_approved") and approved is not None:
+            yield "amount_approved", "only an approved claim has amount_approved."
+        elif approved is not None and approved > claimed:
+            yield "amount_approved", "amount_approved is more than amount_claimed."
+        elif decision == "partly_approved" and approved is not None and approved >= claimed:
+            yield "amount_approved", "a partly approved claim approves less than amount_claimed."
+
+
+class PriorReviewIn(CaseIn):
+    """事前審查 — an institution's prior review request for a drug, device or procedure, from the institution."""
+
+    allowed_steps: ClassVar[frozenset[str]] = frozenset(CASE_STEPS) - {"paid"}
+
+    institution: InstitutionCode = Field(description="the institution asking (the sender itself)")
+    drug_code: DrugCode | None = Field(None, description="the drug reviewed (NHI drug code)")
+    payment_code: PaymentCodeStr | None = Field(None, description="or the procedure or device (NHI payment code)")
+
+    @classmethod
+    def cross_field_errors(cls, item: Any) -> Iterator[tuple[str, str]]:
+        yield from super().cross_field_errors(item)
+        drug, payment = getattr(item, "drug_code", None), getattr(item, "payment_code", None)
+        if hasattr(item, "drug_code") and hasattr(item, "payment_code") and (drug is None) == (payment is None):
+            yield "drug_code", "name exactly one of drug_code and payment_code."
+
+
+class SalaryReportIn(PersonRecord):
+    """投保金額申報 — an insured salary a unit reported to the NHIA for the person; sent by the NHIA."""
+
+    unit: UnitCode = Field(description="the insurance unit's 9-digit code; the person is insured there that day")
+    reason: Literal["enrolment", "adjustment"] = Field(description="reported on enrolment or a change of salary")
+    reported_on: PastDate = Field(description="the day the unit filed it")
+    effective_on: dt.date = Field(description="the day the salary applies from")
+    insured_salary: int = Field(ge=1, le=policy.INGEST_MAX_INSURED_SALARY, description="NT$ a month")
+
+
+class WelfareSubsidyIn(PersonRecord):
+    """菸捐及公益彩券補助 — a month of the person's premium paid from the tobacco surcharge or the lottery; NHIA."""
+
+    month: PastDate = Field(description="the month subsidised, by its first day (YYYY-MM-01)")
+    amount: int = Field(ge=1, le=policy.INGEST_MAX_CASE_AMOUNT, description="NT$")
+    fund: Literal["tobacco", "lottery"] = Field(
+        description="tobacco: 菸品健康福利捐 (tobacco health and welfare surcharge); lottery: 公益彩券回饋金"
+    )
+
+    @field_validator("month")
+    @classmethod
+    def _first_day(cls, day: dt.date) -> dt.date:
+        if day.day != 1:
+            raise ValueError("a month is given by its first day (YYYY-MM-01).")
+        return day

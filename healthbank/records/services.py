@@ -765,6 +765,17 @@ RECORD_TYPES: dict[str, RecordType] = {
 }
 
 
+def register_record_types(*record_types: RecordType) -> None:
+    """Record types whose tables another app keeps (issue 11: the insurance app's cases and employer records).
+
+    Called from that app's ``AppConfig.ready``, before any URL configuration is loaded, so the ingestion API
+    (``records.api``) and its OpenAPI document see them; records never imports the apps above it.
+    """
+    for record_type in record_types:
+        if RECORD_TYPES.setdefault(record_type.name, record_type) is not record_type:
+            raise ValueError(f"record type {record_type.name} is registered twice")
+
+
 # ------------------------------------------------------------------ the engine
 
 

@@ -41,6 +41,13 @@ RECORD_VIEW_PERMISSIONS = [
     "insurance.view_premiumcalculation",
     "insurance.view_premiumpayment",
     "insurance.view_directdebit",  # 單次約定轉帳 attempts and the bank's answers (issue 11)
+    # Case progress and employer records (SPEC §10): the NHIA's and institutions' records of the person.
+    "insurance.view_subsidycase",
+    "insurance.view_catastrophicillnesscase",
+    "insurance.view_reimbursementcase",
+    "insurance.view_priorreviewcase",
+    "insurance.view_salaryreport",
+    "insurance.view_welfaresubsidy",
 ]
 
 ROLES: dict[str, list[str]] = {

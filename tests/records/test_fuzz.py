@@ -97,7 +97,7 @@ def _no_address_throttle(settings):
 @pytest.fixture
 def credentials(clinic, person, frozen_today) -> Credentials:
     keys = {"institution": _key(api_for(clinic))}
-    keys |= {agency: _key(api_for(agency=agency)) for agency in ("CDC", "HPA", "MOHW")}
+    keys |= {agency: _key(api_for(agency=agency)) for agency in ("CDC", "HPA", "MOHW", "NHIA")}
     return Credentials(keys, app_login(person)[1], str(person.pk))
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 
+from healthbank.identity.models import InsuranceUnit
+from healthbank.identity.services import start_household
 from healthbank.records.models import ChronicPrescription, RecordRevision, Report, Visit
 from healthbank.records.selectors import visits_since
 from tests.conftest import OTHER_ID, PERSON_ID, api_for, post, visit_payload
@@ -75,12 +77,53 @@ def _record(record_type: str, known) -> tuple[str, dict, dict, str]:
             {"withdrawn_on": "2024-05-01"},
             "withdrawn_on",
         ),
+        "subsidy-cases": (
+            "NHIA",
+            who | {"kind": "near_poor", "applied_on": "2026-03-01",
+                   "steps": [{"step": "received", "on": "2026-03-02"}]},
+            {"applied_on": "2026-02-27"},
+            "applied_on",
+        ),
+        "catastrophic-illness": (
+            "NHIA",
+            who | {"icd10": "C18.9", "applied_on": "2026-09-10", "steps": [{"step": "received", "on": "2026-09-10"}]},
+            {"icd10": "C18.0"},
+            "icd10",
+        ),
+        "reimbursements": (
+            "NHIA",
+            who | {"where": "abroad", "country": "JP", "treated_from": "2026-08-03", "applied_on": "2026-10-15",
+                   "amount_claimed": 48200, "steps": [{"step": "received", "on": "2026-10-15"}]},
+            {"amount_claimed": 48500},
+            "amount_claimed",
+        ),
+        "prior-reviews": (
+            "clinic",
+            who | {"institution": clinic, "drug_code": "BC59114100", "applied_on": "2026-11-05",
+                   "steps": [{"step": "received", "on": "2026-11-06"}]},
+            {"drug_code": "BC26096100"},
+            "drug_code",
+        ),
+        "salary-reports": (
+            "NHIA",
+            who | {"unit": "040123456", "reason": "adjustment", "reported_on": "2026-01-28",
+                   "effective_on": "2026-02-01", "insured_salary": 45800},
+            {"insured_salary": 48200},
+            "insured_salary",
+        ),
+        "welfare-subsidies": (
+            "NHIA",
+            who | {"month": "2026-10-01", "amount": 413, "fund": "lottery"},
+            {"amount": 826},
+            "amount",
+        ),
     }[record_type]  # fmt: skip
 
 
 RECORD_TYPE_NAMES = [
     "visits", "lab-results", "reports", "allergies", "follow-ups", "vaccinations", "preventive-checks",
-    "cancer-screenings", "care-wishes",
+    "cancer-screenings", "care-wishes", "subsidy-cases", "catastrophic-illness", "reimbursements", "prior-reviews",
+    "salary-reports", "welfare-subsidies",
 ]  # fmt: skip
 
 
@@ -97,6 +140,9 @@ def test_every_record_type_is_stored_corrected_and_resent_idempotently(record_ty
     sender, first, changes, changed_field = _record(record_type, known)
     api = api_for(clinic) if sender == "clinic" else api_for(agency=sender)
     model = RECORD_TYPES[record_type].model
+    if record_type == "salary-reports":  # the unit reports for a person insured there
+        employer = InsuranceUnit.objects.create(code="040123456", name="範例公司", kind="employer", county="臺北市")
+        start_household(person, employer, category=1, salary=45800, since=dt.date(2020, 1, 1))
 
     status, body = post(api, record_type, [first])
     assert (status, body["results"][0]["status"]) == (200, "created"), body

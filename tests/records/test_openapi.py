@@ -1,5 +1,9 @@
+import datetime as dt
+
 import pytest
 
+from healthbank.identity.models import InsuranceUnit
+from healthbank.identity.services import start_household
 from healthbank.records.services import RECORD_TYPES
 from tests.conftest import api_for, post
 
@@ -91,7 +95,10 @@ def test_the_device_list_is_documented_as_the_list_it_is(document, person, app_t
 
 def test_the_ingestion_examples_are_accepted_as_they_stand(document, clinic, person, frozen_today):
     """What "Try it out" sends for the demo's person and clinic is stored, in the order records depend on."""
-    senders = {"CDC": api_for(agency="CDC"), "HPA": api_for(agency="HPA"), "MOHW": api_for(agency="MOHW")}
+    senders = {agency: api_for(agency=agency) for agency in ("CDC", "HPA", "MOHW", "NHIA")}
+    # The salary report's example names the unit the person is insured at.
+    employer = InsuranceUnit.objects.create(code="040123456", name="範例公司", kind="employer", county="臺北市")
+    start_household(person, employer, category=1, salary=45800, since=dt.date(2020, 1, 1))
     for name in RECORD_TYPES:  # visits first: the report example belongs to the visit example
         body = document["paths"][f"/api/ingest/v1/{name}"]["post"]["requestBody"]["content"]["application/json"]
         (example,) = body["examples"].values()

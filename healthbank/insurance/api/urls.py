@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import card_replacement, certificates, debit, records, township, unpaid
+from . import card_replacement, cases, certificates, debit, records, township, unpaid
 from .index import ServicesIndexView
 
 person_routes: list = [
@@ -12,6 +12,7 @@ person_routes: list = [
     *unpaid.routes,
     *debit.routes,
     *card_replacement.routes,
+    *cases.routes,
 ]
 
 urlpatterns = [

@@ -1,6 +1,14 @@
 """The insurance app's tables, one module per area (premiums, and each personal NHI data service)."""
 
 from .cards import CardReplacementRequest
+from .cases import (
+    CatastrophicIllnessCase,
+    PriorReviewCase,
+    ReimbursementCase,
+    SalaryReport,
+    SubsidyCase,
+    WelfareSubsidy,
+)
 from .certificates import IssuedDocument
 from .debits import DirectDebit, DirectDebitMonth, EBillNotice, EBillSubscription
 from .premiums import PremiumCalculation, PremiumPayment
@@ -10,6 +18,7 @@ from .unpaid import Instalment, InstalmentPlan
 
 __all__ = [
     "CardReplacementRequest",
+    "CatastrophicIllnessCase",
     "DirectDebit",
     "DirectDebitMonth",
     "EBillNotice",
@@ -21,5 +30,10 @@ __all__ = [
     "MailingAddress",
     "PremiumCalculation",
     "PremiumPayment",
+    "PriorReviewCase",
+    "ReimbursementCase",
+    "SalaryReport",
+    "SubsidyCase",
     "TownshipRequest",
+    "WelfareSubsidy",
 ]

@@ -23,6 +23,7 @@ from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
 from healthbank.demo.card_replacement import describe_card_requests, set_up_card_requests
+from healthbank.demo.cases import add_cases, add_showcase_cases
 from healthbank.demo.certificates import set_up_certificates
 from healthbank.demo.debit import set_up_debits
 from healthbank.demo.loader import load_population
@@ -85,6 +86,7 @@ class Command(BaseCommand):
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
             set_up_township_requests(seed, today)
             add_records(seed, today or timezone.localdate())
+            summary.records.update(add_cases(seed, plan.today))
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
@@ -147,6 +149,7 @@ class Command(BaseCommand):
                 f"  Citizen certificate (PIN {DEMO_CERTIFICATE_PIN}) of {person.name} for /login/certificate/:\n"
                 f"      {agent} --certificate {certificate}"
             )
+        add_showcase_cases([person for _, person in registered_people], timezone.localdate())
         for line in describe_virtual_cards(set_up_virtual_cards(registered_people, clinic), site):
             self.stdout.write(line)
         set_up_certificates(registered_people)
