@@ -245,7 +245,11 @@ TEMPLATES = Path(settings.BASE_DIR) / "healthbank"
 
 # Templates the site never serves under its policy: the pages inside a download package (self-contained files on
 # the person's disk, styles inline by design) and the doctor summary's PDF source (WeasyPrint reads it).
-NOT_SERVED = ("exports/templates/exports/package/", "exports/templates/exports/summary/summary.html")
+NOT_SERVED = (
+    "exports/templates/exports/package/",
+    "exports/templates/exports/summary/summary.html",
+    "insurance/templates/insurance/pdf/",  # the services PDFs (WeasyPrint reads them)
+)
 
 
 def test_no_template_or_static_file_has_inline_script_style_or_handlers():
