@@ -18,6 +18,7 @@ from django.utils import timezone
 from healthbank.accounts.models import OnlineAccount
 from healthbank.external import bank, reset_adapters
 from healthbank.identity.models import Person
+from healthbank.insurance import selectors
 from healthbank.insurance.models import EBillSubscription, PremiumCalculation
 
 # 金融機構代碼 (FISC) and each one's account length: 臺灣銀行, 土地銀行, 合作金庫, 第一銀行, 華南銀行, 彰化銀行,
@@ -50,6 +51,9 @@ def account_of(person_id) -> dict:
     return {"bank_code": code, "account_number": number}
 
 
+POOR_BALANCE_BELOW = 1_000  # NT$: less than one month of most bills
+
+
 def set_up_debits(registered: list[Person]) -> list[str]:
     """Write the bank's accounts and subscribe some people to the e-bill; the lines the demo logins print."""
     billed = set(PremiumCalculation.objects.values_list("person_id", flat=True).distinct())
@@ -63,8 +67,11 @@ def set_up_debits(registered: list[Person]) -> list[str]:
         balance = 300 + _draw(person.pk, "balance") % 400 if poor else 20_000 + _draw(person.pk, "balance") % 480_000
         account = account_of(person.pk)
         rows.append({**account, "holder_national_id": person.national_id, "balance": balance})
-        if person.pk in registered_ids:
+        if person.pk in registered_ids and selectors.unpaid_premiums(person):  # someone with a month to pay
             shown.append((person, account))
+    strangers = [row for row in rows if row["holder_national_id"] not in {p.national_id for p, _a in shown}]
+    if strangers and not any(row["balance"] < POOR_BALANCE_BELOW for row in rows):
+        strangers[0]["balance"] = 300  # a small population drew nobody poor: the refusal stays in the demo
     bank.write(settings.EXTERNAL_DATA_DIR, rows)
     reset_adapters()
     now = timezone.now()
