@@ -6,6 +6,7 @@ starts with. POST (multipart): a new request; refusals are ``{"errors": {field: 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -196,7 +197,9 @@ class CardReplacementView(ServiceEndpoint):
     def post(self, request, person_id):
         person = self.person(request, person_id)
         length = str(request.META.get("CONTENT_LENGTH") or "0")
-        if not length.isdigit() or int(length) > policy.NHI_CARD_REQUEST_MAX_BODY:
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        limit = policy.NHI_CARD_REQUEST_MAX_BODY if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not length.isdigit() or int(length) > limit:
             # Refused before the body is read: a 40 MB "photo" costs nothing.
             mb = policy.VCARD_PHOTO_MAX_BYTES // (1024 * 1024)
             return error_response(413, "photo", _("The photo is larger than %(mb)d MB.") % {"mb": mb})

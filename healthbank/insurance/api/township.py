@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from pydantic import BaseModel, Field
 from rest_framework import parsers
 from rest_framework.response import Response
 
+from healthbank import policy
 from healthbank.core.api import ErrorBody, error_response
 from healthbank.core.display import format_date
 
@@ -159,6 +162,7 @@ class TownshipView(ServiceEndpoint):
             401: NO_TOKEN,
             404: NOT_FOUND,
             409: OpenApiResponse(ErrorBody, "the same request is waiting, or the insurance does not allow it now"),
+            413: OpenApiResponse(ErrorBody, "the upload is too large (named: document), refused before it is read"),
         },
         examples=[
             OpenApiExample("waiting for the office", value=_EXAMPLE_REQUEST, response_only=True, status_codes=["201"]),
@@ -172,6 +176,13 @@ class TownshipView(ServiceEndpoint):
     )
     def post(self, request, person_id):
         person = self.person(request, person_id)
+        length = str(request.META.get("CONTENT_LENGTH") or "0")
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+        # Refused from the declared length, before the body is read (the form's fields are a few hundred bytes).
+        limit = policy.TOWNSHIP_DOCUMENT_MAX_BYTES + 64 * 1024 if multipart else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not length.isdigit() or int(length) > limit:
+            mb = policy.TOWNSHIP_DOCUMENT_MAX_BYTES // (1024 * 1024)
+            return error_response(413, "document", _("The document is larger than %(mb)d MB.") % {"mb": mb})
         data = request.data
         try:
             made = township.submit_request(

@@ -92,7 +92,7 @@ def answer(data) -> Response:
 def document_passbook_parameters(result, generator, request, public):
     """drf-spectacular post-processing hook: a passbook operation that takes parameters may answer 400.
 
-    Every passbook endpoint checks its query parameters (``lang``, and a list's sort, page and filters) and
+    Every passbook (and personal NHI data services) endpoint checks its query parameters (``lang``, and a list's sort, page and filters) and
     answers 400 naming a bad one; this documents it once for all of them.
     """
     bad = {
@@ -100,7 +100,7 @@ def document_passbook_parameters(result, generator, request, public):
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
     }
     for route, path in result.get("paths", {}).items():
-        if not route.startswith("/api/app/v1/passbook/"):
+        if not route.startswith(("/api/app/v1/passbook/", "/api/app/v1/services/")):
             continue
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation and operation.get("parameters"):
