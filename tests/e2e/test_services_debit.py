@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from healthbank.accounts.models import OnlineAccount
 from healthbank.external import bank, reset_adapters
+from healthbank.identity.models import Enrolment
 from healthbank.insurance.models import EBillSubscription, PremiumCalculation, PremiumPayment
 from tests.e2e.conftest import DESKTOP, assert_accessible, shot
 from tests.e2e.test_vcard import tab  # noqa: F401 - the logged-in phone tab fixture
@@ -27,6 +28,8 @@ ACCOUNT = "00123456789012"
 
 @pytest.fixture
 def billed(household):
+    # A township-office payer: an employee's premium is withheld by the employer, never his own bill.
+    Enrolment.objects.filter(person=household.parent, role=Enrolment.Role.INSURED).update(category=6)
     rows = [
         PremiumCalculation.objects.create(
             person=household.parent, unit=unit(), month=months_ago(n), insured_salary=45800,

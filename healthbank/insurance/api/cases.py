@@ -95,7 +95,7 @@ CASE_EXAMPLE = {
                     "note": "",
                     "state": "current",
                 },
-                {"step": "paid", "label": "Paid", "on": None, "note": "", "state": "ahead"},
+                {"step": "paid", "label": "Paid out", "on": None, "note": "", "state": "ahead"},
             ],
             "details": [["Where treated", "Japan"], ["Amount claimed", "NT$ 48,200"]],
             "fields": {"where": "abroad", "country": "JP", "amount_claimed": 48200, "amount_approved": 21600},

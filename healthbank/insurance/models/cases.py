@@ -27,7 +27,7 @@ class CaseStep(models.TextChoices):
     APPROVED = "approved", _("Approved")
     PARTLY_APPROVED = "partly_approved", _("Partly approved")
     REFUSED = "refused", _("Not approved")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Paid out")  # the money reached the person (已撥款), not a premium paid
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 

@@ -92,8 +92,8 @@ def answer(data) -> Response:
 def document_passbook_parameters(result, generator, request, public):
     """drf-spectacular post-processing hook: a passbook operation that takes parameters may answer 400.
 
-    Every passbook (and personal NHI data services) endpoint checks its query parameters (``lang``, and a list's sort, page and filters) and
-    answers 400 naming a bad one; this documents it once for all of them.
+    Every passbook (and personal NHI data services) endpoint checks its query parameters (``lang``, and a
+    list's sort, page and filters) and answers 400 naming a bad one; this documents it once for all of them.
     """
     bad = {
         "description": "a query parameter this endpoint does not take, or a value it cannot use (named in errors)",
