@@ -39,6 +39,7 @@ from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
 from healthbank.records.models import ApiClient, Institution, Visit
 from healthbank.staff import roles
+from healthbank.vcard.selectors import household_members
 
 DEMO_OPERATOR = ("operator", "healthbank-demo")  # every office group: counter, records, registration, units
 DEMO_COUNTER_CLERK = ("counter", "healthbank-counter")  # counter staff only: the counter view, no records
@@ -277,12 +278,18 @@ def _showcase() -> list[tuple[str, Person]]:
         if person_id:
             seen.add(person_id)
             picks.append((label, Person.objects.get(pk=person_id)))
-    grant = (
+    # The first parent whose child is still in their NHI household today: the demo's later steps (township-office
+    # transfers and suspensions) may have moved a household, and the parent's card page shows a household's child.
+    today = timezone.localdate()
+    grants = (
         Grant.objects.filter(why=Grant.Why.CHILD_UNDER_15, valid_until__gt=timezone.now())
         .exclude(grantee_person_id__in=seen)
         .select_related("person", "grantee_person")
         .order_by("person__birth_date", "pk")
-        .first()
+    )
+    grant = next(
+        (g for g in grants[:200] if g.person in household_members(g.grantee_person, today)),
+        None,
     )
     if grant is not None:
         child = grant.person
