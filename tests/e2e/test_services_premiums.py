@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from healthbank.insurance import unpaid
 from healthbank.insurance.models import InstalmentPlan
@@ -40,7 +41,8 @@ def test_on_a_phone_the_list_a_slip_and_instalments(tab, self_payer):  # noqa: F
 
     page.get_by_label("分期期數").select_option("3")
     page.get_by_role("button", name="試算分期").click()
-    assert page.locator("table.instalments tbody tr").count() == 3
+    # The form is a GET to the proposal page: wait for that page's schedule, not for its address (it changes first).
+    expect(page.locator("table.instalments tbody tr")).to_have_count(3)
     fits(page, "the proposed schedule")
     shot(page, "premiums-proposal-phone")
     page.get_by_role("button", name="接受此分期計畫").click()
