@@ -21,3 +21,9 @@ EMAIL_FILE_PATH = VAR_DIR / "mail"
 # Serve static files from the app folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Eager Celery runs each task inside the request or command that sends it: its "task succeeded" lines would be
+# printed in the middle of `make demo`'s printout; failures still show (WARNING and up). The in-memory broker has
+# no host name by design, so kombu's warning that none was supplied says nothing here.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405
+LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # noqa: F405

@@ -332,10 +332,10 @@ def test_a_premium_certificate_gives_the_year_per_person_and_the_total(household
     assert people == {"陳大文": 11 * 711, "林淑芬": 11 * 711, "陳小華": 11 * 711, "陳小安": 11 * 711}
     text = flat(pdf_text(client.get(f"/services/{parent.pk}/certificates/{document.pk}/pdf").content))
     assert "保險費繳納證明" in text and "綜合所得稅" in text and "列舉扣除額" in text
-    assert "31284" in text and "林淑芬" in text
+    assert "31,284" in text and "林淑芬" in text
     assert certificate_rules.grouped(document.code) in text
     check = web_client_for(household.spouse).get(f"/verify/{document.code}/").content.decode()
-    assert "31284" in check
+    assert "31,284" in check
 
 
 def test_a_year_without_payments_is_refused_naming_the_year(household):

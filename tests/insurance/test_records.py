@@ -93,7 +93,7 @@ def test_enrolment_records_show_each_period_with_its_reasons_in_both_languages(h
         "投退保資料",
         "新公司有限公司",
         "舊公司股份有限公司",
-        "52400",
+        "52,400",
         "109/01/01",
         "退保",
         "轉出至",

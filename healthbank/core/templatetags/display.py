@@ -1,4 +1,5 @@
-"""``{% load display %}``: ``{{ moment|rocdatetime }}``, ``{{ day|rocdate }}`` and ``{% gloss "戶號" %}``.
+"""``{% load display %}``: ``{{ moment|rocdatetime }}``, ``{{ day|rocdate }}``, ``{{ amount|thousands }}`` and
+``{% gloss "戶號" %}``.
 
 The date filters write the ROC calendar on Chinese pages and Gregorian dates on
 English ones (``healthbank.core.display``).
@@ -26,6 +27,12 @@ def rocmonth(value) -> str:
 @register.filter
 def rocdatetime(value) -> str:
     return display.format_datetime(value)
+
+
+@register.filter
+def thousands(value):
+    """A whole amount with thousands separators (33300 → 33,300), as amounts are written in both languages."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 @register.simple_tag
