@@ -24,6 +24,7 @@ from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.insurance import documents, township
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment, TownshipRequest
 from healthbank.insurance.township_rules import ONE_DAY, add_months
+from healthbank.staff import roles
 
 SHARE_WITH_HISTORY = 0.2  # of the people insured at a township office as the insured person
 OPEN_IN_QUEUE = 12  # at most this many open requests (the queue stays readable)
@@ -222,3 +223,18 @@ def set_up_township_requests(seed: int, today: dt.date | None = None) -> int:
         if waiting < OPEN_IN_QUEUE and rng.random() < 0.5 and _open_request(rng, person, today):
             waiting += 1
     return TownshipRequest.objects.count() - before
+
+
+def describe_township_requests(site: str, operator: str) -> list[str]:
+    """The demo printout's lines: the township offices' open requests, and who can decide them."""
+    queue = TownshipRequest.objects.filter(status=Status.SUBMITTED).select_related("person", "unit")
+    waiting = list(queue.order_by("submitted_at"))
+    if not waiting:
+        return []
+    lines = [
+        f"  Township-office enrolment: {len(waiting)} requests wait at {site}/admin/insurance/townshiprequest/"
+        f" — decide as user '{operator}' (group {roles.TOWNSHIP_OFFICERS})"
+    ]
+    for row in waiting[:5]:
+        lines.append(f"    {row.person.masked_name:6} {row.person.national_id_masked:11} {row.kind:10} {row.unit.name}")
+    return lines

@@ -30,7 +30,7 @@ from healthbank.demo.loader import load_population
 from healthbank.demo.population import build_population
 from healthbank.demo.premiums import add_unpaid_premiums
 from healthbank.demo.records import add_records, showcase_records
-from healthbank.demo.township import set_up_township_requests
+from healthbank.demo.township import describe_township_requests, set_up_township_requests
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
 from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
 from healthbank.external import certificates
@@ -158,6 +158,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         showcase_records([person for _role, person in registered_people], timezone.localdate())
         for line in describe_card_requests(set_up_card_requests(), site, username):
+            self.stdout.write(line)
+        for line in describe_township_requests(site, username):
             self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
