@@ -15,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_printout_lists_the_waiting_requests_masked_with_a_queue_that_opens(
-    villager, django_user_model, time_machine
-):  # noqa: F811
+    villager,  # noqa: F811
+    django_user_model,
+    time_machine,
+):
     assert describe_township_requests("http://127.0.0.1:8000", "operator") == []  # nothing waits: no line
     at(time_machine, dt.date(2026, 11, 20))
     ask(villager.wife, "suspend", by=villager, reason="missing", event_on="2026-11-10")
