@@ -19,7 +19,8 @@ def _adapter(name: str, path: str, data_dir: str):
 
 
 def adapter(name: str):
-    """The configured adapter for ``household_registry``, ``mobile_carrier`` or ``citizen_certificate``."""
+    """The configured adapter for ``household_registry``, ``mobile_carrier``, ``citizen_certificate``, ``bank`` or
+    ``card_maker``."""
     return _adapter(name, settings.EXTERNAL_ADAPTERS[name], str(settings.EXTERNAL_DATA_DIR))
 
 

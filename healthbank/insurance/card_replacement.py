@@ -8,11 +8,14 @@ reported lost in the same transaction and stops working at once for login and ca
 
 On approval, in one transaction: a new card with the next card number is issued, the request points at it,
 and the e-mail is written to the outbox. From that commit only the new card is the newest one, so the old
-card stops working for login and card proofs. Nothing is written when anything is refused.
+card stops working for login and card proofs. Nothing is written when anything is refused. After the commit the
+card maker (``external.adapter("card_maker")``) is asked to make and mail the card with its chip's key; its
+simulator writes the card file the card agent reads, so the demo person logs in with the new card.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,6 +31,7 @@ from healthbank import policy
 from healthbank.accounts.models import OnlineAccount, OutboxEmail
 from healthbank.accounts.outbox import queue_email
 from healthbank.core import codes
+from healthbank.external import adapter
 from healthbank.identity.models import NhiCard, Person
 from healthbank.identity.services import current_card
 from healthbank.vcard import photos
@@ -38,6 +42,8 @@ from .models import CardReplacementRequest
 
 Reason = CardReplacementRequest.Reason
 Status = CardReplacementRequest.Status
+logger = logging.getLogger(__name__)
+
 SERVICE = "card_replacement"  # the catalogue key, and the access log's detail
 
 _CARD_NUMBER_TRIES = 5
@@ -239,7 +245,21 @@ def approve_request(operator, request: CardReplacementRequest) -> Approval:
         locked.decided_by = operator
         locked.save(update_fields=["status", "new_card", "decided_at", "decided_by"])
         _notify(locked)
+        transaction.on_commit(lambda: _order_card(locked.person, card, key))
     return Approval(locked, card, key)
+
+
+def _order_card(person: Person, card: NhiCard, key: Ed25519PrivateKey) -> None:
+    """Once the approval is committed: the card maker makes and mails the new card with its chip's key. A failed
+    order leaves the approval standing and is logged (by the card's last four digits only)."""
+    try:
+        adapter("card_maker").make(
+            card_number=card.card_number, name=person.name, national_id=person.national_id,
+            birth_date=person.birth_date, sex=person.sex, issue_date=card.issued_on,
+            private_key=key.private_bytes_raw(),
+        )  # fmt: skip
+    except Exception:
+        logger.exception("card order for the new card …%s failed; the approval stands", card.card_number[-4:])
 
 
 def reject_request(operator, request: CardReplacementRequest, reason: str) -> CardReplacementRequest:

@@ -258,6 +258,7 @@ EXTERNAL_ADAPTERS = {
     "mobile_carrier": "healthbank.external.carriers.SimulatedMobileCarriers",
     "citizen_certificate": "healthbank.external.certificates.SimulatedCertificateAuthority",
     "bank": "healthbank.external.bank.SimulatedBank",
+    "card_maker": "healthbank.external.card_maker.SimulatedCardMaker",
 }
 EXTERNAL_DATA_DIR = Path(os.environ.get("HEALTHBANK_EXTERNAL_DIR", VAR_DIR / "external"))
 SIMULATED_CARDS_DIR = Path(os.environ.get("HEALTHBANK_CARDS_DIR", VAR_DIR / "cards"))

@@ -379,3 +379,51 @@ def test_the_form_starts_from_the_mailing_address_on_file(household):
     assert service.default_address(household.parent) == place
     page = web_client_for(household.parent).get(f"/services/{household.parent.pk}/card/").content.decode()
     assert "重慶南路一段122號3樓" in page
+
+
+def test_the_card_maker_mails_the_approved_card_and_it_logs_in_through_the_card_reader(
+    household, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """The simulated card maker writes the new card's file (what the card agent reads) only once the approval is
+    committed; that card reads back the holder's details and its chip signs a login proof HealthBank accepts."""
+    from cardagent.nhicard import parse_basic_data
+    from cardagent.sources import SimulatedCard
+
+    settings.SIMULATED_CARDS_DIR = tmp_path / "cards"
+    parent = household.parent
+    request = submit(parent, reason="damaged")
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        approval = service.approve_request(None, request)
+    new = approval.card
+    made = settings.SIMULATED_CARDS_DIR / f"{new.card_number}.json"
+    assert not made.exists()  # nothing is made before the commit
+    for callback in waiting:
+        callback()
+    card = SimulatedCard(made)
+    details = parse_basic_data(card.read_basic_data())
+    assert (details["card_number"], details["national_id"]) == (new.card_number, parent.national_id)
+    assert card.public_key_raw() == bytes(new.public_key)
+    challenge = issue_challenge("login")
+    signature = card.sign(proof_message(challenge, new.card_number, parent.national_id))
+    proof = CardProof(challenge, new.card_number, parent.national_id, base64.b64encode(signature).decode())
+    assert verify(proof, "login") == new
+
+
+class _BrokenCardMaker:
+    def __init__(self, data_dir):
+        pass
+
+    def make(self, **card):
+        raise OSError("the card maker's line is down")
+
+
+def test_a_failed_card_order_leaves_the_approval_standing_and_logs_no_id(
+    household, settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.EXTERNAL_ADAPTERS = {**settings.EXTERNAL_ADAPTERS, "card_maker": f"{__name__}._BrokenCardMaker"}
+    parent = household.parent
+    with django_capture_on_commit_callbacks(execute=True):
+        approval = service.approve_request(None, submit(parent, reason="photo"))
+    assert CardReplacementRequest.objects.get().status == "approved" and current_card(parent) == approval.card
+    assert f"…{approval.card.card_number[-4:]} failed" in caplog.text
+    assert parent.national_id not in caplog.text and approval.card.card_number not in caplog.text
