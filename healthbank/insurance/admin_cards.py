@@ -13,7 +13,7 @@ import uuid
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -124,16 +124,19 @@ class CardReplacementRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 done = gettext("The request of %(name)s is rejected; the person is told the reason by e-mail.")
                 last4 = ""
             else:
-                return HttpResponseBadRequest()
+                messages.error(request, gettext("Decision: choose approve or reject."))
+                return self._review_page(request, row, reason=reason, status=400)
         except service.CardRequestRefused as exc:
             messages.error(request, exc.message)
             row = self._request(row.pk)  # someone else may have decided it meanwhile
             reason_error = exc.message if exc.field == "rejection_reason" else ""
-            return self._review_page(request, row, reason=reason, reason_error=reason_error)
+            return self._review_page(request, row, reason=reason, reason_error=reason_error, status=exc.status)
         messages.success(request, done % {"name": row.person.masked_name, "last4": last4})
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
-    def _review_page(self, request, row: CardReplacementRequest, *, reason: str = "", reason_error: str = ""):
+    def _review_page(
+        self, request, row: CardReplacementRequest, *, reason: str = "", reason_error: str = "", status: int = 200
+    ):
         person = row.person
         can_decide = request.user.has_perm(DECIDE_PERMISSION)
         photo_url = ""
@@ -156,7 +159,7 @@ class CardReplacementRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "reason_max": policy.NHI_CARD_REJECTION_REASON_MAX,
         }
         record_access(person.pk, what=AccessLog.What.NHI_SERVICES, operator=request.user, detail=SHOWN_REQUEST)
-        return TemplateResponse(request, self.review_template, context)
+        return TemplateResponse(request, self.review_template, context, status=status)
 
     @operator_view(DECIDE_PERMISSION)
     def photo_view(self, request, request_id):

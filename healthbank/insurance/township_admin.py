@@ -15,7 +15,7 @@ import uuid
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -146,16 +146,19 @@ class TownshipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 township.reject_request(request.user, found, reason)
                 done = gettext("The request of %(name)s is rejected; the person is told the reason by e-mail.")
             else:
-                return HttpResponseBadRequest()
+                messages.error(request, gettext("Decision: choose approve or reject."))
+                return self._review_page(request, found, reason=reason, status=400)
         except township.TownshipRefused as exc:
             messages.error(request, exc.message)
             found = self._request(found.pk)
             reason_error = exc.message if exc.field == "rejection_reason" else ""
-            return self._review_page(request, found, reason=reason, reason_error=reason_error)
+            return self._review_page(request, found, reason=reason, reason_error=reason_error, status=exc.status)
         messages.success(request, done % {"name": found.person.masked_name})
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
-    def _review_page(self, request, found: TownshipRequest, *, reason: str = "", reason_error: str = ""):
+    def _review_page(
+        self, request, found: TownshipRequest, *, reason: str = "", reason_error: str = "", status: int = 200
+    ):
         person = found.person
         can_review = request.user.has_perm(REVIEW_PERMISSION)
         waiting = found.status == TownshipRequest.Status.SUBMITTED
@@ -183,7 +186,7 @@ class TownshipRequestAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "reason_max": policy.TOWNSHIP_REJECTION_REASON_MAX,
         }
         record_access(person.pk, what=AccessLog.What.NHI_SERVICES, operator=request.user, detail=SHOWN_REQUEST)
-        return TemplateResponse(request, self.review_template, context)
+        return TemplateResponse(request, self.review_template, context, status=status)
 
     @operator_view(REVIEW_PERMISSION)
     def document_view(self, request, request_id):

@@ -15,7 +15,7 @@ import uuid
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -137,16 +137,19 @@ class CardApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 services.reject_application(request.user, application, reason)
                 done = gettext("The application of %(name)s is rejected; the person is told the reason by e-mail.")
             else:
-                return HttpResponseBadRequest()
+                messages.error(request, gettext("Decision: choose approve or reject."))
+                return self._review_page(request, application, reason=reason, status=400)
         except services.CardRefused as exc:
             messages.error(request, exc.message)
             application = self._application(application.pk)  # someone else may have reviewed it meanwhile
             reason_error = exc.message if exc.field == "rejection_reason" else ""
-            return self._review_page(request, application, reason=reason, reason_error=reason_error)
+            return self._review_page(request, application, reason=reason, reason_error=reason_error, status=exc.status)
         messages.success(request, done % {"name": application.person.masked_name})
         return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
 
-    def _review_page(self, request, application: CardApplication, *, reason: str = "", reason_error: str = ""):
+    def _review_page(
+        self, request, application: CardApplication, *, reason: str = "", reason_error: str = "", status: int = 200
+    ):
         person = application.person
         can_review = request.user.has_perm(REVIEW_PERMISSION)
         waiting = application.status == CardApplication.Status.SUBMITTED
@@ -180,7 +183,7 @@ class CardApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "reason_max": policy.VCARD_REJECTION_REASON_MAX,
         }
         record_access(person.pk, what=AccessLog.What.VCARD_PHOTOS, operator=request.user, detail=SHOWN_APPLICATION)
-        return TemplateResponse(request, self.review_template, context)
+        return TemplateResponse(request, self.review_template, context, status=status)
 
     @operator_view(REVIEW_PERMISSION)
     def photo_view(self, request, application_id, kind):
