@@ -19,15 +19,6 @@ OTHER_ID = "F131104093"
 
 
 @pytest.fixture(autouse=True)
-def _default_language_again(settings):
-    """A page under /en/ leaves English active in the thread: the next test starts in the default language."""
-    yield
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
 def _forget_the_shared_cache(settings):
     """Redis outlives a test (the database cache rolls back with it): throttles and challenges must not leak."""
     yield

@@ -16,6 +16,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import Client
+from django.utils import translation
 
 from healthbank.accounts.models import OutboxEmail
 from healthbank.audit.models import AccessLog
@@ -84,6 +85,8 @@ OTHER_GROUPS = [
 def _file_dirs(settings, tmp_path):
     settings.VCARD_PHOTO_DIR = tmp_path / "vcard-photos"
     settings.TOWNSHIP_DOCUMENT_DIR = tmp_path / "township-documents"
+    yield
+    translation.activate(settings.LANGUAGE_CODE)  # a page under /en/ leaves English active for the next test
 
 
 @pytest.fixture
@@ -276,6 +279,8 @@ def test_a_second_decision_is_refused_with_409_and_the_first_stands(queue, staff
     item.refresh_from_db()
     assert item.status == "rejected"
     assert OutboxEmail.objects.filter(kind=q.notice).count() == 1
+    shown = second.get(q.page(item)).content.decode()
+    assert "照片模糊" in shown and "by op0," in shown and "Rejected" in shown and 'name="decision"' not in shown
 
 
 def decide_in_parallel(posts: list[tuple[Client, str, dict]]) -> list[int]:
