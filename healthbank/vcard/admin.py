@@ -6,28 +6,22 @@ The queue needs ``vcard.view_cardapplication``; approving and rejecting, and see
 opening an application and every photo served are written to the person's access log, because the photos show
 their face and their ID document. Decisions go through ``services.approve_application`` and
 ``services.reject_application``, which keep the rules (one review only, a reason the person reads, the e-mail).
+The queue's page, permission checks, logging and decision are ``audit.review_queue.ReviewQueueAdmin``'s.
 """
 
 from __future__ import annotations
 
-import uuid
-
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.contrib import admin
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
 
 from healthbank import policy
 from healthbank.audit.models import AccessLog
-from healthbank.audit.operator_pages import PersonDataAdmin, ReadOnlyMixin, operator_view
-from healthbank.audit.services import record_access
+from healthbank.audit.operator_pages import PersonDataAdmin
+from healthbank.audit.review_queue import ReviewQueueAdmin
 from healthbank.core.masking import MASK_CHAR, mask_email
 
 from . import photos, services
@@ -41,7 +35,7 @@ SHOWN_PHOTOS = {"document": ("document_photo", "vcard.document_photo"), "portrai
 
 # The queue's filters are the only lookups: a list across people must not be narrowed by phone or e-mail
 # (that would tell who applied with an address the operator already knows).
-_QUEUE_LOOKUPS = {"status", "status__exact", "document", "document__exact"}
+_QUEUE_LOOKUPS = frozenset({"status", "status__exact", "document", "document__exact"})
 
 
 def mask_phone(value: str) -> str:
@@ -52,143 +46,63 @@ def mask_phone(value: str) -> str:
 
 
 @admin.register(CardApplication)
-class CardApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CardApplicationAdmin(ReviewQueueAdmin):
     """虛擬健保卡申請審核 — the review queue: waiting applications first, the oldest at the top."""
 
     list_display = ["submitted_at", "holder_name", "holder_id", "age", "document", "applied_on_behalf", "status"]
-    list_display_links = ["submitted_at"]
     list_filter = ["status", "document"]
-    list_select_related = ["person"]
-    list_per_page = 50
-    actions = None
     review_template = "admin/vcard/cardapplication/review.html"
-
-    @admin.display(description=_("card holder"))
-    def holder_name(self, obj: CardApplication) -> str:
-        return obj.person.masked_name
-
-    @admin.display(description=_("national ID"))
-    def holder_id(self, obj: CardApplication) -> str:
-        return obj.person.national_id_masked
+    review_title = _("Review the application of %(person)s")
+    review_select_related = ("person", "applicant", "reviewer")
+    queue_lookups = _QUEUE_LOOKUPS
+    decide_permission = REVIEW_PERMISSION
+    refusal = services.CardRefused
+    reason_max = policy.VCARD_REJECTION_REASON_MAX
+    access_what = AccessLog.What.VCARD_PHOTOS
+    shown_detail = SHOWN_APPLICATION
+    file_route = "photo/<str:kind>/"
+    file_url_name = "photo"
 
     @admin.display(description=_("age"))
     def age(self, obj: CardApplication) -> int:
         return obj.person.age_on(timezone.localdate())
 
-    @admin.display(description=_("on behalf"))
-    def applied_on_behalf(self, obj: CardApplication) -> str:
-        return gettext("yes") if obj.on_behalf else gettext("no")
+    def approve(self, request, item: CardApplication) -> str:
+        services.approve_application(request.user, item)
+        done = gettext("The application of %(name)s is approved; the person is told by e-mail.")
+        return done % {"name": item.person.masked_name}
 
-    def get_ordering(self, request):
-        # Waiting ones first, oldest first (they have waited longest); the reviewed ones after, newest first.
-        waiting = Q(status=CardApplication.Status.SUBMITTED)
-        return [
-            Case(When(waiting, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
-            Case(When(waiting, then=F("submitted_at"))).asc(),
-            "-submitted_at",
-        ]
+    def reject(self, request, item: CardApplication, reason: str) -> str:
+        services.reject_application(request.user, item, reason)
+        done = gettext("The application of %(name)s is rejected; the person is told the reason by e-mail.")
+        return done % {"name": item.person.masked_name}
 
-    def lookup_allowed(self, lookup, value, request=None):
-        return lookup in _QUEUE_LOOKUPS
-
-    def get_urls(self):
-        info = self.opts.app_label, self.opts.model_name
-        return [
-            path(
-                "<uuid:application_id>/photo/<str:kind>/",
-                self.admin_site.admin_view(require_GET(self.photo_view)),
-                name="{}_{}_photo".format(*info),
-            ),
-            *super().get_urls(),
-        ]
-
-    # --- the review page ------------------------------------------------------------------------------------
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        """The application's page is the review page: shown with view permission, decided with review permission."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        application = self._application(object_id)
-        if request.method == "POST":
-            return self._decide(request, application)
-        return self._review_page(request, application)
-
-    def _application(self, object_id) -> CardApplication:
-        try:
-            pk = uuid.UUID(str(object_id))
-        except ValueError:
-            raise Http404 from None
-        application = CardApplication.objects.select_related("person", "applicant", "reviewer").filter(pk=pk).first()
-        if application is None:
-            raise Http404
-        return application
-
-    def _decide(self, request, application: CardApplication):
-        if not request.user.has_perm(REVIEW_PERMISSION):
-            raise PermissionDenied
-        decision = request.POST.get("decision", "")
-        reason = request.POST.get("reason", "")
-        try:
-            if decision == "approve":
-                services.approve_application(request.user, application)
-                done = gettext("The application of %(name)s is approved; the person is told by e-mail.")
-            elif decision == "reject":
-                # The service decides what a valid reason is: one rule, one message, wherever it is refused.
-                services.reject_application(request.user, application, reason)
-                done = gettext("The application of %(name)s is rejected; the person is told the reason by e-mail.")
-            else:
-                return HttpResponseBadRequest()
-        except services.CardRefused as exc:
-            messages.error(request, exc.message)
-            application = self._application(application.pk)  # someone else may have reviewed it meanwhile
-            reason_error = exc.message if exc.field == "rejection_reason" else ""
-            return self._review_page(request, application, reason=reason, reason_error=reason_error)
-        messages.success(request, done % {"name": application.person.masked_name})
-        return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
-
-    def _review_page(self, request, application: CardApplication, *, reason: str = "", reason_error: str = ""):
-        person = application.person
-        can_review = request.user.has_perm(REVIEW_PERMISSION)
-        waiting = application.status == CardApplication.Status.SUBMITTED
-        photos_kept = application.status in (CardApplication.Status.SUBMITTED, CardApplication.Status.APPROVED)
+    def review_context(self, request, item: CardApplication, can_decide: bool) -> dict:
+        person = item.person
+        photos_kept = item.status in (CardApplication.Status.SUBMITTED, CardApplication.Status.APPROVED)
         photo_urls = {}
-        if can_review and photos_kept:
-            for kind, (field, _code) in SHOWN_PHOTOS.items():
-                if getattr(application, field):
-                    photo_urls[kind] = reverse(
-                        f"admin:{self.opts.app_label}_{self.opts.model_name}_photo", args=[application.pk, kind]
-                    )
+        if can_decide and photos_kept:
+            photo_urls = {
+                kind: self.file_url(item, kind) for kind, (field, _code) in SHOWN_PHOTOS.items() if getattr(item, field)
+            }
         person_url = ""
         if request.user.has_perm("identity.view_person"):
             person_url = reverse("admin:identity_person_change", args=[person.pk])
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Review the application of %(person)s") % {"person": person},
-            "application": application,
-            "person": person,
+        return {
             "person_url": person_url,
             "age": person.age_on(timezone.localdate()),
-            "phone": mask_phone(application.phone),
-            "email": mask_email(application.email),
-            "can_review": can_review,
-            "waiting": waiting,
+            "phone": mask_phone(item.phone),
+            "email": mask_email(item.email),
             "photos_kept": photos_kept,
             "photo_urls": photo_urls,
-            "reason": reason,
-            "reason_error": reason_error,
-            "reason_max": policy.VCARD_REJECTION_REASON_MAX,
         }
-        record_access(person.pk, what=AccessLog.What.VCARD_PHOTOS, operator=request.user, detail=SHOWN_APPLICATION)
-        return TemplateResponse(request, self.review_template, context)
 
-    @operator_view(REVIEW_PERMISSION)
-    def photo_view(self, request, application_id, kind):
-        """One photo of an application, for the review page only: never cached, every showing logged."""
+    def read_file(self, object_id, kind: str = ""):
+        """One photo of an application: the document's or the half-body one."""
         if kind not in SHOWN_PHOTOS:
             raise Http404
         field, code = SHOWN_PHOTOS[kind]
-        application = CardApplication.objects.filter(pk=application_id).only("person_id", field).first()
+        application = CardApplication.objects.filter(pk=object_id).only("person_id", field).first()
         name = getattr(application, field, "") if application is not None else ""
         if not name:
             raise Http404
@@ -196,11 +110,7 @@ class CardApplicationAdmin(ReadOnlyMixin, admin.ModelAdmin):
             jpeg = photos.read_photo(name)
         except (ValueError, FileNotFoundError):
             raise Http404 from None  # deleted with a rejection, or never stored under that name
-        record_access(application.person_id, what=AccessLog.What.VCARD_PHOTOS, operator=request.user, detail=code)
-        response = HttpResponse(jpeg, content_type="image/jpeg")
-        response["Cache-Control"] = "no-store, private"
-        response["Content-Disposition"] = "inline"
-        return response
+        return application.person_id, jpeg, "image/jpeg", code
 
 
 # --- read-only lists for answering questions ---------------------------------------------------------------------

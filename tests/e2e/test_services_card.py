@@ -116,7 +116,7 @@ def test_a_new_card_with_a_photo_on_a_phone_approved_in_the_admin(browser, live_
     admin.wait_for_function("() => [...document.images].every(i => i.complete && i.naturalWidth)")
     shot(admin, "card-admin-review")
     with admin.expect_navigation():
-        admin.click(".vcard-review-approve input[type=submit]")
+        admin.click(".review-approve input[type=submit]")
     assert "已核准" in admin.inner_text("#content")
     shot(admin, "card-admin-approved")
     new = current_card(parent)

@@ -13,7 +13,7 @@ import pytest
 from captcha.models import CaptchaStore
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from cardagent.proof import proof_message
@@ -209,7 +209,7 @@ def test_approval_issues_a_new_card_and_the_old_one_stops_working(household):
     request.refresh_from_db()
     assert request.status == "approved" and request.new_card == new
     # The old card number no longer logs in, and the person is told why in words they understand.
-    with pytest.raises(LoginError) as refused:
+    with pytest.raises(LoginError) as refused, translation.override("en"):
         log_in(parent.national_id, "000077770001")
     assert "has been replaced by a newer card" in refused.value.message
     assert log_in(parent.national_id, new.card_number).person == parent
@@ -240,7 +240,7 @@ def test_a_lost_card_stops_working_at_once_and_stays_lost_after_a_rejection(hous
     parent = household.parent
     app_client_for(parent)
     request = submit(parent, reason="lost")
-    with pytest.raises(LoginError) as refused:
+    with pytest.raises(LoginError) as refused, translation.override("en"):
         log_in(parent.national_id, "000077770001")
     assert "was reported lost" in refused.value.message
     with pytest.raises(service.CardRequestRefused) as no_reason:

@@ -80,14 +80,17 @@ def test_a_reviewer_sees_the_photo_logged_and_approves_issuing_the_new_card(wait
     assert mail.recipient == household.parent.online_account.email and new.card_number[-4:] in mail.body
     page_text = web_client_for(household.parent).get(f"/en/services/{household.child.pk}/card/").content.decode()
     assert "Approved: new card issued" in page_text and f"New card ending in {new.card_number[-4:]}" in page_text
+    decided = client.get(page(waiting)).content.decode()
+    assert f"New card {new.card_number[:2]}" not in decided  # the new card's number is masked on the page
+    assert new.card_number[-4:] in decided and "op0" in decided and 'name="decision"' not in decided
     again = client.post(page(waiting), {"decision": "approve"})
-    assert again.status_code == 200 and "這件申請已審核過了" in again.content.decode()
+    assert again.status_code == 409 and "這件申請已審核過了" in again.content.decode()
 
 
 def test_rejecting_needs_a_reason_and_the_person_reads_it(waiting, household, staff):
     client, _user = staff(roles.CARD_REPLACEMENT_REVIEWERS)
     refused = client.post(page(waiting), {"decision": "reject", "reason": "   "})
-    assert refused.status_code == 200 and "請說明退件原因" in refused.content.decode()
+    assert refused.status_code == 400 and "請說明退件原因" in refused.content.decode()
     waiting.refresh_from_db()
     assert waiting.status == "submitted" and not OutboxEmail.objects.filter(kind=OutboxEmail.Kind.NHI_CARD).exists()
     client.post(page(waiting), {"decision": "reject", "reason": "照片背景不是素色"})

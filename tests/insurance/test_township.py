@@ -319,7 +319,7 @@ def test_the_officer_decides_in_the_admin_the_person_is_told_and_every_look_is_l
     assert logged == {"township.request", "township.document"}
 
     no_reason = officer.post(f"{QUEUE}{other.pk}/change/", {"decision": "reject", "reason": "  "})
-    assert no_reason.status_code == 200 and "Say why" in no_reason.content.decode()
+    assert no_reason.status_code == 400 and "Say why" in no_reason.content.decode()
     other.refresh_from_db()
     assert other.status == "submitted"
     with django_capture_on_commit_callbacks(execute=True):

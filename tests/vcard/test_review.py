@@ -164,7 +164,7 @@ def test_an_application_cannot_be_approved_twice(application, reviewer, staff, c
     with committed():
         again = other_client.post(page(application), {"decision": "approve"})
         rejected = other_client.post(page(application), {"decision": "reject", "reason": "Blurred photo"})
-    assert again.status_code == 200 and "already reviewed" in again.content.decode()
+    assert again.status_code == 409 and "already reviewed" in again.content.decode()
     assert "already reviewed" in rejected.content.decode()
     application.refresh_from_db()
     assert application.status == CardApplication.Status.APPROVED and application.reviewer.username == "op0"
@@ -178,9 +178,9 @@ def test_rejecting_needs_a_reason_the_person_can_read(application, reviewer, com
         too_long = client.post(
             page(application), {"decision": "reject", "reason": "x" * (policy.VCARD_REJECTION_REASON_MAX + 1)}
         )
-    assert blank.status_code == 200
+    assert blank.status_code == 400
     assert "Say why the application is rejected" in blank.content.decode()
-    assert too_long.status_code == 200 and "at most 200 characters" in too_long.content.decode()
+    assert too_long.status_code == 400 and "at most 200 characters" in too_long.content.decode()
     application.refresh_from_db()
     assert application.status == CardApplication.Status.SUBMITTED and not mail.outbox
     assert photos.read_photo(application.document_photo).startswith(b"\xff\xd8")
