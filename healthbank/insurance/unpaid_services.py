@@ -18,7 +18,7 @@ from healthbank import policy
 from healthbank.identity.models import Person
 
 from . import selectors, unpaid
-from .models import Instalment, InstalmentPlan, PremiumCalculation
+from .models import DirectDebitMonth, Instalment, InstalmentPlan, PremiumCalculation
 
 
 class PremiumRefused(Exception):
@@ -104,6 +104,12 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             proposal = propose(person, count, today=today)
             if {row.pk for row in proposal.months} != wanted:
                 raise PremiumRefused("months", _("The unpaid months changed; look at the proposal again."))
+            if DirectDebitMonth.objects.filter(calculation__in=proposal.months, claimed=True).exists():
+                # a direct debit of one of the months is waiting for the bank (it claimed the month under the
+                # same lock): the month is being paid, not owed
+                raise PremiumRefused(
+                    "months", _("A month is being paid by direct debit now; look at the proposal again later."), 409
+                )
             plan = InstalmentPlan.objects.create(person=person, total=proposal.total, accepted_at=timezone.now())
             plan.calculations.set(proposal.months)
             Instalment.objects.bulk_create(

@@ -1,0 +1,217 @@
+"""The personal NHI data services (SPEC §10) tried as an attacker would: someone else's id on every page and
+app endpoint, ids of another person's rows in a body, two identical requests at once, malformed input.
+
+What each must answer: 404 exactly like a missing id and nothing stored; one row for two identical requests;
+a 4xx naming the field for bad input, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from healthbank import external
+from healthbank.core.national_id import with_check_digit
+from healthbank.identity.models import Enrolment, Person
+from healthbank.identity.services import create_person, issue_card, start_household
+from healthbank.insurance import debits, unpaid_services
+from healthbank.insurance.models import DirectDebit, InstalmentPlan, PremiumPayment
+from tests.accounts.test_parallel_limits import together
+from tests.insurance import test_direct_debit
+from tests.insurance.conftest import app_client_for, web_client_for
+from tests.insurance.test_direct_debit import ACCOUNT, form
+from tests.vcard.conftest import unit
+
+pytestmark = pytest.mark.django_db
+bills = test_direct_debit.bills  # the fixture: three unpaid months of 陳大文, who pays his own bill
+
+ANY_ID = "5b0d3f0e-4c1a-4e7b-9a43-2f1c0d9e8b7a"
+
+# Every page of the services under /services/<person_id>/ (GET), and those that take a form (POST).
+WEB_PAGES = [
+    "enrolments/",
+    "enrolments/print/",
+    "address/",
+    "notices/",
+    f"notices/letter/{ANY_ID}/",
+    "preventive-check/",
+    "certificates/insurance/",
+    "certificates/premiums/",
+    f"certificates/{ANY_ID}/",
+    f"certificates/{ANY_ID}/pdf",
+    "township/",
+    "township/enrol/",
+    "premiums/",
+    "premiums/instalments/",
+    f"premiums/{ANY_ID}/slip.pdf",
+    "premiums/instalments/1/slip.pdf",
+    "direct-debit/",
+    "ebill/",
+    "ebill/2026-10.pdf",
+    "card/",
+    f"card/{ANY_ID}/photo",
+    "cases/",
+    "employer-records/",
+]
+WEB_FORMS = [
+    "address/",
+    "certificates/insurance/",
+    "certificates/premiums/",
+    "township/enrol/",
+    "township/suspend/",
+    "premiums/instalments/",
+    "direct-debit/",
+    "ebill/",
+    "card/",
+]
+# Every app endpoint under /api/app/v1/services/<person_id>/, with the methods it answers.
+APP_ENDPOINTS = [
+    ("get", "enrolments/"),
+    ("get", "address/"),
+    ("post", "address/"),
+    ("get", "notices/"),
+    ("get", f"notices/letter/{ANY_ID}/"),
+    ("get", "preventive-check/"),
+    ("get", "certificates"),
+    ("post", "certificates/insurance"),
+    ("post", "certificates/premiums"),
+    ("get", f"certificates/{ANY_ID}/pdf"),
+    ("get", "township"),
+    ("post", "township"),
+    ("get", "unpaid-premiums/"),
+    ("get", "unpaid-premiums/instalments/proposal/"),
+    ("post", "unpaid-premiums/instalments/"),
+    ("get", f"unpaid-premiums/{ANY_ID}/slip.pdf"),
+    ("get", "unpaid-premiums/instalments/1/slip.pdf"),
+    ("get", "direct-debit/"),
+    ("post", "direct-debit/"),
+    ("get", "ebill/"),
+    ("put", "ebill/subscription/"),
+    ("delete", "ebill/subscription/"),
+    ("get", "ebill/2026-10.pdf"),
+    ("get", "card-replacement"),
+    ("post", "card-replacement"),
+    ("get", "cases"),
+    ("get", "employer-records"),
+]
+
+
+def stored_rows() -> dict[str, int]:
+    """How many rows each model of the services (and the people's enrolments and cards) holds."""
+    models = [*apps.get_app_config("insurance").get_models(), Enrolment, apps.get_model("identity", "NhiCard")]
+    return {m.__name__: m.objects.count() for m in models}
+
+
+@pytest.fixture
+def outsiders(household) -> dict[str, Person]:
+    """The people 陳大文 (the household's insured person) must not reach: each a 404 like a missing id."""
+    today = timezone.localdate()
+    stranger = create_person(
+        national_id=with_check_digit("A22345678"), name="王美華", sex="F", birth_date=dt.date(1975, 1, 2)
+    )
+    issue_card(stranger, card_number="000099990001", issued_on=dt.date(2015, 1, 1))
+    # An adult of the same family and employer, insured in their own right: not his dependent.
+    brother = create_person(
+        national_id=with_check_digit("C10000011"), name="陳大明", sex="M", birth_date=dt.date(1981, 4, 4)
+    )
+    issue_card(brother, card_number="000099990002", issued_on=dt.date(2015, 1, 1))
+    start_household(brother, unit(), category=1, salary=45800, since=dt.date(2012, 1, 1))
+    # The child of 16 who left his household (enrolled elsewhere now): no longer his dependent.
+    Enrolment.objects.filter(person=household.teen, role=Enrolment.Role.DEPENDENT).update(
+        ended_on=today - dt.timedelta(days=1)
+    )
+    return {"stranger": stranger, "adult not a dependent": brother, "former dependent": household.teen}
+
+
+@pytest.mark.parametrize("who", ["stranger", "adult not a dependent", "former dependent", "no such person"])
+def test_someone_elses_id_is_404_on_every_page_and_nothing_is_stored(household, outsiders, who):
+    target = outsiders[who].pk if who in outsiders else uuid.uuid4()
+    web = web_client_for(household.parent)
+    before = stored_rows()
+    for page in WEB_PAGES:
+        response = web.get(f"/en/services/{target}/{page}")
+        assert response.status_code == 404, (page, response.status_code)
+        assert outsiders["stranger"].name not in response.content.decode(errors="replace")
+    for page in WEB_FORMS:
+        response = web.post(f"/en/services/{target}/{page}", {"reason": "lost", "months": [ANY_ID], "count": "3"})
+        assert response.status_code == 404, (page, response.status_code)
+    app = app_client_for(household.parent)
+    before["OnlineAccount"] = None  # the app login made one for him; nothing of the services
+    for method, endpoint in APP_ENDPOINTS:
+        response = getattr(app, method)(f"/api/app/v1/services/{target}/{endpoint}?lang=en")
+        assert response.status_code == 404, (method, endpoint, response.status_code)
+        assert response.json() == {"errors": {"request": ["Not found."]}}
+    after = stored_rows()
+    assert {k: v for k, v in after.items() if k in before} == {k: v for k, v in before.items() if v is not None}
+
+
+# ---------------------------------------------------------------- a month is paid one way only
+
+
+def _accept_plan(household, bills):
+    return unpaid_services.accept_plan(household.parent, count=2, months=[row.pk for row in bills])
+
+
+def test_a_month_in_the_instalment_plan_is_not_debited_again(household, bills):
+    """Found: the direct debit offered and paid a month of the open instalment plan, which still asked for it."""
+    plan, _created = _accept_plan(household, bills)
+    web = web_client_for(household.parent)
+    page = web.get(f"/en/services/{household.parent.pk}/direct-debit/")
+    assert str(bills[0].pk) not in page.content.decode()  # not offered
+    refused = web.post(f"/en/services/{household.parent.pk}/direct-debit/", form([bills[0]]))
+    assert refused.status_code == 409 and 'data-field="months"' in refused.content.decode()
+    app = app_client_for(household.parent)
+    path = f"/api/app/v1/services/{household.parent.pk}/direct-debit/?lang=en"
+    assert app.get(path).json()["unpaid"] == []
+    answer = app.post(path, form([bills[1]]), format="json")
+    assert answer.status_code == 409 and "instalment plan" in answer.json()["errors"]["months"][0]
+    assert not PremiumPayment.objects.exists() and not DirectDebit.objects.exists()
+    assert plan.instalments.count() == 2
+
+
+def test_a_month_being_debited_is_not_put_in_an_instalment_plan(household, bills, monkeypatch):
+    """The debit claimed the month and waits for the bank: accepting a plan of it meanwhile is refused."""
+    accepted = []
+
+    def plan_while_the_bank_thinks(self, **kwargs):
+        with pytest.raises(unpaid_services.PremiumRefused) as refused:
+            _accept_plan(household, bills)
+        accepted.append((refused.value.field, refused.value.status))
+        return real_debit(self, **kwargs)
+
+    adapter = external.adapter("bank")
+    real_debit = type(adapter).debit
+    monkeypatch.setattr(type(adapter), "debit", plan_while_the_bank_thinks)
+    debits.debit_months(
+        household.parent, calculation_ids=[bills[0].pk], bank_code="812", account_number=ACCOUNT, request_key="k" * 10
+    )
+    assert accepted == [("months", 409)]
+    assert not InstalmentPlan.objects.exists()
+    assert PremiumPayment.objects.get().calculation == bills[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_debit_and_a_plan_of_the_same_months_at_once_leave_each_month_paid_one_way(household, bills):
+    def attempt(n):
+        try:
+            if n == 0:
+                return _accept_plan(household, bills)
+            return debits.debit_months(
+                household.parent,
+                calculation_ids=[bills[0].pk],
+                bank_code="812",
+                account_number=ACCOUNT,
+                request_key=f"parallel-{n}",
+            )
+        except (debits.DebitRefused, unpaid_services.PremiumRefused) as refused:
+            return refused
+
+    outcomes = together(2, attempt)
+    refused = [o for o in outcomes if isinstance(o, (debits.DebitRefused, unpaid_services.PremiumRefused))]
+    assert len(refused) == 1 and refused[0].status == 409, outcomes
+    in_plan = InstalmentPlan.objects.filter(calculations=bills[0]).exists()
+    assert in_plan != PremiumPayment.objects.filter(calculation=bills[0]).exists()
