@@ -38,11 +38,22 @@ class Proposal:
     instalments: list[unpaid.ScheduledInstalment]
 
 
+def _whole(value) -> int | None:
+    """The number of instalments asked (a JSON number or the digits a form sends), or None when it is not one.
+
+    Not ``int(value)``: that turns 3.7 into 3 and ``1e400`` (JSON's infinity) into an OverflowError.
+    """
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 4:
+        return int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def _count(value, most: int) -> int:
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        raise PremiumRefused("count", _("The number of instalments is a whole number.")) from None
+    count = _whole(value)
+    if count is None:
+        raise PremiumRefused("count", _("The number of instalments is a whole number."))
     if not policy.PREMIUM_INSTALMENT_MIN_COUNT <= count <= most:
         raise PremiumRefused(
             "count",
@@ -92,11 +103,7 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             Person.objects.select_for_update().filter(pk=person.pk).first()
             existing = selectors.open_instalment_plan(person)
             if existing is not None:
-                try:
-                    same = _same_plan(existing, wanted, int(count))
-                except (TypeError, ValueError):
-                    same = False
-                if same:
+                if _same_plan(existing, wanted, _whole(count)):
                     return existing, False
                 raise PremiumRefused(
                     "instalments", _("You already pay in instalments: one plan is open at a time."), 409
@@ -118,7 +125,7 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             return plan, True
     except IntegrityError:  # another request of the same person stored its plan first
         existing = selectors.open_instalment_plan(person)
-        if existing is not None and _same_plan(existing, wanted, int(count)):
+        if existing is not None and _same_plan(existing, wanted, _whole(count)):
             return existing, False
         raise PremiumRefused(
             "instalments", _("You already pay in instalments: one plan is open at a time."), 409

@@ -8,6 +8,7 @@ a 4xx naming the field for bad input, never a 5xx.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -19,15 +20,25 @@ from healthbank.core.national_id import with_check_digit
 from healthbank.identity.models import Enrolment, Person
 from healthbank.identity.services import create_person, issue_card, start_household
 from healthbank.insurance import debits, unpaid_services
-from healthbank.insurance.models import DirectDebit, InstalmentPlan, PremiumPayment
+from healthbank.insurance.models import (
+    DirectDebit,
+    EBillSubscription,
+    InstalmentPlan,
+    PremiumPayment,
+    TownshipRequest,
+)
 from tests.accounts.test_parallel_limits import together
-from tests.insurance import test_direct_debit
+from tests.insurance import test_direct_debit, test_township
 from tests.insurance.conftest import app_client_for, web_client_for
 from tests.insurance.test_direct_debit import ACCOUNT, form
+from tests.insurance.test_township import at
+from tests.insurance.test_township import pdf as township_pdf
 from tests.vcard.conftest import unit
 
 pytestmark = pytest.mark.django_db
 bills = test_direct_debit.bills  # the fixture: three unpaid months of 陳大文, who pays his own bill
+villager = test_township.villager  # 林阿土, insured at a township office, his wife his dependent
+_document_dirs = test_township._document_dirs
 
 ANY_ID = "5b0d3f0e-4c1a-4e7b-9a43-2f1c0d9e8b7a"
 
@@ -215,3 +226,61 @@ def test_a_debit_and_a_plan_of_the_same_months_at_once_leave_each_month_paid_one
     assert len(refused) == 1 and refused[0].status == 409, outcomes
     in_plan = InstalmentPlan.objects.filter(calculations=bills[0]).exists()
     assert in_plan != PremiumPayment.objects.filter(calculation=bills[0]).exists()
+
+
+# ---------------------------------------------------------------- malformed input
+
+
+LONG_EMAIL = "a" * 60 + "@" + ".".join(["b" * 60] * 4) + ".tw"  # 307 characters: Django's validator takes it
+
+
+def test_an_email_longer_than_the_column_is_refused_naming_it(villager, time_machine):
+    """Found: an address of 255 to 320 characters passed the check and PostgreSQL refused the row (a 500)."""
+    at(time_machine, dt.date(2026, 11, 20))
+    web = web_client_for(villager)
+    response = web.post(
+        f"/en/services/{villager.pk}/township/transfer_out/",
+        {"reason": "moved", "event_on": "2026-12-01", "email": LONG_EMAIL, "document": township_pdf()},
+    )
+    assert response.status_code == 400 and 'data-field="email"' in response.content.decode()
+    app = app_client_for(villager)
+    answer = app.post(
+        f"/api/app/v1/services/{villager.pk}/township?lang=en",
+        {"kind": "transfer_out", "reason": "moved", "event_on": "2026-12-01", "email": LONG_EMAIL,
+         "document": township_pdf()},
+        format="multipart",
+    )  # fmt: skip
+    assert answer.status_code == 400 and list(answer.json()["errors"]) == ["email"]
+    assert not TownshipRequest.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "count", [b"1e400", b"-1e400", b"3.5", b"true", b"[3]", b'{"n": 3}', b'"3.5"', b'"\xef\xbc\x93"']
+)
+def test_a_number_of_instalments_that_is_no_whole_number_is_refused_naming_it(household, bills, count):
+    """Found: ``1e400`` (JSON's infinity) answered 500, and 3.5 was taken as 3."""
+    app = app_client_for(household.parent)
+    url = f"/api/app/v1/services/{household.parent.pk}/unpaid-premiums/instalments/?lang=en"
+    months = json.dumps([str(row.pk) for row in bills]).encode()
+    body = b'{"count": %b, "months": %b}' % (count, months)
+    answer = app.generic("POST", url, body, content_type="application/json")
+    assert answer.status_code == 400 and list(answer.json()["errors"]) == ["count"]
+    assert not InstalmentPlan.objects.exists()
+    _accept_plan(household, bills)  # with a plan open, the same body is a different plan: refused, not a 500
+    answer = app.generic("POST", url, body, content_type="application/json")
+    assert answer.status_code == 409 and list(answer.json()["errors"]) == ["instalments"]
+    web = web_client_for(household.parent)
+    page = web.get(f"/en/services/{household.parent.pk}/premiums/instalments/", {"count": "1e400"})
+    assert page.status_code in (400, 409)
+
+
+def test_an_unknown_e_bill_action_is_refused_and_subscribes_nobody(household):
+    """Found: any action but ``unsubscribe`` (a typo, a forged form) subscribed the person."""
+    app_client_for(household.parent)  # registered for the online services: a confirmed e-mail
+    web = web_client_for(household.parent)
+    response = web.post(f"/en/services/{household.parent.pk}/ebill/", {"action": "x" * 5000})
+    assert response.status_code == 400
+    assert "Choose to subscribe or to unsubscribe." in response.content.decode()
+    assert not EBillSubscription.objects.exists()
+    assert web.post(f"/en/services/{household.parent.pk}/ebill/", {"action": "subscribe"}).status_code == 302
+    assert EBillSubscription.objects.get().active
