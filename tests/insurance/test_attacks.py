@@ -14,6 +14,7 @@ import uuid
 import pytest
 from django.apps import apps
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from healthbank import external
 from healthbank.core.national_id import with_check_digit
@@ -21,8 +22,10 @@ from healthbank.identity.models import Enrolment, Person
 from healthbank.identity.services import create_person, issue_card, start_household
 from healthbank.insurance import debits, unpaid_services
 from healthbank.insurance.models import (
+    CardReplacementRequest,
     DirectDebit,
     EBillSubscription,
+    Instalment,
     InstalmentPlan,
     PremiumPayment,
     TownshipRequest,
@@ -33,7 +36,7 @@ from tests.insurance.conftest import app_client_for, web_client_for
 from tests.insurance.test_direct_debit import ACCOUNT, form
 from tests.insurance.test_township import at
 from tests.insurance.test_township import pdf as township_pdf
-from tests.vcard.conftest import unit
+from tests.vcard.conftest import jpeg_upload, unit
 
 pytestmark = pytest.mark.django_db
 bills = test_direct_debit.bills  # the fixture: three unpaid months of 陳大文, who pays his own bill
@@ -284,3 +287,85 @@ def test_an_unknown_e_bill_action_is_refused_and_subscribes_nobody(household):
     assert not EBillSubscription.objects.exists()
     assert web.post(f"/en/services/{household.parent.pk}/ebill/", {"action": "subscribe"}).status_code == 302
     assert EBillSubscription.objects.get().active
+
+
+# ---------------------------------------------------------------- identical requests at once (real threads)
+
+
+def two_phones(person) -> list[APIClient]:
+    """Two app clients with the person's one token (a second binding would end the first phone's token)."""
+    first = app_client_for(person)
+    second = APIClient(REMOTE_ADDR="10.99.0.2")
+    second.credentials(**first._credentials)
+    return [first, second]
+
+
+def _at_once(attempts: list) -> list:
+    """Each of ``attempts`` (no arguments) from its own thread and connection, released together."""
+    return together(len(attempts), lambda n: attempts[n]())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_township_requests_at_once_store_one(villager, settings, time_machine):
+    at(time_machine, dt.date(2026, 11, 20))
+    apps_ = two_phones(villager)
+    url = f"/api/app/v1/services/{villager.pk}/township?lang=en"
+    body = {"kind": "transfer_out", "reason": "moved", "event_on": "2026-12-01", "email": "lin@example.tw"}
+    answers = _at_once(
+        [lambda a=a: a.post(url, {**body, "document": township_pdf()}, format="multipart") for a in apps_]
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    refused = next(r for r in answers if r.status_code == 409)
+    assert list(refused.json()["errors"]) == ["kind"]
+    assert TownshipRequest.objects.count() == 1
+    folder = settings.TOWNSHIP_DOCUMENT_DIR
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 1  # the refused one's document is not kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_card_requests_at_once_store_one(household, settings, tmp_path):
+    settings.VCARD_PHOTO_DIR = tmp_path / "photos"
+    apps_ = two_phones(household.parent)
+    url = f"/api/app/v1/services/{household.parent.pk}/card-replacement?lang=en"
+    body = {"reason": "damaged", "county": "臺北市", "township": "大安區", "street": "羅斯福路四段1號",
+            "fee_accepted": "true"}  # fmt: skip
+    answers = _at_once([lambda a=a: a.post(url, {**body, "photo": jpeg_upload()}, format="multipart") for a in apps_])
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    assert CardReplacementRequest.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accepting_the_same_schedule_twice_at_once_stores_one_plan(household, bills):
+    apps_ = two_phones(household.parent)
+    url = f"/api/app/v1/services/{household.parent.pk}/unpaid-premiums/instalments/?lang=en"
+    body = {"count": 2, "months": [str(row.pk) for row in bills]}
+    answers = _at_once([lambda a=a: a.post(url, body, format="json") for a in apps_])
+    assert sorted(r.status_code for r in answers) == [200, 201]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert InstalmentPlan.objects.count() == 1 and Instalment.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_subscribing_to_the_e_bill_twice_at_once_keeps_one_subscription(household):
+    apps_ = two_phones(household.parent)
+    url = f"/api/app/v1/services/{household.parent.pk}/ebill/subscription/?lang=en"
+    answers = _at_once([lambda a=a: a.put(url) for a in apps_])
+    assert [r.status_code for r in answers] == [200, 200]
+    assert all(r.json()["subscribed"] for r in answers)
+    assert EBillSubscription.objects.filter(person=household.parent, active=True).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_paying_the_same_month_twice_at_once_by_the_app_debits_once(household, bills, monkeypatch):
+    asked = []
+    adapter = external.adapter("bank")
+    real = type(adapter).debit
+    monkeypatch.setattr(type(adapter), "debit", lambda self, **kw: asked.append(kw) or real(self, **kw))
+    apps_ = two_phones(household.parent)
+    url = f"/api/app/v1/services/{household.parent.pk}/direct-debit/?lang=en"
+    answers = _at_once([lambda a=a: a.post(url, form([bills[0]]), format="json") for a in apps_])
+    paid, refused = sorted(answers, key=lambda r: r.status_code)
+    assert paid.status_code == 201
+    # 409 when the other debit still held the month, 400 when it had paid it already: either way, named
+    assert refused.status_code in (400, 409) and list(refused.json()["errors"]) == ["months"]
+    assert len(asked) == 1 and PremiumPayment.objects.filter(calculation=bills[0]).count() == 1
