@@ -17,26 +17,31 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from healthbank import external
+from healthbank.accounts.models import OutboxEmail
+from healthbank.accounts.outbox import queue_email
 from healthbank.core.national_id import with_check_digit
 from healthbank.identity.models import Enrolment, Person
-from healthbank.identity.services import create_person, issue_card, start_household
-from healthbank.insurance import debits, unpaid_services
+from healthbank.identity.services import create_person, enrol_dependent, issue_card, start_household
+from healthbank.insurance import card_replacement, certificates, debits, notices, unpaid_services
 from healthbank.insurance.models import (
     CardReplacementRequest,
     DirectDebit,
     EBillSubscription,
     Instalment,
     InstalmentPlan,
+    Letter,
+    PremiumCalculation,
     PremiumPayment,
     TownshipRequest,
 )
 from tests.accounts.test_parallel_limits import together
 from tests.insurance import test_direct_debit, test_township
 from tests.insurance.conftest import app_client_for, web_client_for
+from tests.insurance.test_card_replacement import ADDRESS as CARD_ADDRESS
 from tests.insurance.test_direct_debit import ACCOUNT, form
 from tests.insurance.test_township import at
 from tests.insurance.test_township import pdf as township_pdf
-from tests.vcard.conftest import jpeg_upload, unit
+from tests.vcard.conftest import jpeg, jpeg_upload, unit
 
 pytestmark = pytest.mark.django_db
 bills = test_direct_debit.bills  # the fixture: three unpaid months of 陳大文, who pays his own bill
@@ -51,7 +56,7 @@ WEB_PAGES = [
     "enrolments/print/",
     "address/",
     "notices/",
-    f"notices/letter/{ANY_ID}/",
+    f"notices/post/{ANY_ID}/",
     "preventive-check/",
     "certificates/insurance/",
     "certificates/premiums/",
@@ -88,7 +93,7 @@ APP_ENDPOINTS = [
     ("get", "address/"),
     ("post", "address/"),
     ("get", "notices/"),
-    ("get", f"notices/letter/{ANY_ID}/"),
+    ("get", f"notices/post/{ANY_ID}/"),
     ("get", "preventive-check/"),
     ("get", "certificates"),
     ("post", "certificates/insurance"),
@@ -133,15 +138,30 @@ def outsiders(household) -> dict[str, Person]:
         national_id=with_check_digit("C10000011"), name="陳大明", sex="M", birth_date=dt.date(1981, 4, 4)
     )
     issue_card(brother, card_number="000099990002", issued_on=dt.date(2015, 1, 1))
-    start_household(brother, unit(), category=1, salary=45800, since=dt.date(2012, 1, 1))
+    family = start_household(brother, unit(), category=1, salary=45800, since=dt.date(2012, 1, 1))
+    # His daughter of 10: a dependent, but of another household.
+    niece = create_person(
+        national_id=with_check_digit("C20000012"),
+        name="陳小芳",
+        sex="F",
+        birth_date=today.replace(year=today.year - 10),
+    )
+    enrol_dependent(family, niece, relationship=Enrolment.Relationship.CHILD, since=niece.birth_date)
     # The child of 16 who left his household (enrolled elsewhere now): no longer his dependent.
     Enrolment.objects.filter(person=household.teen, role=Enrolment.Role.DEPENDENT).update(
         ended_on=today - dt.timedelta(days=1)
     )
-    return {"stranger": stranger, "adult not a dependent": brother, "former dependent": household.teen}
+    return {
+        "stranger": stranger,
+        "adult not a dependent": brother,
+        "another household's dependent": niece,
+        "former dependent": household.teen,
+    }
 
 
-@pytest.mark.parametrize("who", ["stranger", "adult not a dependent", "former dependent", "no such person"])
+@pytest.mark.parametrize(
+    "who", ["stranger", "adult not a dependent", "another household's dependent", "former dependent", "no such person"]
+)
 def test_someone_elses_id_is_404_on_every_page_and_nothing_is_stored(household, outsiders, who):
     target = outsiders[who].pk if who in outsiders else uuid.uuid4()
     web = web_client_for(household.parent)
@@ -369,3 +389,73 @@ def test_paying_the_same_month_twice_at_once_by_the_app_debits_once(household, b
     # 409 when the other debit still held the month, 400 when it had paid it already: either way, named
     assert refused.status_code in (400, 409) and list(refused.json()["errors"]) == ["months"]
     assert len(asked) == 1 and PremiumPayment.objects.filter(calculation=bills[0]).count() == 1
+
+
+# ---------------------------------------------------------------- another person's rows under one's own id
+
+
+@pytest.fixture
+def strangers_rows(outsiders, settings, tmp_path) -> dict:
+    """A stranger's certificate, card request (with its photo), letter, e-mail and unpaid month."""
+    settings.VCARD_PHOTO_DIR = tmp_path / "photos"
+    stranger = outsiders["stranger"]
+    office = unit("600000009")
+    start_household(stranger, office, category=6, salary=0, since=dt.date(2020, 1, 1))
+    today = timezone.localdate()
+    month = PremiumCalculation.objects.create(
+        person=stranger, unit=office, month=today.replace(day=1) - dt.timedelta(days=40), insured_salary=0,
+        rate_per_ten_thousand=517, contribution_share_pct=60, insured_count=1, amount=826,
+    )  # fmt: skip
+    document = certificates.issue_insurance_certificate(
+        stranger, stranger, date_from=dt.date(2021, 1, 1), date_to=dt.date(2021, 12, 31), language="zh-hant"
+    )
+    card = card_replacement.submit_request(
+        stranger, stranger, reason="damaged", photo=jpeg(), address=CARD_ADDRESS, fee_accepted=True
+    )
+    letter = notices.post_letter(stranger, Letter.Kind.choices[0][0], "王美華 的通知", "secret")
+    email = queue_email(
+        kind=OutboxEmail.Kind.SECURITY_NOTICE, to="w@example.tw", subject="王美華 的通知", body="secret",
+        person_id=stranger.pk, deliver=False,
+    )  # fmt: skip
+    return {"month": month, "document": document, "card": card, "letter": letter, "email": email}
+
+
+def test_another_persons_row_under_ones_own_id_is_404_or_refused_without_a_hint(household, strangers_rows):
+    me = household.parent
+    Enrolment.objects.filter(person=me, role=Enrolment.Role.INSURED).update(category=6)  # pays his own bill
+    rows = strangers_rows
+    web, app = web_client_for(me), app_client_for(me)
+    before = stored_rows()
+    for page in [
+        f"certificates/{rows['document'].pk}/",
+        f"certificates/{rows['document'].pk}/pdf",
+        f"card/{rows['card'].pk}/photo",
+        f"notices/post/{rows['letter'].pk}/",
+        f"notices/email/{rows['email'].pk}/",
+        f"premiums/{rows['month'].pk}/slip.pdf",
+    ]:
+        response = web.get(f"/en/services/{me.pk}/{page}")
+        assert response.status_code == 404, page
+        assert "王美華" not in response.content.decode(errors="replace")
+    for endpoint in [
+        f"certificates/{rows['document'].pk}/pdf",
+        f"notices/post/{rows['letter'].pk}/",
+        f"notices/email/{rows['email'].pk}/",
+        f"unpaid-premiums/{rows['month'].pk}/slip.pdf",
+    ]:
+        response = app.get(f"/api/app/v1/services/{me.pk}/{endpoint}?lang=en")
+        assert response.status_code == 404 and response.json() == {"errors": {"request": ["Not found."]}}, endpoint
+    # the stranger's month in a debit or an instalment plan: refused as not one of his months
+    pay = app.post(f"/api/app/v1/services/{me.pk}/direct-debit/?lang=en", form([rows["month"]]), format="json")
+    assert pay.status_code == 400 and list(pay.json()["errors"]) == ["months"]
+    assert "王美華" not in pay.content.decode()
+    web_pay = web.post(f"/en/services/{me.pk}/direct-debit/", form([rows["month"]]))
+    assert web_pay.status_code == 400 and 'data-field="months"' in web_pay.content.decode()
+    accept = web.post(f"/en/services/{me.pk}/premiums/instalments/", {"count": "2", "months": [str(rows["month"].pk)]})
+    assert 400 <= accept.status_code < 500
+    assert stored_rows() == before
+    owner = web_client_for(rows["document"].person)  # the same addresses answer their owner: the ids are real
+    for page in [f"certificates/{rows['document'].pk}/", f"notices/post/{rows['letter'].pk}/",
+                 f"notices/email/{rows['email'].pk}/", f"premiums/{rows['month'].pk}/slip.pdf",
+                 f"card/{rows['card'].pk}/photo"]:  # fmt: skip
+        assert owner.get(f"/en/services/{rows['document'].person.pk}/{page}").status_code == 200, page
