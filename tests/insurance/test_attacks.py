@@ -22,7 +22,7 @@ from healthbank.accounts.outbox import queue_email
 from healthbank.core.national_id import with_check_digit
 from healthbank.identity.models import Enrolment, Person
 from healthbank.identity.services import create_person, enrol_dependent, issue_card, start_household
-from healthbank.insurance import card_replacement, certificates, debits, notices, unpaid_services
+from healthbank.insurance import card_replacement, certificate_rules, certificates, debits, notices, unpaid_services
 from healthbank.insurance.models import (
     CardReplacementRequest,
     DirectDebit,
@@ -459,3 +459,20 @@ def test_another_persons_row_under_ones_own_id_is_404_or_refused_without_a_hint(
                  f"notices/email/{rows['email'].pk}/", f"premiums/{rows['month'].pk}/slip.pdf",
                  f"card/{rows['card'].pk}/photo"]:  # fmt: skip
         assert owner.get(f"/en/services/{rows['document'].person.pk}/{page}").status_code == 200, page
+
+
+# ---------------------------------------------------------------- the public check of a certificate
+
+
+def test_a_genuine_code_with_anything_after_it_is_refused_like_an_unknown_one(household, client):
+    """Found: the check read only the first 64 characters, so a code padded with dashes and any tail passed."""
+    document = certificates.issue_insurance_certificate(
+        household.parent, household.parent, date_from=dt.date(2020, 1, 1), date_to=dt.date(2020, 12, 31),
+        language="zh-hant",
+    )  # fmt: skip
+    padded = document.code + "-" * 48 + "FORGED-BY-SOMEONE"
+    for answer in (client.get(f"/en/verify/{padded}/"), client.get("/en/verify/", {"code": padded})):
+        assert answer.status_code == 404
+        page = answer.content.decode()
+        assert "No certificate has this code" in page and "陳大文" not in page
+    assert client.get(f"/en/verify/{certificate_rules.grouped(document.code)}/").status_code == 200
