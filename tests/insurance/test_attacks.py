@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from healthbank import external
 from healthbank.accounts.models import OutboxEmail
 from healthbank.accounts.outbox import queue_email
+from healthbank.audit.models import AccessLog
 from healthbank.core.national_id import with_check_digit
 from healthbank.identity.models import Enrolment, Person
 from healthbank.identity.services import create_person, enrol_dependent, issue_card, start_household
@@ -38,6 +39,7 @@ from tests.accounts.test_parallel_limits import together
 from tests.insurance import test_direct_debit, test_township
 from tests.insurance.conftest import app_client_for, web_client_for
 from tests.insurance.test_card_replacement import ADDRESS as CARD_ADDRESS
+from tests.insurance.test_certificates import pay_year
 from tests.insurance.test_direct_debit import ACCOUNT, form
 from tests.insurance.test_township import at
 from tests.insurance.test_township import pdf as township_pdf
@@ -476,3 +478,18 @@ def test_a_genuine_code_with_anything_after_it_is_refused_like_an_unknown_one(ho
         page = answer.content.decode()
         assert "No certificate has this code" in page and "陳大文" not in page
     assert client.get(f"/en/verify/{certificate_rules.grouped(document.code)}/").status_code == 200
+
+
+def test_a_certificate_id_of_someone_else_answers_exactly_like_a_missing_one(household):
+    """Found: the page looked the id up among everybody's certificates to choose the service, so under a
+    dependent's address the insured person's own premium certificate was a refusal in the dependent's access
+    log where a missing id was a read: the log told the two apart."""
+    pay_year(household.parent, 2024)
+    mine = certificates.issue_premium_certificate(household.parent, household.parent, year=2024, language="en")
+    web = web_client_for(household.parent)
+    logged = []
+    for document_id in (mine.pk, uuid.uuid4()):
+        AccessLog.objects.filter(person_id=household.spouse.pk).delete()
+        assert web.get(f"/en/services/{household.spouse.pk}/certificates/{document_id}/").status_code == 404
+        logged.append(list(AccessLog.objects.filter(person_id=household.spouse.pk).values_list("what", "detail")))
+    assert logged[0] == logged[1]
