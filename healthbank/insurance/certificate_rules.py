@@ -25,9 +25,12 @@ def new_code() -> str:
 def normalise_code(text: str) -> str:
     """What a person typed or a QR carried, as stored: capitals, look-alikes read, dashes and spaces dropped.
 
-    Anything else than the code's alphabet makes it an empty string (refused like an unknown code).
+    Anything else than the code's alphabet makes it an empty string (refused like an unknown code), and so does
+    text longer than 64 characters (not cut short: a genuine code with anything after it is not that code).
     """
-    cleaned = "".join(c for c in (text or "")[:64].upper() if c not in " -\t").translate(_LOOK_ALIKES)
+    if len(text or "") > 64:
+        return ""
+    cleaned = "".join(c for c in (text or "").upper() if c not in " -\t").translate(_LOOK_ALIKES)
     if len(cleaned) != policy.CERTIFICATE_CODE_LENGTH or any(
         c not in policy.CERTIFICATE_CODE_ALPHABET for c in cleaned
     ):

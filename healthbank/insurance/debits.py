@@ -27,7 +27,7 @@ from healthbank.external.bank import BankUnavailable, Outcome
 from healthbank.identity.models import Person
 
 from . import selectors
-from .models import DirectDebit, DirectDebitMonth, PremiumPayment
+from .models import DirectDebit, DirectDebitMonth, InstalmentPlan, PremiumPayment
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +94,18 @@ def debit_months(
             "months", _("A month you chose is not one of your unpaid months (it may just have been paid).")
         )
     chosen = [unpaid[i] for i in sorted(wanted, key=lambda i: (unpaid[i].month, unpaid[i].unit_id))]
+    if any(row.plan is not None for row in chosen):
+        raise _in_plan()
     now = timezone.now()
     try:
         with transaction.atomic():
+            # The person's row locked, as accepting an instalment plan locks it: a month is claimed here or put
+            # in a plan there, never both (the plan's check of the claims is in unpaid_services.accept_plan).
+            Person.objects.select_for_update().filter(pk=person.pk).first()
+            if InstalmentPlan.objects.filter(
+                person=person, status=InstalmentPlan.Status.OPEN, calculations__in=[row.pk for row in chosen]
+            ).exists():
+                raise _in_plan()
             debit = DirectDebit.objects.create(
                 person=person,
                 request_key=request_key,
@@ -151,6 +160,14 @@ def debit_months(
         )
         debit.save(update_fields=["status", "bank_reference", "answered_at"])
     return DebitResult(debit, repeated=False)
+
+
+def _in_plan() -> DebitRefused:
+    return DebitRefused(
+        "months",
+        _("A month you chose is in your instalment plan: pay it with the instalment's payment slip."),
+        status=409,
+    )
 
 
 def _close(debit: DirectDebit, status: str, *, reason: str = "", reference: str = "") -> None:

@@ -311,6 +311,8 @@ def submit_request(
     email = (email or "").strip()
     try:
         validate_email(email)
+        if len(email) > TownshipRequest._meta.get_field("email").max_length:  # the validator lets 320 through
+            raise ValidationError("too long")
     except ValidationError:
         raise TownshipRefused("email", _("Enter an e-mail address such as name@example.com.")) from None
     try:

@@ -18,7 +18,7 @@ from healthbank import policy
 from healthbank.identity.models import Person
 
 from . import selectors, unpaid
-from .models import Instalment, InstalmentPlan, PremiumCalculation
+from .models import DirectDebitMonth, Instalment, InstalmentPlan, PremiumCalculation
 
 
 class PremiumRefused(Exception):
@@ -38,11 +38,22 @@ class Proposal:
     instalments: list[unpaid.ScheduledInstalment]
 
 
+def _whole(value) -> int | None:
+    """The number of instalments asked (a JSON number or the digits a form sends), or None when it is not one.
+
+    Not ``int(value)``: that turns 3.7 into 3 and ``1e400`` (JSON's infinity) into an OverflowError.
+    """
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value.strip()) <= 4:
+        return int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
 def _count(value, most: int) -> int:
-    try:
-        count = int(value)
-    except (TypeError, ValueError):
-        raise PremiumRefused("count", _("The number of instalments is a whole number.")) from None
+    count = _whole(value)
+    if count is None:
+        raise PremiumRefused("count", _("The number of instalments is a whole number."))
     if not policy.PREMIUM_INSTALMENT_MIN_COUNT <= count <= most:
         raise PremiumRefused(
             "count",
@@ -92,11 +103,7 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             Person.objects.select_for_update().filter(pk=person.pk).first()
             existing = selectors.open_instalment_plan(person)
             if existing is not None:
-                try:
-                    same = _same_plan(existing, wanted, int(count))
-                except (TypeError, ValueError):
-                    same = False
-                if same:
+                if _same_plan(existing, wanted, _whole(count)):
                     return existing, False
                 raise PremiumRefused(
                     "instalments", _("You already pay in instalments: one plan is open at a time."), 409
@@ -104,6 +111,12 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             proposal = propose(person, count, today=today)
             if {row.pk for row in proposal.months} != wanted:
                 raise PremiumRefused("months", _("The unpaid months changed; look at the proposal again."))
+            if DirectDebitMonth.objects.filter(calculation__in=proposal.months, claimed=True).exists():
+                # a direct debit of one of the months is waiting for the bank (it claimed the month under the
+                # same lock): the month is being paid, not owed
+                raise PremiumRefused(
+                    "months", _("A month is being paid by direct debit now; look at the proposal again later."), 409
+                )
             plan = InstalmentPlan.objects.create(person=person, total=proposal.total, accepted_at=timezone.now())
             plan.calculations.set(proposal.months)
             Instalment.objects.bulk_create(
@@ -112,7 +125,7 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             return plan, True
     except IntegrityError:  # another request of the same person stored its plan first
         existing = selectors.open_instalment_plan(person)
-        if existing is not None and _same_plan(existing, wanted, int(count)):
+        if existing is not None and _same_plan(existing, wanted, _whole(count)):
             return existing, False
         raise PremiumRefused(
             "instalments", _("You already pay in instalments: one plan is open at a time."), 409

@@ -94,8 +94,27 @@ def _no_address_throttle(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
 
+def _pays_own_premiums(person) -> None:
+    """Insured at a township office with six unpaid months (above the instalment threshold): the fuzzer reaches
+    the unpaid-premiums, instalment, direct-debit and e-bill operations' checks, not only their empty answers."""
+    import datetime as dt
+
+    from healthbank.identity.models import InsuranceUnit
+    from healthbank.identity.services import start_household
+    from healthbank.insurance.models import PremiumCalculation
+
+    office = InsuranceUnit.objects.create(code="600000002", name="臺北市中正區公所", kind="township", county="臺北市")
+    start_household(person, office, category=6, salary=0, since=dt.date(2024, 1, 1))
+    for month in range(5, 11):
+        PremiumCalculation.objects.create(
+            person=person, unit=office, month=dt.date(2026, month, 1), insured_salary=0,
+            rate_per_ten_thousand=517, contribution_share_pct=60, insured_count=1, amount=826,
+        )  # fmt: skip
+
+
 @pytest.fixture
 def credentials(clinic, person, frozen_today) -> Credentials:
+    _pays_own_premiums(person)
     keys = {"institution": _key(api_for(clinic))}
     keys |= {agency: _key(api_for(agency=agency)) for agency in ("CDC", "HPA", "MOHW", "NHIA")}
     return Credentials(keys, app_login(person)[1], str(person.pk))

@@ -177,6 +177,7 @@ class DirectDebitView(OwnBillEndpoint):
                         "overdue": row.overdue,
                     }
                     for row in selectors.unpaid_premiums(person)
+                    if row.plan is None  # a month in the instalment plan is paid with the instalment's slip
                 ],
                 "debits": [debit_item(d) for d in selectors.direct_debits(person)],
             }

@@ -80,7 +80,7 @@ ACCEPT_EXAMPLES = [
 ]
 
 
-class UnpaidMonth(BaseModel):
+class UnpaidPremiumMonth(BaseModel):
     id: str
     month: str = Field(description="YYYY-MM")
     amount: int = Field(description="NT$")
@@ -105,7 +105,7 @@ class Plan(BaseModel):
 
 
 class UnpaidPremiums(BaseModel):
-    months: list[UnpaidMonth]
+    months: list[UnpaidPremiumMonth]
     total: int
     overdue_total: int = Field(description="NT$ overdue, not counting the months in instalments")
     instalment_threshold: int = Field(description="NT$: instalments are for unpaid premiums of this much or more")

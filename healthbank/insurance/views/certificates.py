@@ -139,7 +139,8 @@ def premium_certificate(request, person_id):
 
 
 def _document(request, person_id, document_id) -> tuple:
-    found = IssuedDocument.objects.filter(pk=document_id).only("kind").first()
+    # which service it is (and so whom it may be shown to) is asked of the certificates about this person only
+    found = IssuedDocument.objects.filter(pk=document_id, person_id=person_id).only("kind").first()
     service = SERVICE_OF.get(found.kind if found else Kind.INSURANCE, INSURANCE_SERVICE)
     person = _acting(request, person_id, service)
     try:

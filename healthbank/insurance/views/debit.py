@@ -55,7 +55,7 @@ def debit_rows(person, language: str) -> list[dict]:
 
 def _context(request, person, *, asked: dict | None = None, error: dict | None = None) -> dict:
     language = request.LANGUAGE_CODE
-    unpaid = selectors.unpaid_premiums(person)
+    unpaid = [row for row in selectors.unpaid_premiums(person) if row.plan is None]  # a plan's: its slips
     for row in unpaid:
         row.month_label = display.format_month(row.month, language)
         row.due_label = display.format_date(row.due_on, language)

@@ -62,8 +62,11 @@ def ebill_page(request, person_id):
     error = None
     status = 200
     if request.method == "POST":
+        action = request.POST.get("action")
         try:
-            if request.POST.get("action") == "unsubscribe":
+            if action not in ("subscribe", "unsubscribe"):
+                raise ebill.EBillRefused("action", _("Choose to subscribe or to unsubscribe."))
+            if action == "unsubscribe":
                 ebill.unsubscribe(person)
                 messages.success(request, _("Unsubscribed: your bills come on paper again."))
             else:
