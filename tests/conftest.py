@@ -19,6 +19,17 @@ OTHER_ID = "F131104093"
 
 
 @pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Each test starts in the default language (Chinese): a page under /en/ that the test client opened leaves
+    English active in this thread, which would otherwise decide what the next test reads."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _forget_the_shared_cache(settings):
     """Redis outlives a test (the database cache rolls back with it): throttles and challenges must not leak."""
     yield

@@ -264,7 +264,7 @@ def institutions_page(request):
 # ------------------------------------------------------------------ the API
 
 
-class InstitutionOut(BaseModel):
+class AcceptingInstitutionOut(BaseModel):
     code: str = Field(description="the 10-character institution code (醫事機構代碼)")
     name: str = Field(description="name in Chinese")
     name_en: str = Field(description="name in English; empty when the institution has none")
@@ -280,7 +280,7 @@ class InstitutionsOut(BaseModel):
     count: int = Field(description="institutions matching, over all pages")
     page: int = Field(description="this page's number, from 1")
     pages: int = Field(description=f"pages of {PAGE_SIZE}; 1 when nothing matches")
-    institutions: list[InstitutionOut] = Field(description="ordered by county, township and code")
+    institutions: list[AcceptingInstitutionOut] = Field(description="ordered by county, township and code")
 
 
 _EXAMPLE = {

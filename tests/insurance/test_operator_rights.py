@@ -16,7 +16,6 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connections
 from django.test import Client
-from django.utils import translation
 
 from healthbank.accounts.models import OutboxEmail
 from healthbank.audit.models import AccessLog
@@ -85,8 +84,6 @@ OTHER_GROUPS = [
 def _file_dirs(settings, tmp_path):
     settings.VCARD_PHOTO_DIR = tmp_path / "vcard-photos"
     settings.TOWNSHIP_DOCUMENT_DIR = tmp_path / "township-documents"
-    yield
-    translation.activate(settings.LANGUAGE_CODE)  # a page under /en/ leaves English active for the next test
 
 
 @pytest.fixture
