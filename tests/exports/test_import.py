@@ -25,6 +25,7 @@ from healthbank.exports.importer import describe, import_download
 from healthbank.exports.mhb_reading import ImportRefused, read_download
 from healthbank.exports.models import ImportRun
 from healthbank.exports.writers import myhealthbank as writer
+from healthbank.identity.models import Person
 from healthbank.records.models import (
     Allergy,
     CancerScreening,
@@ -535,8 +536,12 @@ def _people_covering_every_section(adult) -> list:
         key = {"r12": "R12"}.get(key, key)
         if key in covered:
             continue
-        person = records.order_by("person__national_id_hash").first().person
-        sections = set(_sections(writer.document(snapshot_of(person, MEDICAL))))
+        # The first holder whose record is inside the export's window (the history may be older than it).
+        for person_id in records.order_by("person_id").values_list("person_id", flat=True).distinct()[:25]:
+            person = Person.objects.get(pk=person_id)
+            sections = set(_sections(writer.document(snapshot_of(person, MEDICAL))))
+            if key in sections:
+                break
         assert key in sections, key
         people.append(person)
         covered |= sections
