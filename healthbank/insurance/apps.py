@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class InsuranceConfig(AppConfig):
     name = "healthbank.insurance"
     label = "insurance"
-    verbose_name = _("Premiums")
+    verbose_name = _("NHI services")
 
     def ready(self):
         from healthbank.records.services import register_record_types
