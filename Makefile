@@ -9,7 +9,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: demo test install lint format bench load clean serve population
+.PHONY: demo test install lint format bench load faults clean serve population
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ bench: install
 load: install
 	$(PY) -m pip install --quiet -r requirements-load.txt -c requirements.lock
 	$(PY) bench/load.py
+
+# The faults (bench/README.md, "The faults"): the same set-up and mix while a gunicorn worker is killed, Redis is
+# stopped and started and PostgreSQL restarted (as root: it disturbs everyone on the machine); prints the counts.
+faults: install
+	$(PY) -m pip install --quiet -r requirements-load.txt -c requirements.lock
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf var/ .pytest_cache
