@@ -62,6 +62,7 @@ REDIS_ADMIN = redis.Redis(host=_redis_at.hostname, port=_redis_at.port or 6379, 
 PG_PORT = str(urlsplit(load.PG_ADMIN_URL).port or 5432)
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CAPTCHA = re.compile(r'name="captcha_0" value="([^"]+)"')
+OUTAGE_MESSAGE = "健康存摺暫時無法連上所需的系統"  # core.outage.outage_message in Chinese, the pages' default
 
 log = load.log
 
@@ -156,6 +157,7 @@ class Probe(threading.Thread):
         self.login_ok: list[tuple[float, str]] = []
         self.halt = threading.Event()
         self.n = 0
+        self.outage_answers: collections.Counter = collections.Counter()
 
     def session(self) -> requests.Session:
         s = requests.Session()
@@ -168,7 +170,7 @@ class Probe(threading.Thread):
         citizen = self.cast["citizens"][self.n % len(self.cast["citizens"])]
         page = s.get(f"{self.base}/login/", timeout=10)
         if page.status_code != 200:
-            return page.status_code
+            return self.told(page)
         data = {
             "csrfmiddlewaretoken": (CSRF.search(page.text) or [None, ""])[1],
             "national_id": citizen["national_id"],
@@ -178,6 +180,13 @@ class Probe(threading.Thread):
             "captcha_1": "PASSED",
         }
         answer = s.post(f"{self.base}/login/", data=data, allow_redirects=False, timeout=10)
+        return self.told(answer)
+
+    def told(self, answer: requests.Response) -> int:
+        """The status; a 503 is also counted by whether it says when to come back and why (the outage message)."""
+        if answer.status_code == 503:
+            clear = bool(answer.headers.get("Retry-After")) and OUTAGE_MESSAGE in answer.text
+            self.outage_answers["with Retry-After and the message" if clear else "without"] += 1
         return answer.status_code
 
     def run(self) -> None:
@@ -372,6 +381,7 @@ def main() -> int:
         results["left_running"] = ensure_running(server)
         log(f"left running: {results['left_running']}")
     results["probe"] = {phase: dict(c) for phase, c in probe.answers.items()}
+    results["probe_503s"] = dict(probe.outage_answers)
     results["access_log"] = access_statuses(load.VAR_DIR / "access.log", marks)
     results["records"] = record_counts(ledger, run)
     stats = load.read_stats(load.VAR_DIR / "faults_stats.csv")
@@ -400,6 +410,7 @@ def verdict(results: dict) -> dict[str, bool]:
         or not tokens["challenge_used_while_away"][1],
         "one-time token refused after Redis is back": not tokens["challenge_used_after"][1],
         "503, never 500": five_hundreds == 0,
+        "every 503 says when to come back and why": not results["probe_503s"].get("without"),
         "Redis and PostgreSQL left running": all(results["left_running"].values()),
     }
 
@@ -418,6 +429,7 @@ def report(results: dict) -> str:
     lines.append("the probe's web logins per phase (status: count; 0 = connection failed):")
     for phase, counts in results["probe"].items():
         lines.append(f"  {phase:18} {counts}")
+    lines.append(f"the probe's 503s: {results['probe_503s']}")
     lines.append(f"locust: {results['locust'].get('all')}")
     for failure in results["locust_failures"]:
         lines.append(f"  {failure['count']}×: {failure['method']} {failure['name']}: {failure['error'][:100]}")
