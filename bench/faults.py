@@ -297,6 +297,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started with SIGINT ignored
     if not (postgres_ready() and redis_ready()):
         sys.exit("PostgreSQL and Redis must both answer before the faults start")
     try:

@@ -257,6 +257,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even when started with SIGINT ignored
     load_before = [round(x, 2) for x in os.getloadavg()]
     try:
         log(f"fresh database {DB_NAME}, {PEOPLE} people")
