@@ -9,7 +9,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: demo test install lint format bench clean serve population
+.PHONY: demo test install lint format bench load faults clean serve population
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ format: install
 
 bench: install
 	$(PY) bench/run.py
+
+# The load test (bench/README.md, "The load test"): Locust comes from requirements-load.txt, installed here only
+# (the locked versions as constraints); LOAD_PEOPLE, LOAD_USERS, LOAD_SECONDS, LOAD_WORKERS tune it.
+load: install
+	$(PY) -m pip install --quiet -r requirements-load.txt -c requirements.lock
+	$(PY) bench/load.py
+
+# The faults (bench/README.md, "The faults"): the same set-up and mix while a gunicorn worker is killed, Redis is
+# stopped and started and PostgreSQL restarted (as root: it disturbs everyone on the machine); prints the counts.
+faults: install
+	$(PY) -m pip install --quiet -r requirements-load.txt -c requirements.lock
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf var/ .pytest_cache

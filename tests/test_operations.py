@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -88,6 +89,51 @@ def test_production_with_redis_uses_it_for_the_cache_and_sends_tasks_to_workers(
     started = _start_production({"REDIS_URL": "redis://127.0.0.1:1/0"})
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def _settings_of(module: str, names: list[str], env_changes: dict) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "DJANGO_SECRET_KEY")}
+    env |= {"DJANGO_SETTINGS_MODULE": module, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", **env_changes}
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: str(getattr(settings, n, None)) for n in {names!r}}}))"
+    )
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)  # noqa: S603
+
+
+LOAD_DIFFERENCES = ["CAPTCHA_TEST_MODE", "TRUSTED_PROXIES", "SESSION_COOKIE_SECURE", "EMAIL_BACKEND"]
+
+
+def test_the_load_test_environment_is_production_with_its_documented_differences(tmp_path):
+    """make load's settings: Redis and workers as in production; captcha test mode and the load generator as the
+    trusted proxy there only (production itself never accepts a captcha answer unread)."""
+    load = _settings_of(
+        "healthbank.settings.load",
+        [*LOAD_DIFFERENCES, "CELERY_TASK_ALWAYS_EAGER", "DEBUG", "VCARD_ENVIRONMENT"],
+        {"REDIS_URL": "redis://127.0.0.1:1/0", "HEALTHBANK_VAR_DIR": str(tmp_path)},
+    )
+    assert load.returncode == 0, load.stderr
+    assert json.loads(load.stdout) == {
+        "CAPTCHA_TEST_MODE": "True",
+        "TRUSTED_PROXIES": "['127.0.0.1/32']",
+        "SESSION_COOKIE_SECURE": "False",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "CELERY_TASK_ALWAYS_EAGER": "False",
+        "DEBUG": "False",
+        "VCARD_ENVIRONMENT": "load",
+    }
+    production = _start_production({"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert production.returncode == 0, production.stderr
+    keys = {"DJANGO_SECRET_KEY": "x" * 50, "NATIONAL_ID_HASH_KEY": "00" * 32,
+            "NATIONAL_ID_ENCRYPTION_KEY": "A" * 43 + "=", "HEALTHBANK_ENVIRONMENT": "production",
+            "REDIS_URL": "redis://127.0.0.1:1/0"}  # fmt: skip
+    shown = json.loads(_settings_of("healthbank.settings.production", LOAD_DIFFERENCES, keys).stdout)
+    assert shown["CAPTCHA_TEST_MODE"] != "True" and shown["TRUSTED_PROXIES"] == "[]"  # unset: the library says off
+
+
+def test_the_load_test_environment_refuses_to_start_without_redis(tmp_path):
+    started = _settings_of("healthbank.settings.load", ["DEBUG"], {"HEALTHBANK_VAR_DIR": str(tmp_path)})
+    assert started.returncode != 0 and "REDIS_URL must be set in production" in started.stderr
 
 
 def _record(exc: BaseException) -> logging.LogRecord:
