@@ -314,3 +314,19 @@ def test_a_passbook_takes_a_days_worth_of_measurements_and_then_says_so(adult_wi
     refused = app.post(url + "?lang=en", {"measured_on": "2026-11-19", "weight_kg": 70}, format="json")
     assert refused.status_code == 400 and "try again tomorrow" in refused.json()["errors"]["request"][0]
     assert Measurement.objects.filter(person=adult_with_visits).count() == policy.MEASUREMENTS_MAX_PER_DAY
+
+
+def test_with_the_cache_away_the_news_is_read_from_the_database(adult_with_visits, caplog):
+    """Redis away (a real client to a port nothing listens on): the news still reads, from the database."""
+    from django.test import override_settings
+
+    from healthbank.access.rules import Reader
+    from healthbank.passbook.selectors.personal import news
+    from healthbank.passbook.viewing import open_viewing
+
+    HealthNews.objects.create(title_zh="新知", title_en="News", published_on=TODAY, is_published=True)
+    away = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:9/0"}}
+    viewing = open_viewing(Reader.person(adult_with_visits), adult_with_visits.pk, "en", known=adult_with_visits)
+    with override_settings(CACHES=away):
+        assert [item["title"] for item in news(viewing)] == ["News"]
+    assert "health news read without the cache: ConnectionError" in caplog.text

@@ -8,11 +8,13 @@ read gives no reminder.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
@@ -25,6 +27,7 @@ from healthbank.assessments import reminders as rules
 from healthbank.assessments.dates import age_on, birthday
 from healthbank.core import display
 from healthbank.core.categories import DataCategory
+from healthbank.core.outage import OUTAGE_EXCEPTIONS
 from healthbank.identity.models import Enrolment, NhiCard, Person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.records import models as records
@@ -32,6 +35,8 @@ from healthbank.records import models as records
 from ..models import MEASURED_VALUES, HealthNews, Measurement
 from ..viewing import Viewing
 from .common import Category, diagnosis, institution_name, open_category
+
+logger = logging.getLogger(__name__)
 
 BMI_LABELS = {
     "underweight": gettext_lazy("Underweight"),
@@ -454,7 +459,15 @@ def news(viewing: Viewing) -> list[dict]:
     The same for everyone: kept in the cache for ``policy.HOME_NEWS_CACHED_FOR`` (an edit shows within it).
     """
     key = f"passbook:news:{viewing.language}:{viewing.today.isoformat()}"
-    return cache.get_or_set(key, lambda: _news(viewing), int(policy.HOME_NEWS_CACHED_FOR.total_seconds()))
+    try:
+        return cache.get_or_set(key, lambda: _news(viewing), int(policy.HOME_NEWS_CACHED_FOR.total_seconds()))
+    except OUTAGE_EXCEPTIONS as exc:
+        if isinstance(exc, DatabaseError):
+            raise
+        # The cache is away: the news is the same for everyone and cheap to read, so the two busiest pages (the
+        # passbook home and the app summary) stay up rather than answer 503 for it.
+        logger.warning("health news read without the cache: %s", type(exc).__name__)
+        return _news(viewing)
 
 
 def _news(viewing: Viewing) -> list[dict]:
