@@ -809,10 +809,11 @@ def ingest(sender: Sender, record_type: str, payloads: Iterable[Any], *, now=Non
     return outcomes  # type: ignore[return-value]
 
 
-# Up to this many record ids a batch locks one by one (batches of one sender run side by side); a larger
-# batch locks the sender's whole record type instead, so that no batch holds thousands of locks (PostgreSQL
-# keeps every lock in one shared table of about max_locks_per_transaction × max_connections entries).
-RECORD_LOCKS_PER_BATCH = 64
+# A batch locks the buckets its record ids fall in, not each id: PostgreSQL keeps every lock in one shared table
+# (about max_locks_per_transaction × max_connections entries), so a batch holds at most this many locks a record
+# type. Two batches wait for each other only where their ids share a bucket; the parallel bulk loader
+# (``records.bulk``) gives each worker process its own buckets, so its workers never wait for one another.
+RECORD_LOCK_BUCKETS = 64
 
 
 def _lock_key(*parts: str) -> int:
@@ -820,25 +821,27 @@ def _lock_key(*parts: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def record_bucket(model: type[models.Model], record_id: str) -> int:
+    """The lock bucket of a record id of ``model`` (0 … RECORD_LOCK_BUCKETS-1), the same in every process."""
+    digest = hashlib.blake2b(f"{model._meta.label_lower}\x1f{record_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % RECORD_LOCK_BUCKETS
+
+
 def _lock_record_ids(source: str, keys: set[tuple[type[models.Model], str]]) -> None:
     """Hold the record ids of a batch until the transaction ends, so no other batch writes them meanwhile.
 
-    PostgreSQL: transaction-level advisory locks, taken in sorted order (no deadlock between batches): a
-    shared lock on each (record type, sender) and an exclusive lock on each record id, or, for a large batch,
-    an exclusive lock on each (record type, sender). SQLite needs none: its write transactions are IMMEDIATE,
-    one writer at a time.
+    PostgreSQL: an exclusive transaction-level advisory lock on each (record type, sender, bucket) the batch's
+    record ids fall in, taken in sorted order (no deadlock between batches). A record id is in one bucket, so
+    two batches that share an id — the same record, or one id sent for two people — take turns; the look-ups
+    that follow see what the other committed. SQLite needs none: its write transactions are IMMEDIATE, one
+    writer at a time.
     """
     if connection.vendor != "postgresql" or not keys:
         return
-    scopes = sorted({_lock_key(model._meta.label_lower, source) for model, _ in keys})
-    statement = "SELECT pg_advisory_xact_lock{}(k) FROM unnest(%s::bigint[]) AS k"
+    buckets = {(model._meta.label_lower, record_bucket(model, record_id)) for model, record_id in keys}
+    locks = sorted({_lock_key(label, source, str(bucket)) for label, bucket in buckets})
     with connection.cursor() as cursor:
-        if len(keys) > RECORD_LOCKS_PER_BATCH:
-            cursor.execute(statement.format(""), [scopes])
-            return
-        cursor.execute(statement.format("_shared"), [scopes])
-        records = sorted({_lock_key(model._meta.label_lower, source, record_id) for model, record_id in keys})
-        cursor.execute(statement.format(""), [records])
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k", [locks])
 
 
 def _carried_prescription(c: Candidate) -> schemas.ChronicPrescriptionIn | None:

@@ -1,7 +1,8 @@
 """Senders at once: the same batch, the same correction, or one record id for two people, 20 requests in parallel.
 
 Each request runs on its own thread and database connection against committed data (both databases:
-SQLite serialises writers, PostgreSQL takes per-record advisory locks), so every race is real.
+SQLite serialises writers, PostgreSQL takes advisory locks on the buckets of the record ids), so every race
+is real.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.db import connections
 from django.test import Client
 
 from healthbank.records.models import ChronicPrescription, RecordRevision, Visit
-from healthbank.records.services import RECORD_LOCKS_PER_BATCH
+from healthbank.records.services import RECORD_LOCK_BUCKETS
 from tests.conftest import OTHER_ID, api_for, visit_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +48,7 @@ def post_in_parallel(bodies: list[tuple[str, list[dict]]]) -> list[tuple[int, di
         return list(pool.map(send, bodies))
 
 
-@pytest.mark.parametrize("size", [3, RECORD_LOCKS_PER_BATCH + 6], ids=["small batch", "large batch"])
+@pytest.mark.parametrize("size", [3, RECORD_LOCK_BUCKETS + 6], ids=["small batch", "large batch"])
 def test_the_same_batch_twenty_times_at_once_stores_each_record_once(clinic_api, person, known, frozen_today, size):
     rx = {"record_id": "RX-1", "days_per_fill": 30, "fills": 3, "icd10": known.icd}
     batch = [visit_payload(known, record_id=f"V-{i}") for i in range(size)]

@@ -1,0 +1,235 @@
+"""The bulk loader: batches of records ingested by several worker processes (issue 12).
+
+Every record goes through ``services.ingest``: every validation rule, and corrections and idempotency exactly as
+for the API. Only the work is split. Worker k takes the records whose lock bucket (``services.record_bucket``)
+is k modulo the number of workers, so:
+
+* the workers' transactions lock disjoint buckets and never wait for one another;
+* one record id, whoever it names, always goes to one worker, which applies its copies in the order of the
+  input (a record, then its correction) and decides "a record never changes owner" under the one lock;
+* each worker is a process of its own (Python's threads would share one core), fed in order through its own
+  queue, with its own database connection.
+
+The split is by record id rather than by person for the second point: the one-owner rule compares a record id
+across people, so two workers each holding one person's copy of an id would both have to wait on the same
+bucket. A worker still writes many people's records in one COPY, as a single process does.
+
+SQLite has one writer at a time: there the loader runs in the calling process (``workers=1``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, connections
+
+from . import services
+from .models import Institution
+
+CHUNK = 5000  # records a worker sends to ``ingest`` at once (one transaction, one COPY a table)
+REJECTIONS_KEPT = 100  # rejections the report lists in full; all are counted
+
+
+@dataclass(frozen=True)
+class SenderSpec:
+    """Who sends, as plain values a worker process can rebuild the ``Sender`` from."""
+
+    institution: str = ""  # institution code
+    agency: str = ""
+
+    def sender(self) -> services.Sender:
+        if self.institution:
+            return services.Sender.for_institution(Institution.objects.get(code=self.institution))
+        return services.Sender.for_agency(self.agency)
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, int] = field(default_factory=lambda: {"created": 0, "replaced": 0, "unchanged": 0, "rejected": 0})
+    rejections: list[dict[str, Any]] = field(default_factory=list)  # {"at": position, "record_id", "errors"}
+    seconds: float = 0.0
+    workers: int = 1
+
+    @property
+    def records(self) -> int:
+        return sum(self.counts.values())
+
+    def add(self, counts: dict[str, int], rejections: list[dict[str, Any]]) -> None:
+        for status, n in counts.items():
+            self.counts[status] += n
+        room = REJECTIONS_KEPT - len(self.rejections)
+        self.rejections += rejections[: max(room, 0)]
+
+
+def default_workers() -> int:
+    """One worker a core on PostgreSQL; one on SQLite (a single writer)."""
+    if connection.vendor != "postgresql":
+        return 1
+    return max(1, multiprocessing.cpu_count())
+
+
+def worker_of(record_type: str, payload: Any, workers: int) -> int:
+    """Which worker takes this record: by its record id's lock bucket (a record without one: worker 0)."""
+    record_id = payload.get("record_id") if isinstance(payload, dict) else None
+    if workers == 1 or not isinstance(record_id, str):
+        return 0
+    return services.record_bucket(services.RECORD_TYPES[record_type].model, record_id) % workers
+
+
+def _ingest_chunk(sender: services.Sender, record_type: str, chunk: list[tuple[Any, Any]]):
+    outcomes = services.ingest(sender, record_type, [payload for _, payload in chunk])
+    rejections = [
+        {"at": chunk[o.index][0], "record_id": o.record_id, "errors": o.errors}
+        for o in outcomes
+        if o.status == "rejected"
+    ]
+    return services.summarise(outcomes), rejections[:REJECTIONS_KEPT]
+
+
+def _work(spec: SenderSpec, inbox, outbox) -> None:
+    """A worker process: ingest each (record type, chunk) from ``inbox`` in order; report each to ``outbox``."""
+    connections.close_all()  # the parent's connection is not ours to share: open our own
+    try:
+        sender = spec.sender()
+        while (task := inbox.get()) is not None:
+            record_type, chunk = task
+            outbox.put(("done", *_ingest_chunk(sender, record_type, chunk)))
+    except BaseException as exc:
+        outbox.put(("failed", f"{type(exc).__name__}: {exc}", []))
+    finally:
+        connections.close_all()
+
+
+def load(
+    spec: SenderSpec,
+    batches: Iterable[tuple[str, Iterable[tuple[Any, Any]]]],
+    *,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+) -> LoadReport:
+    """Ingest ``batches`` — (record type, iterable of (position, payload)) — split over ``workers`` processes.
+
+    A position is whatever names the record in the input (e.g. "line 3, record 7"); rejections carry it.
+    """
+    workers = workers or default_workers()
+    report = LoadReport(workers=workers)
+    started = time.perf_counter()
+    sender = spec.sender()  # an unknown institution stops the load here, before any worker starts
+    batches = _allowed(sender, batches)
+    if workers == 1:
+        for item in _chunks(batches, 1, chunk):
+            if item is not BARRIER:
+                report.add(*_ingest_chunk(sender, *item))
+        report.seconds = time.perf_counter() - started
+        return report
+
+    context = multiprocessing.get_context("fork")  # the children inherit Django, set up, and the settings
+    connections.close_all()
+    outbox = context.Queue()
+    inboxes = [context.Queue(maxsize=2) for _ in range(workers)]  # a bounded lead: memory stays flat
+    processes = [context.Process(target=_work, args=(spec, inboxes[k], outbox), daemon=True) for k in range(workers)]
+    for process in processes:
+        process.start()
+    state = {"sent": 0, "received": 0, "failure": ""}
+
+    def receive(block: bool) -> None:
+        try:
+            message = outbox.get(timeout=1) if block else outbox.get_nowait()
+        except queue.Empty:
+            if block and not all(p.is_alive() for p in processes):
+                state["failure"] = state["failure"] or "a worker process died"
+            return
+        state["failure"] = _collect(message, report) or state["failure"]
+        state["received"] += 1
+
+    def send(worker: int, task) -> None:
+        while not state["failure"]:
+            try:
+                inboxes[worker].put(task, timeout=1)
+                state["sent"] += 1
+                return
+            except queue.Full:
+                receive(block=False)
+
+    try:
+        for item in _chunks(batches, workers, chunk, numbered=True):
+            while not state["failure"] and not outbox.empty():
+                receive(block=False)
+            while not state["failure"] and item is BARRIER and state["received"] < state["sent"]:
+                receive(block=True)
+            if state["failure"]:
+                break
+            if item is not BARRIER:
+                send(*item)
+    finally:
+        for inbox in inboxes:
+            try:
+                inbox.put(None, timeout=1)
+            except queue.Full:
+                pass
+        for process in processes:
+            process.join(timeout=5 if state["failure"] or state["received"] < state["sent"] else None)
+            if process.is_alive():
+                process.terminate()
+    failure = state["failure"]
+    report.seconds = time.perf_counter() - started
+    if failure:
+        raise RuntimeError(f"a bulk worker stopped: {failure}")
+    return report
+
+
+def _allowed(sender: services.Sender, batches):
+    """The batches, each checked first: a record type this sender may not send stops the load (as the API's 403)."""
+    for record_type, records in batches:
+        rt = services.RECORD_TYPES.get(record_type)
+        if rt is not None and sender.kind not in rt.senders:
+            raise services.SenderNotAllowed(f"{sender.source} may not send {record_type}.")
+        yield record_type, records
+
+
+def _collect(message, report: LoadReport) -> str:
+    kind, first, second = message
+    if kind == "failed":
+        return first
+    report.add(first, second)
+    return ""
+
+
+BARRIER = object()  # between two record types: everything sent before it is written before anything after it
+
+
+def _chunks(batches, workers: int, size: int, numbered: bool = False) -> Iterator:
+    """(worker, (record type, chunk)) as each worker's chunk fills, what is left when the record type changes,
+    then ``BARRIER``: a report sent after its visit must find the visit written, whichever worker wrote it."""
+    for record_type, records in _by_record_type(batches):
+        pending: dict[int, list] = {}
+        for position, payload in records:
+            worker = worker_of(record_type, payload, workers)
+            bucket = pending.setdefault(worker, [])
+            bucket.append((position, payload))
+            if len(bucket) >= size:
+                del pending[worker]
+                yield (worker, (record_type, bucket)) if numbered else (record_type, bucket)
+        for worker, bucket in pending.items():
+            yield (worker, (record_type, bucket)) if numbered else (record_type, bucket)
+        yield BARRIER
+
+
+def _by_record_type(batches) -> Iterator[tuple[str, Iterator]]:
+    """Consecutive batches of one record type as one stream of records."""
+    current, streams = None, []
+    for record_type, records in batches:
+        if record_type not in services.RECORD_TYPES:
+            raise ValueError(f"unknown record type {record_type!r}")
+        if record_type != current and streams:
+            yield current, (item for stream in streams for item in stream)
+            streams = []
+        current = record_type
+        streams.append(records)
+    if streams:
+        yield current, (item for stream in streams for item in stream)

@@ -1,0 +1,120 @@
+"""The bulk loader (issue 12): a file of batches through ``manage.py ingest_file``, split over worker processes.
+
+The workers are real forked processes on their own connections (transactional database), so what the file
+stores with two workers must be what it stores with one: every record once, corrections in file order, a record
+id kept by its first person, a report finding its visit written by the other worker, rejections named by line.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from healthbank.records import bulk
+from healthbank.records.models import ChronicPrescription, RecordRevision, Report, Visit
+from healthbank.records.services import RECORD_TYPES, record_bucket
+from tests.conftest import OTHER_ID, visit_payload
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def write(tmp_path, lines: list[dict]) -> str:
+    path = tmp_path / "batches.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+def run(path: str, *args: str) -> tuple[str, int]:
+    out = io.StringIO()
+    try:
+        call_command("ingest_file", path, *args, stdout=out)
+    except SystemExit as stop:
+        return out.getvalue(), stop.code
+    return out.getvalue(), 0
+
+
+def the_file(known) -> list[dict]:
+    visits = [visit_payload(known, record_id=f"V-{i}") for i in range(40)]
+    visits[3]["chronic_prescription"] = {"record_id": "RX-1", "days_per_fill": 30, "fills": 3, "icd10": known.icd}
+    second = [
+        visit_payload(known, record_id="V-5", copayment=150),  # a correction, after the record
+        visit_payload(known, record_id="V-6"),  # sent again: unchanged
+        visit_payload(known, record_id="V-7", national_id=OTHER_ID, card_number="000055556666"),  # not theirs
+        visit_payload(known, record_id="V-bad", visit_date="2026-02-30"),  # no such day
+    ]
+    reports = [
+        {
+            "record_id": f"D-{i}", "national_id": visits[i]["national_id"], "institution": "0140000011",
+            "kind": "discharge", "performed_on": "2026-11-19", "title": "出院病歷摘要", "text": "恢復良好。",
+            "visit_record_id": f"V-{i}",
+        }
+        for i in range(0, 40, 5)
+    ]  # fmt: skip
+    return [
+        {"record_type": "visits", "records": visits},
+        {"record_type": "visits", "records": second},
+        {"record_type": "reports", "records": reports},
+    ]
+
+
+def stored() -> dict:
+    return {
+        "visits": sorted(Visit.objects.values_list("source_record_id", "person_id", "copayment", "version")),
+        "prescriptions": ChronicPrescription.objects.count(),
+        "revisions": RecordRevision.objects.count(),
+        "reports": sorted(Report.objects.values_list("source_record_id", "visit__source_record_id")),
+    }
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_file_stores_what_the_api_would_and_names_each_rejection_by_line(
+    person, other_person, clinic, known, frozen_today, tmp_path, workers
+):
+    path = write(tmp_path, the_file(known))
+    out, code = run(path, "--institution", clinic.code, "--workers", workers, "--chunk", "7")
+    assert code == 1  # something was rejected
+    assert "52 records" in out and f"{workers} workers" in out
+    assert "48 created, 1 replaced, 1 unchanged, 2 rejected" in out  # 40 visits and 8 reports created
+    assert "line 2 record 2 (V-7): record_id:" in out and "another person" in out
+    assert "line 2 record 3 (V-bad): visit_date:" in out
+    now = stored()
+    assert [v[0] for v in now["visits"]] == sorted(f"V-{i}" for i in range(40))
+    assert {v[0]: (v[2], v[3]) for v in now["visits"]}["V-5"] == (150, 2)  # corrected, in file order
+    assert now["prescriptions"] == 1 and now["revisions"] == 1
+    assert now["reports"] == sorted((f"D-{i}", f"V-{i}") for i in range(0, 40, 5))  # every visit found
+
+    again, code = run(path, "--institution", clinic.code, "--workers", workers, "--chunk", "7")
+    # The same file again, in order: nothing new; V-5 goes back to the first copy and then to its correction.
+    assert code == 1 and "0 created, 2 replaced, 48 unchanged, 2 rejected" in again
+    replayed = stored()
+    assert {v[0]: (v[2], v[3]) for v in replayed["visits"]}["V-5"] == (150, 4)
+    assert [v[:3] for v in replayed["visits"]] == [v[:3] for v in now["visits"]]
+    assert replayed["reports"] == now["reports"] and replayed["prescriptions"] == 1
+
+
+def test_the_split_gives_each_record_id_one_worker_and_each_worker_its_own_lock_buckets(known):
+    model = RECORD_TYPES["visits"].model
+    ids = [f"V-{i}" for i in range(500)]
+    workers = {i: bulk.worker_of("visits", {"record_id": i}, 2) for i in ids}
+    assert set(workers.values()) == {0, 1}
+    buckets = {w: {record_bucket(model, i) for i in ids if workers[i] == w} for w in (0, 1)}
+    assert not buckets[0] & buckets[1]
+
+
+def test_a_bad_file_is_refused_naming_the_line_before_anything_is_stored(person, clinic, known, tmp_path):
+    good = {"record_type": "visits", "records": [visit_payload(known)]}
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps(good) + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2: not JSON"):
+        call_command("ingest_file", str(path), "--institution", clinic.code)
+    unknown = write(tmp_path, [good, {"record_type": "x-rays", "records": []}])
+    with pytest.raises(CommandError, match="line 2: record_type: unknown 'x-rays'"):
+        call_command("ingest_file", unknown, "--institution", clinic.code)
+    with pytest.raises(CommandError, match="--institution: no institution 9999999999"):
+        call_command("ingest_file", write(tmp_path, [good]), "--institution", "9999999999")
+    with pytest.raises(CommandError, match="may not send visits"):
+        call_command("ingest_file", write(tmp_path, [good]), "--agency", "CDC", "--workers", "2")
+    assert not Visit.objects.exists()
