@@ -428,6 +428,9 @@ def reject_request(operator, request: TownshipRequest, reason: str) -> TownshipR
             _("The reason is at most %(n)d characters.") % {"n": policy.TOWNSHIP_REJECTION_REASON_MAX},
         )
     with transaction.atomic():
+        # The person first, as approval does: the e-mail's row below needs a key-share lock on the person, which
+        # an approval holding the person and waiting for this request would never give (a deadlock).
+        Person.objects.select_for_update().filter(pk=request.person_id).first()
         request = _claim(operator, request, status=Status.REJECTED, rejection_reason=reason)
         township_notices.request_decided(request)
         name, kind = request.document, request.document_type
