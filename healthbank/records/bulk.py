@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import queue
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,6 +73,7 @@ class SenderSpec:
 @dataclass
 class LoadReport:
     counts: dict[str, int] = field(default_factory=lambda: {"created": 0, "replaced": 0, "unchanged": 0, "rejected": 0})
+    by_type: Counter = field(default_factory=Counter)  # records of each record type, whatever their outcome
     rejections: list[dict[str, Any]] = field(default_factory=list)  # {"at": position, "record_id", "errors"}
     seconds: float = 0.0
     workers: int = 1
@@ -79,9 +82,10 @@ class LoadReport:
     def records(self) -> int:
         return sum(self.counts.values())
 
-    def add(self, counts: dict[str, int], rejections: list[dict[str, Any]]) -> None:
+    def add(self, record_type: str, counts: dict[str, int], rejections: list[dict[str, Any]]) -> None:
         for status, n in counts.items():
             self.counts[status] += n
+            self.by_type[record_type] += n
         room = REJECTIONS_KEPT - len(self.rejections)
         self.rejections += rejections[: max(room, 0)]
 
@@ -101,28 +105,35 @@ def worker_of(record_type: str, payload: Any, workers: int) -> int:
     return services.record_bucket(services.RECORD_TYPES[record_type].model, record_id) % workers
 
 
-def _ingest_chunk(sender: services.Sender, record_type: str, chunk: list[tuple[Any, Any]]):
-    outcomes = services.ingest(sender, record_type, [payload for _, payload in chunk])
+class _Senders(dict):
+    """``Sender`` of each ``SenderSpec``, made once a process."""
+
+    def __missing__(self, spec: SenderSpec) -> services.Sender:
+        self[spec] = spec.sender()
+        return self[spec]
+
+
+def _ingest_chunk(senders: _Senders, spec: SenderSpec, record_type: str, chunk: list[tuple[Any, Any]]):
+    outcomes = services.ingest(senders[spec], record_type, [payload for _, payload in chunk])
     rejections = [
         {"at": chunk[o.index][0], "record_id": o.record_id, "errors": o.errors}
         for o in outcomes
         if o.status == "rejected"
     ]
-    return services.summarise(outcomes), rejections[:REJECTIONS_KEPT]
+    return record_type, services.summarise(outcomes), rejections[:REJECTIONS_KEPT]
 
 
-def _work(spec: SenderSpec, inbox, outbox) -> None:
-    """A worker process: ingest each (record type, chunk) from ``inbox`` in order; report each to ``outbox``."""
+def _work(inbox, outbox) -> None:
+    """A worker process: ingest each (sender, record type, chunk) from ``inbox`` in order; report each."""
     connections.close_all()  # the parent's connection is not ours to share: open our own
     gc.freeze()  # what the parent had (frozen before the fork) stays out of the collector's walks
     gc.set_threshold(BULK_GC_THRESHOLD, *gc.get_threshold()[1:])
+    senders = _Senders()
     try:
-        sender = spec.sender()
         while (task := inbox.get()) is not None:
-            record_type, chunk = task
-            outbox.put(("done", *_ingest_chunk(sender, record_type, chunk)))
+            outbox.put(("done", _ingest_chunk(senders, *task)))
     except BaseException as exc:
-        outbox.put(("failed", f"{type(exc).__name__}: {exc}", []))
+        outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
         connections.close_all()
 
@@ -134,20 +145,31 @@ def load(
     workers: int | None = None,
     chunk: int = CHUNK,
 ) -> LoadReport:
-    """Ingest ``batches`` — (record type, iterable of (position, payload)) — split over ``workers`` processes.
+    """Ingest ``batches`` of one sender — (record type, iterable of (position, payload)) — over ``workers``.
 
     A position is whatever names the record in the input (e.g. "line 3, record 7"); rejections carry it.
+    Record types are written in the order they come (each one finished before the next starts).
+    """
+    items = ((spec, record_type, records, record_type) for record_type, records in batches)
+    return load_batches(items, workers=workers, chunk=chunk)
+
+
+def load_batches(items: Iterable[tuple], *, workers: int | None = None, chunk: int = CHUNK) -> LoadReport:
+    """Ingest (sender spec, record type, iterable of (position, payload), phase) of any senders over ``workers``.
+
+    Consecutive items of one phase are written side by side; a phase is finished before the next starts (the
+    demo's phases: prescribing clinics' visits before the pharmacies' refills, visits before their reports).
     """
     workers = workers or default_workers()
     report = LoadReport(workers=workers)
     started = time.perf_counter()
-    sender = spec.sender()  # an unknown institution stops the load here, before any worker starts
-    batches = _allowed(sender, batches)
+    senders = _Senders()
+    items = _allowed(senders, items)
     if workers == 1:
         with bulk_collection():
-            for item in _chunks(batches, 1, chunk):
+            for item in _chunks(items, 1, chunk):
                 if item is not BARRIER:
-                    report.add(*_ingest_chunk(sender, *item))
+                    report.add(*_ingest_chunk(senders, *item[1]))
         report.seconds = time.perf_counter() - started
         return report
 
@@ -156,7 +178,7 @@ def load(
     gc.freeze()  # before the fork: the children share these pages instead of copying them when a walk touches them
     outbox = context.Queue()
     inboxes = [context.Queue(maxsize=2) for _ in range(workers)]  # a bounded lead: memory stays flat
-    processes = [context.Process(target=_work, args=(spec, inboxes[k], outbox), daemon=True) for k in range(workers)]
+    processes = [context.Process(target=_work, args=(inboxes[k], outbox), daemon=True) for k in range(workers)]
     for process in processes:
         process.start()
     state = {"sent": 0, "received": 0, "failure": ""}
@@ -168,7 +190,11 @@ def load(
             if block and not all(p.is_alive() for p in processes):
                 state["failure"] = state["failure"] or "a worker process died"
             return
-        state["failure"] = _collect(message, report) or state["failure"]
+        kind, body = message
+        if kind == "failed":
+            state["failure"] = state["failure"] or body
+        else:
+            report.add(*body)
         state["received"] += 1
 
     def send(worker: int, task) -> None:
@@ -181,7 +207,7 @@ def load(
                 receive(block=False)
 
     try:
-        for item in _chunks(batches, workers, chunk, numbered=True):
+        for item in _chunks(items, workers, chunk):
             while not state["failure"] and not outbox.empty():
                 receive(block=False)
             while not state["failure"] and item is BARRIER and state["received"] < state["sent"]:
@@ -201,60 +227,41 @@ def load(
             if process.is_alive():
                 process.terminate()
         gc.unfreeze()
-    failure = state["failure"]
     report.seconds = time.perf_counter() - started
-    if failure:
-        raise RuntimeError(f"a bulk worker stopped: {failure}")
+    if state["failure"]:
+        raise RuntimeError(f"a bulk worker stopped: {state['failure']}")
     return report
 
 
-def _allowed(sender: services.Sender, batches):
-    """The batches, each checked first: a record type this sender may not send stops the load (as the API's 403)."""
-    for record_type, records in batches:
+def _allowed(senders: _Senders, items):
+    """The items, each checked first: an unknown record type, an unknown institution or a record type this sender
+    may not send stops the load before its records are sent (as the API's 403)."""
+    for spec, record_type, records, phase in items:
         rt = services.RECORD_TYPES.get(record_type)
-        if rt is not None and sender.kind not in rt.senders:
-            raise services.SenderNotAllowed(f"{sender.source} may not send {record_type}.")
-        yield record_type, records
-
-
-def _collect(message, report: LoadReport) -> str:
-    kind, first, second = message
-    if kind == "failed":
-        return first
-    report.add(first, second)
-    return ""
-
-
-BARRIER = object()  # between two record types: everything sent before it is written before anything after it
-
-
-def _chunks(batches, workers: int, size: int, numbered: bool = False) -> Iterator:
-    """(worker, (record type, chunk)) as each worker's chunk fills, what is left when the record type changes,
-    then ``BARRIER``: a report sent after its visit must find the visit written, whichever worker wrote it."""
-    for record_type, records in _by_record_type(batches):
-        pending: dict[int, list] = {}
-        for position, payload in records:
-            worker = worker_of(record_type, payload, workers)
-            bucket = pending.setdefault(worker, [])
-            bucket.append((position, payload))
-            if len(bucket) >= size:
-                del pending[worker]
-                yield (worker, (record_type, bucket)) if numbered else (record_type, bucket)
-        for worker, bucket in pending.items():
-            yield (worker, (record_type, bucket)) if numbered else (record_type, bucket)
-        yield BARRIER
-
-
-def _by_record_type(batches) -> Iterator[tuple[str, Iterator]]:
-    """Consecutive batches of one record type as one stream of records."""
-    current, streams = None, []
-    for record_type, records in batches:
-        if record_type not in services.RECORD_TYPES:
+        if rt is None:
             raise ValueError(f"unknown record type {record_type!r}")
-        if record_type != current and streams:
-            yield current, (item for stream in streams for item in stream)
-            streams = []
-        current = record_type
-        streams.append(records)
-    if streams:
-        yield current, (item for stream in streams for item in stream)
+        sender = senders[spec]
+        if sender.kind not in rt.senders:
+            raise services.SenderNotAllowed(f"{sender.source} may not send {record_type}.")
+        yield spec, record_type, records, phase
+
+
+BARRIER = object()  # between two phases: everything sent before it is written before anything after it
+
+
+def _chunks(items, workers: int, size: int) -> Iterator:
+    """(worker, (sender spec, record type, chunk)) as each chunk fills, what is left when the phase changes, then
+    ``BARRIER``: a report sent after its visit must find the visit written, whichever worker wrote it."""
+    for _phase, group in itertools.groupby(items, key=lambda item: item[3]):
+        pending: dict[tuple, list] = {}
+        for spec, record_type, records, _ in group:
+            for position, payload in records:
+                key = (worker_of(record_type, payload, workers), spec, record_type)
+                bucket = pending.setdefault(key, [])
+                bucket.append((position, payload))
+                if len(bucket) >= size:
+                    del pending[key]
+                    yield key[0], (spec, record_type, bucket)
+        for (worker, spec, record_type), bucket in pending.items():
+            yield worker, (spec, record_type, bucket)
+        yield BARRIER
