@@ -58,7 +58,7 @@ def load_population(population: Population, workers: int | None = None) -> LoadS
     """``workers``: processes for the records (default one a core on PostgreSQL, one on SQLite)."""
     started = time.perf_counter()
     summary = LoadSummary()
-    with transaction.atomic():
+    with transaction.atomic(), bulk.bulk_collection():  # hundreds of thousands of rows made at once
         institutions = _institutions(population)
         units = _units(population)
         people = _people(population)

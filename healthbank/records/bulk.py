@@ -44,17 +44,25 @@ REJECTIONS_KEPT = 100  # rejections the report lists in full; all are counted
 BULK_GC_THRESHOLD = 100_000
 
 
+_collection_depth = 0
+
+
 @contextlib.contextmanager
 def bulk_collection():
-    """The cyclic collector tuned for bulk work while the block runs; as before afterwards."""
+    """The cyclic collector tuned for bulk work while the block runs; as before afterwards (nested blocks: the
+    outermost one puts it back)."""
+    global _collection_depth
     before = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(BULK_GC_THRESHOLD, before[1], before[2])
+    _collection_depth += 1
     try:
         yield
     finally:
+        _collection_depth -= 1
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if not _collection_depth:
+            gc.unfreeze()
 
 
 @dataclass(frozen=True)
@@ -226,7 +234,8 @@ def load_batches(items: Iterable[tuple], *, workers: int | None = None, chunk: i
             process.join(timeout=5 if state["failure"] or state["received"] < state["sent"] else None)
             if process.is_alive():
                 process.terminate()
-        gc.unfreeze()
+        if not _collection_depth:
+            gc.unfreeze()
     report.seconds = time.perf_counter() - started
     if state["failure"]:
         raise RuntimeError(f"a bulk worker stopped: {state['failure']}")

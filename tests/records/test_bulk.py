@@ -118,3 +118,15 @@ def test_a_bad_file_is_refused_naming_the_line_before_anything_is_stored(person,
     with pytest.raises(CommandError, match="may not send visits"):
         call_command("ingest_file", write(tmp_path, [good]), "--agency", "CDC", "--workers", "2")
     assert not Visit.objects.exists()
+
+
+def test_the_collector_is_put_back_after_bulk_work_even_when_nested():
+    import gc
+
+    before = gc.get_threshold()
+    with bulk.bulk_collection():
+        assert gc.get_threshold()[0] == bulk.BULK_GC_THRESHOLD and gc.get_freeze_count() > 0
+        with bulk.bulk_collection():
+            pass
+        assert gc.get_freeze_count() > 0  # the inner block does not thaw what the outer froze
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -37,6 +37,7 @@ from healthbank.external import certificates
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
+from healthbank.records.bulk import bulk_collection
 from healthbank.records.models import ApiClient, Institution, Visit
 from healthbank.staff import roles
 from healthbank.vcard.selectors import household_members
@@ -81,9 +82,10 @@ class Command(BaseCommand):
             self.stdout.write("A population is already loaded; keeping it (delete var/ to start again).")
         else:
             started = time.perf_counter()
-            plan = build_population(people, seed, today or timezone.localdate())
-            planned = time.perf_counter() - started
-            summary = load_population(plan)
+            with bulk_collection():  # the plan and its rows: hundreds of thousands of objects made at once
+                plan = build_population(people, seed, today or timezone.localdate())
+                planned = time.perf_counter() - started
+                summary = load_population(plan)
             write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
             set_up_township_requests(seed, today)
             add_records(seed, today or timezone.localdate())
