@@ -18,7 +18,6 @@ from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.insurance.rules import monthly_premium
 from healthbank.records import bulk
 from healthbank.records.models import Institution
-from healthbank.records.services import Sender, ingest
 
 from .population import Population, premium_months
 
@@ -74,33 +73,20 @@ def load_population(population: Population, workers: int | None = None) -> LoadS
         pharmacy_last = 1 if inst is not None and inst.kind == Institution.Kind.PHARMACY else 0
         return SEND_ORDER.index(record_type), pharmacy_last
 
-    order = sorted(population.batches, key=send_rank)
-    # Worker processes see only what is committed: inside a caller's transaction, everything stays here.
-    workers = workers or bulk.default_workers()
-    parallel = workers > 1 and not connection.in_atomic_block
-    if parallel:
-        # PostgreSQL: the records through the parallel bulk loader, one phase a (record type, pharmacy last)
-        # rank: a pharmacy's refill finds its prescription, a report its visit, whichever worker wrote them.
-        items = (
-            (_spec(source, institutions), record_type, enumerate(population.batches[(source, record_type)]),
-             send_rank((source, record_type)))
-            for source, record_type in order
-        )  # fmt: skip
-        report = bulk.load_batches(items, workers=workers, chunk=CHUNK)
-        if report.rejections:
-            first = report.rejections[0]
-            raise GenerationError(f"{first['record_id']} rejected: {first['errors']}")
-        summary.records.update(report.by_type)
-    for key in () if parallel else order:
-        source, record_type = key
-        sender = Sender.for_institution(institutions[source]) if source in institutions else Sender.for_agency(source)
-        payloads = population.batches[key]
-        for start in range(0, len(payloads), CHUNK):
-            outcomes = ingest(sender, record_type, payloads[start : start + CHUNK])
-            rejected = [o for o in outcomes if not o.accepted]
-            if rejected:
-                raise GenerationError(f"{record_type} from {source} rejected: {rejected[0].errors}")
-            summary.records[record_type] += len(outcomes)
+    # Every record through the bulk loader, one phase a (record type, pharmacy last) rank: a pharmacy's refill
+    # finds its prescription, a report its visit, whichever worker wrote them. Worker processes see only what
+    # is committed: inside a caller's transaction the loader works in this process.
+    workers = 1 if connection.in_atomic_block else workers or bulk.default_workers()
+    items = (
+        (_spec(source, institutions), record_type, enumerate(population.batches[(source, record_type)]),
+         send_rank((source, record_type)))
+        for source, record_type in sorted(population.batches, key=send_rank)
+    )  # fmt: skip
+    report = bulk.load_batches(items, workers=workers, chunk=CHUNK)
+    if report.rejections:
+        first = report.rejections[0]
+        raise GenerationError(f"{first['record_id']} rejected: {first['errors']}")
+    summary.records.update(report.by_type)
     summary.seconds = time.perf_counter() - started
     return summary
 
