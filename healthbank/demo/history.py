@@ -135,7 +135,7 @@ class ClinicalHistory:
             return days
         day = start or ctx.start
         while True:
-            day += dt.timedelta(days=max(1, round(self.rng.expovariate(per_year / 365.25))))
+            day += dt.timedelta(days=_gap(self.rng.expovariate(per_year / 365.25), day, self.yesterday))
             if day > self.yesterday:
                 return days
             days.append(day)
@@ -770,8 +770,10 @@ class ClinicalHistory:
         per_year = reference.utilisation(ctx.age).inpatient * ctx.use_of_care
         latest = self.yesterday - dt.timedelta(days=21)
         day = ctx.start
+        if not per_year:
+            return
         while True:
-            day += dt.timedelta(days=max(1, round(self.rng.expovariate(per_year / 365.25)))) if per_year else latest
+            day += dt.timedelta(days=_gap(self.rng.expovariate(per_year / 365.25), day, latest))
             if day > latest:
                 return
             kinds = [(k, self._stay_weight(k, person, person.age_on(day))) for k in reference.inpatient_stays()]
@@ -975,3 +977,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _gap(drawn: float, day: dt.date, last: dt.date) -> int:
+    """Days to the next event of a Poisson process: at least one, and no further than just past ``last`` (a rare
+    person with a tiny rate draws tens of thousands of years, past the last date Python knows)."""
+    return min(max(1, round(drawn)), max(1, (last - day).days + 1))

@@ -18,6 +18,7 @@ from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.insurance.rules import monthly_premium
 from healthbank.records import bulk
 from healthbank.records.models import Institution
+from healthbank.records.services import Row, insert_rows
 
 from .population import Population, premium_months
 
@@ -51,6 +52,15 @@ class LoadSummary:
     records: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     person_ids: dict[str, object] = field(default_factory=dict)  # national ID → Person pk
+
+    def add(self, part: LoadSummary) -> None:
+        """Another slice of the same population (the institutions are the same ones)."""
+        self.people += part.people
+        self.households += part.households
+        self.institutions = max(self.institutions, part.institutions)
+        self.records.update(part.records)
+        self.seconds += part.seconds
+        self.person_ids.update(part.person_ids)
 
 
 def load_population(population: Population, workers: int | None = None) -> LoadSummary:
@@ -169,7 +179,8 @@ def _households(population: Population, people: list, units: dict[str, Insurance
         for month in months:
             if month < plan.since.replace(day=1):
                 continue
-            calc = PremiumCalculation(
+            calc = Row(
+                PremiumCalculation,
                 person=insured,
                 unit=unit,
                 month=month,
@@ -185,7 +196,8 @@ def _households(population: Population, people: list, units: dict[str, Insurance
                 paid_on = paid_on.replace(month=paid_on.month % 12 + 1, year=paid_on.year + (paid_on.month == 12))
                 paid_on = paid_on.replace(day=15)
                 payments.append(
-                    PremiumPayment(
+                    Row(
+                        PremiumPayment,
                         person=insured,
                         calculation=calc,
                         paid_on=paid_on,
@@ -196,5 +208,6 @@ def _households(population: Population, people: list, units: dict[str, Insurance
     NhiHousehold.objects.bulk_create(households, batch_size=1000)
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
     grant_children_to_parents(enrolments)  # bulk_create sends no signal: the children's grants, as enrolling does
-    PremiumCalculation.objects.bulk_create(calculations, batch_size=2000)
-    PremiumPayment.objects.bulk_create(payments, batch_size=2000)
+    # Three years of months a household: by far the most rows of this step, copied as the records are.
+    insert_rows(PremiumCalculation, calculations)
+    insert_rows(PremiumPayment, payments)

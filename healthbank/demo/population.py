@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from healthbank import policy
@@ -29,6 +30,9 @@ from . import reference
 from .history import ClinicalHistory, add_months
 
 HISTORY_YEARS = policy.SPAN_MEDICAL_YEARS
+# People planned at a time for a large population (``plan_slices``): a slice's plan and its rows take about
+# 2 GB of memory at 25,000 people; smaller slices make more round trips of the loader's phases.
+SLICE_PEOPLE = 25_000
 SALARY_GRADES = (
     27470, 28800, 30300, 31800, 33300, 36300, 38200, 40100, 42000, 43900, 45800, 48200, 50600, 53000,
     55400, 57800, 60800, 63800, 66800, 72800, 76500, 80200, 87600, 92100, 96600, 105600, 115500, 126300,
@@ -218,6 +222,7 @@ class Planner(ClinicalHistory):
         self.counter = itertools.count(1)
         self.unit_serial = itertools.count(1)
         self.units_by_key: dict[tuple, UnitPlan] = {}
+        self.people_planned = 0
         self._catalogues()
 
     # -- reference data ------------------------------------------------
@@ -514,6 +519,7 @@ class Planner(ClinicalHistory):
             households.extend(self.insure_family(family, county, township, people))
         plans = [p for p in people if p is not None]
         assert len(plans) == len(pool), "every planned person belongs to exactly one family"
+        self.people_planned += len(plans)  # the next slice's e-mail handles go on from here
         for person in plans:
             person.conditions = self.conditions(person)
         return plans, households, sorted(self.units_by_key.values(), key=lambda u: u.code)
@@ -577,7 +583,7 @@ class Planner(ClinicalHistory):
                     break
             person.mobile = mobile
             person.mobile_plan = self.rng.choices(["postpaid", "prepaid", "company"], weights=[80, 12, 8])[0]
-            handle = (person.name_en.split(",")[0].lower() or "user") + f".{index + 1}"
+            handle = (person.name_en.split(",")[0].lower() or "user") + f".{self.people_planned + index + 1}"
             person.email = f"{handle}@{self.rng.choice(['mail', 'post', 'inbox'])}.example.tw"
             if person.age_on(self.today) >= 18 and self.rng.random() < 0.3:
                 person.certificate_serial = f"{self.rng.randrange(16**16):016X}"
@@ -606,16 +612,39 @@ def build_population(people: int, seed: int, today: dt.date, *, history: bool = 
     ``history=False`` plans only people, households, cards and institutions: for tests that
     need a world to log in to, not three years of visits.
     """
+    (population,) = plan_slices(people, seed, today, slice_people=max(people, 1), history=history)
+    return population
+
+
+def plan_slices(
+    people: int, seed: int, today: dt.date, *, slice_people: int | None = None, history: bool = True
+) -> Iterator[Population]:
+    """The population of ``build_population`` planned ``slice_people`` people at a time, for a population whose
+    whole plan would not fit in memory (about 87 records a person).
+
+    One planner makes every slice: the institutions are planned once and shared, national IDs, card and
+    household numbers, mobiles and record ids stay unique across slices, and an insurance unit met again is
+    the same unit. Each slice is a population of its own as the pyramid and the counties shape it, its
+    families formed among its people; a slice's households index its own people. A population of one slice
+    is exactly ``build_population``'s.
+    """
+    slice_people = slice_people or SLICE_PEOPLE
     planner = Planner(seed, today)
     institutions = planner.institutions()
-    persons, households, units = planner.population(people)
-    if history:
-        by_county: dict[str, list[InstitutionPlan]] = defaultdict(list)
-        for i in institutions:
-            by_county[i.county].append(i)
-        for person in persons:
-            planner.history(person, by_county)
-    return Population(seed, today, institutions, units, persons, households, dict(planner.batches))
+    by_county: dict[str, list[InstitutionPlan]] = defaultdict(list)
+    for i in institutions:
+        by_county[i.county].append(i)
+    left = people
+    while left > 0:
+        size = min(slice_people, left)
+        left -= size
+        persons, households, units = planner.population(size)
+        planner.batches = defaultdict(list)
+        if history:
+            for person in persons:
+                planner.history(person, by_county)
+        yield Population(seed, today, institutions, units, persons, households, dict(planner.batches))
+        planner.batches = defaultdict(list)  # the slice's records belong to its loader now
 
 
 def premium_months(today: dt.date, years: int = policy.SPAN_PREMIUM_PAYMENTS_YEARS) -> list[dt.date]:

@@ -29,17 +29,42 @@ def card_file(person: PersonPlan, card: CardPlan) -> dict:
 
 
 def write_world(population: Population, external_dir: Path, cards_dir: Path) -> None:
-    external_dir.mkdir(parents=True, exist_ok=True)
-    cards_dir.mkdir(parents=True, exist_ok=True)
-    registry_rows, carrier_rows, certificate_rows = [], [], []
-    for person in population.people:
+    with World(external_dir, cards_dir) as world:
+        world.add(population)
+
+
+class World:
+    """The simulators' files of a population planned in one piece or slice by slice (``add`` each slice): card
+    files as each slice comes, the registry's, carriers' and CA's lists written whole when it closes."""
+
+    def __init__(self, external_dir: Path, cards_dir: Path):
+        self.external_dir, self.cards_dir = external_dir, cards_dir
+        external_dir.mkdir(parents=True, exist_ok=True)
+        cards_dir.mkdir(parents=True, exist_ok=True)
+        self.registry_rows: list[dict] = []
+        self.carrier_rows: list[dict] = []
+        self.certificate_rows: list[dict] = []
+        self.pin = certificates.pin_record(DEMO_CERTIFICATE_PIN)  # one PIN for every demo certificate
+
+    def __enter__(self) -> World:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+
+    def add(self, population: Population) -> None:
+        for person in population.people:
+            self._add_person(person)
+
+    def _add_person(self, person: PersonPlan) -> None:
         for card in person.cards:
-            (cards_dir / f"{card.card_number}.json").write_text(
+            (self.cards_dir / f"{card.card_number}.json").write_text(
                 json.dumps(card_file(person, card), ensure_ascii=False), encoding="utf-8"
             )
         if person.address is not None:
             a = person.address
-            registry_rows.append(
+            self.registry_rows.append(
                 {
                     "national_id": person.national_id,
                     "household_number": a.household_number,
@@ -51,7 +76,7 @@ def write_world(population: Population, external_dir: Path, cards_dir: Path) -> 
             )
         if person.mobile:
             carrier = ("中華電信", "台灣大哥大", "遠傳電信")[int(person.mobile[-1]) % 3]
-            carrier_rows.append(
+            self.carrier_rows.append(
                 {
                     "mobile": person.mobile,
                     "carrier": carrier,
@@ -61,12 +86,19 @@ def write_world(population: Population, external_dir: Path, cards_dir: Path) -> 
             )
         if person.certificate_serial:
             key = bytes(reversed(person.cards[0].private_key))  # derived, deterministic, distinct from the card's
-            certificate_rows.append(
+            self.certificate_rows.append(
                 certificates.issue(
-                    external_dir, person.certificate_serial, person.national_id, DEMO_CERTIFICATE_PIN, key
+                    self.external_dir,
+                    person.certificate_serial,
+                    person.national_id,
+                    DEMO_CERTIFICATE_PIN,
+                    key,
+                    pin_hashed=self.pin,
                 )
             )
-    registry.write(external_dir, registry_rows)
-    carriers.write(external_dir, carrier_rows)
-    certificates.write(external_dir, certificate_rows)
-    reset_adapters()
+
+    def close(self) -> None:
+        registry.write(self.external_dir, self.registry_rows)
+        carriers.write(self.external_dir, self.carrier_rows)
+        certificates.write(self.external_dir, self.certificate_rows)
+        reset_adapters()

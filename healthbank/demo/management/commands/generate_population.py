@@ -22,17 +22,18 @@ from healthbank.access.models import Grant
 from healthbank.accounts.models import OnlineAccount
 from healthbank.core.masking import mask_name, mask_national_id
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo import population
 from healthbank.demo.card_replacement import describe_card_requests, set_up_card_requests
 from healthbank.demo.cases import add_cases, add_showcase_cases
 from healthbank.demo.certificates import set_up_certificates
 from healthbank.demo.debit import set_up_debits
-from healthbank.demo.loader import load_population
-from healthbank.demo.population import build_population
+from healthbank.demo.loader import LoadSummary, load_population
+from healthbank.demo.population import plan_slices
 from healthbank.demo.premiums import add_unpaid_premiums
 from healthbank.demo.records import add_records, showcase_records
 from healthbank.demo.township import describe_township_requests, set_up_township_requests
 from healthbank.demo.vcard import describe_virtual_cards, set_up_virtual_cards
-from healthbank.demo.world import DEMO_CERTIFICATE_PIN, write_world
+from healthbank.demo.world import DEMO_CERTIFICATE_PIN, World
 from healthbank.external import certificates
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.identity.services import current_card
@@ -81,15 +82,30 @@ class Command(BaseCommand):
         if Person.objects.exists():
             self.stdout.write("A population is already loaded; keeping it (delete var/ to start again).")
         else:
-            started = time.perf_counter()
-            with bulk_collection():  # the plan and its rows: hundreds of thousands of objects made at once
-                plan = build_population(people, seed, today or timezone.localdate())
-                planned = time.perf_counter() - started
-                summary = load_population(plan)
-            write_world(plan, settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR)
+            day = today or timezone.localdate()
+            summary, planned, begun = LoadSummary(), 0.0, time.perf_counter()
+            # A large population is planned and loaded a slice of people at a time (demo/population.py
+            # ``plan_slices``; a population of one slice is ``build_population``'s): the whole plan of a quarter of
+            # a million people would not fit in memory.
+            slices = plan_slices(people, seed, day)
+            with bulk_collection(), World(settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR) as world:
+                while True:  # the plan and its rows: hundreds of thousands of objects made at once
+                    started = time.perf_counter()
+                    plan = next(slices, None)
+                    planned += time.perf_counter() - started
+                    if plan is None:
+                        break
+                    summary.add(load_population(plan))
+                    world.add(plan)
+                    if people > population.SLICE_PEOPLE:
+                        self.stdout.write(
+                            f"  {summary.people} people in {time.perf_counter() - begun:.0f} s"
+                            f" (plan {planned:.0f} s, load {summary.seconds:.0f} s)"
+                        )
+                    del plan  # the next slice's plan takes its place, not its side
             set_up_township_requests(seed, today)
-            add_records(seed, today or timezone.localdate())
-            summary.records.update(add_cases(seed, plan.today))
+            add_records(seed, day)
+            summary.records.update(add_cases(seed, day))
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
