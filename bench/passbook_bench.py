@@ -71,6 +71,8 @@ PORT = int(os.environ.get("BENCH_PASSBOOK_PORT", "8731"))
 WORKERS = int(os.environ.get("BENCH_PASSBOOK_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
 THREADS = int(os.environ.get("BENCH_PASSBOOK_THREADS", "1"))
 PICK_SEED = 8  # issue 8
+KEEP_LATENCIES = os.environ.get("BENCH_PASSBOOK_LATENCIES") == "1"  # every measured latency in the JSON printed
+WRITE_RESULTS = os.environ.get("BENCH_PASSBOOK_WRITE", "1") != "0"  # results/passbook.json and latest.json
 HISTORY_ENDS_DAYS_AGO = int(os.environ.get("BENCH_PASSBOOK_HISTORY_ENDS_DAYS_AGO", "31"))
 
 MARKER = "bench_passbook_population"
@@ -648,6 +650,8 @@ def main() -> None:
             "one_client": single[name],
             "rounds": measured,
         }
+        if KEEP_LATENCIES:  # for bench/passbook_scale.py, which pools rounds run as separate processes
+            targets[name]["latencies_s"] = [round(x, 5) for x in latencies]
     ratios = {
         name: round(targets[name]["requests_per_second"] / targets[base]["requests_per_second"], 2)
         for name, base in BASELINE.items()
@@ -681,7 +685,8 @@ def main() -> None:
             for name in BASELINE
         },
     }
-    write_results(figure)
+    if WRITE_RESULTS:
+        write_results(figure)
     print(table(figure), file=sys.stderr)
     print(json.dumps(figure, ensure_ascii=False))
 

@@ -1,7 +1,8 @@
 """make bench: bench/ingest_bench.py and bench/export_bench.py on a scratch SQLite file and, if reachable, a
 scratch PostgreSQL database; bench/vcard_bench.py (the virtual card: its own SQLite, PostgreSQL and
 PostgreSQL + Redis runs); bench/services_bench.py (certificate PDFs a second, its own scratch SQLite); then,
-with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it)."""
+with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it) and, when
+BENCH_PEOPLE is set, bench/passbook_scale.py (the passbook at 20,000 and at BENCH_PEOPLE people, in turn)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,10 @@ def main() -> None:
     (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     if with_postgres and os.environ.get("BENCH_PASSBOOK", "1") != "0":
         passbook()
+    if with_postgres and os.environ.get("BENCH_PEOPLE"):  # the passbook at 20,000 and at BENCH_PEOPLE people
+        out = subprocess.run([sys.executable, str(HERE / "passbook_scale.py")], stdout=subprocess.PIPE, text=True)
+        if out.returncode != 0:
+            sys.exit("passbook scale benchmark failed (its output is above)")
 
 
 if __name__ == "__main__":
