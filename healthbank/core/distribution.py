@@ -9,7 +9,8 @@ Every concrete model of our apps (``healthbank.*``) is one of:
   includes ``person``, and a foreign key from it to another person-owned model points at a row of the *same*
   person. The database sees only that the target is person-owned; **services keep both rows to one person**
   (in Citus such a key becomes ``(person_id, x_id)`` → ``(person_id, id)``, and the primary keys become
-  ``(person_id, id)``: that is why the same person is required, and why it holds for every such key today);
+  ``(person_id, id)``: that is why the same person is required; the services that write these keys take
+  both rows from one person, e.g. a scan's grants, a township request's enrolment, a visit's card);
 - **reference** (``REFERENCE``): small shared catalogues, replicated to every node (Citus reference tables);
   they point at nothing but other reference tables;
 - **local** (``LOCAL``): operator and coordinator tables (API keys of senders, counters, queues) that stay on
@@ -36,8 +37,10 @@ Declared exceptions, each with its reason, kept as few as possible:
 A unique key on an outside value the code looks a row up by alone (a token hash, a document or delegation
 code) is ``(person, key)`` plus a plain index on the key: in Citus that look-up goes through the person when
 the caller knows them, or through a directory table distributed by the key. Random tokens (128 to 256 bits)
-do not collide, so the per-person unique loses nothing; where a code is short, the service refuses a code
-that matches two live rows rather than picking one.
+do not collide, so the per-person unique loses nothing. The two short codes looked up alone are safe against a
+collision between two people: a device code matching two people's live codes works for neither
+(``devices.services.bind_device``), and a delegation code answers with the row made for the delegate who typed
+it (``vcard.services.obtain_delegation``).
 
 Tables of other apps (not classified here; what they become):
 - ``auth.User``, ``auth.Group``, ``auth.Permission``, ``contenttypes.ContentType``: reference tables — staff
@@ -98,7 +101,8 @@ LOCAL_LINKS_TO_PEOPLE: dict[tuple[str, str], str] = {
 TO_MIGRATE: dict[tuple[str, str], str] = {
     ("identity.Enrolment", "household"): (
         "to migrate: a dependant's enrolment points at the insured's household row; point at the insured Person "
-        "instead (a household is one-to-one with its insured)"
+        "instead (a household is one-to-one with its insured) — its readers (the insured's dependants, a transfer "
+        "ending them) are queries over several people by design"
     ),
 }
 
