@@ -202,7 +202,7 @@ def may_act_for(reader: Reader, person, at: dt.datetime | None = None) -> Access
     day = timezone.localdate(at or timezone.now())
     current = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
     dependent = Enrolment.objects.filter(
-        current, person=person, role=Enrolment.Role.DEPENDENT, household__insured_id=reader.person_id
+        current, person=person, role=Enrolment.Role.DEPENDENT, household__person_id=reader.person_id
     )
     return INSURED_FOR_DEPENDENT if dependent.exists() else None
 
@@ -214,6 +214,6 @@ def dependents_of(reader: Reader, at: dt.datetime | None = None) -> list:
     day = timezone.localdate(at or timezone.now())
     current = Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gte=day))
     enrolled = Enrolment.objects.filter(
-        current, role=Enrolment.Role.DEPENDENT, household__insured_id=reader.person_id
+        current, role=Enrolment.Role.DEPENDENT, household__person_id=reader.person_id
     ).exclude(person_id=reader.person_id)
     return list(Person.objects.filter(pk__in=enrolled.values("person_id")).order_by("birth_date", "pk"))

@@ -133,7 +133,7 @@ def is_child_of_insured(enrolment: Enrolment) -> bool:
     return (
         enrolment.role == Enrolment.Role.DEPENDENT
         and enrolment.relationship == Enrolment.Relationship.CHILD
-        and enrolment.person_id != enrolment.household.insured_id
+        and enrolment.person_id != enrolment.household.person_id
     )
 
 
@@ -168,7 +168,7 @@ def grant_child_to_parent(enrolment: Enrolment) -> Grant | None:
             return Grant.objects.create(
                 person_id=enrolment.person_id,
                 grantee_kind=Grant.GranteeKind.PERSON,
-                grantee_person_id=enrolment.household.insured_id,
+                grantee_person_id=enrolment.household.person_id,
                 categories=sorted(ALL_CATEGORIES),
                 lends_card=True,  # §9: the parent shows the child's virtual card too
                 why=Grant.Why.CHILD_UNDER_15,
@@ -198,7 +198,7 @@ def grant_children_to_parents(enrolments) -> int:
             Grant(
                 person_id=enrolment.person_id,
                 grantee_kind=Grant.GranteeKind.PERSON,
-                grantee_person_id=enrolment.household.insured_id,
+                grantee_person_id=enrolment.household.person_id,
                 categories=sorted(ALL_CATEGORIES),
                 lends_card=True,  # §9: the parent shows the child's virtual card too
                 why=Grant.Why.CHILD_UNDER_15,

@@ -69,7 +69,7 @@ class RegistrationApplication(models.Model):
     account = models.ForeignKey(
         OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="applications"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     email = models.EmailField(_("e-mail"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("sent"))
@@ -89,7 +89,11 @@ class RegistrationApplication(models.Model):
     class Meta:
         verbose_name = _("registration confirmation e-mail")
         verbose_name_plural = _("registration confirmation e-mails")
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["token_hash"], name="registration_token"),  # the link names no person
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "token_hash"], name="registration_token_unique")]
 
     def __str__(self) -> str:
         return f"{self.person} {self.status} until {self.expires_at:%Y-%m-%d}"
@@ -103,7 +107,7 @@ class PasswordReset(models.Model):
     account = models.ForeignKey(
         OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="resets"
     )
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     email = models.EmailField(_("e-mail"), help_text=_("where the link was sent"))
     new_email = models.BooleanField(
         _("new e-mail"), default=False, help_text=_("the link went to a new e-mail that becomes the registered one")
@@ -118,7 +122,11 @@ class PasswordReset(models.Model):
     class Meta:
         verbose_name = _("password reset")
         verbose_name_plural = _("password resets")
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["token_hash"], name="password_reset_token"),  # the link names no person
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "token_hash"], name="password_reset_token_unique")]
 
     def __str__(self) -> str:
         return f"password reset until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -41,11 +41,11 @@ def _applicant_for(person: Person) -> Person:
     """A child's request is made by the insured person of the household; an adult applies themselves."""
     enrolment = (
         Enrolment.objects.filter(person=person, ended_on__isnull=True, role=Enrolment.Role.DEPENDENT)
-        .select_related("household__insured")
+        .select_related("household__person")
         .first()
     )
     if enrolment is not None and person.age_on(timezone.localdate()) < 18:
-        return enrolment.household.insured
+        return enrolment.household.person
     return person
 
 

@@ -155,7 +155,7 @@ def _households(population: Population, people: list, units: dict[str, Insurance
     months = premium_months(population.today)
     for plan in population.households:
         insured = people[plan.insured]
-        household = NhiHousehold(insured=insured)
+        household = NhiHousehold(person=insured)
         households.append(household)
         unit = units[plan.unit]
         common = {"household": household, "unit": unit, "category": plan.category, "insured_salary": plan.salary}

@@ -14,7 +14,7 @@ class DeviceVerificationCode(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
-    code_hash = models.CharField(max_length=64, unique=True)
+    code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("issued"))
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
@@ -22,7 +22,11 @@ class DeviceVerificationCode(models.Model):
     class Meta:
         verbose_name = _("device verification code")
         verbose_name_plural = _("device verification codes")
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["code_hash"], name="device_code_hash"),  # the app sends the code alone
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "code_hash"], name="device_code_unique")]
 
     def __str__(self) -> str:
         return f"device code until {self.expires_at:%Y-%m-%d %H:%M}"
@@ -44,16 +48,20 @@ class DeviceBinding(models.Model):
     device_identifier = models.CharField(_("device identifier"), max_length=100)
     verified_at = models.DateTimeField(_("verified"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ENABLED)
-    credential_hash = models.CharField(max_length=64, unique=True)
+    credential_hash = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("verified device")
         verbose_name_plural = _("verified devices")
-        indexes = [models.Index(fields=["person", "-verified_at"])]
+        indexes = [
+            models.Index(fields=["person", "-verified_at"]),
+            models.Index(fields=["credential_hash"], name="device_credential"),  # the app sends it alone
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=models.Q(status="enabled"), name="one_enabled_device_per_person"
-            )
+            ),
+            models.UniqueConstraint(fields=["person", "credential_hash"], name="device_credential_unique"),
         ]
 
     def __str__(self) -> str:
@@ -66,14 +74,18 @@ class AppToken(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(DeviceBinding, verbose_name=_("device"), on_delete=models.CASCADE, related_name="tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("issued"))
     expires_at = models.DateTimeField(_("expires"))
 
     class Meta:
         verbose_name = _("app token")
         verbose_name_plural = _("app tokens")
-        indexes = [models.Index(fields=["person", "-created_at"])]
+        indexes = [
+            models.Index(fields=["person", "-created_at"]),
+            models.Index(fields=["token_hash"], name="app_token_hash"),  # the app sends the token alone
+        ]
+        constraints = [models.UniqueConstraint(fields=["person", "token_hash"], name="app_token_unique")]
 
     def __str__(self) -> str:
         return f"app token until {self.expires_at:%Y-%m-%d %H:%M}"

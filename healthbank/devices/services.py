@@ -62,11 +62,14 @@ def bind_device(code: str, *, platform: str, model: str, device_identifier: str)
     """Use a code once: bind the device, disable the person's other devices, return the device credential."""
     now = timezone.now()
     _check_device_fields(platform, model, device_identifier)
-    row = (
-        DeviceVerificationCode.objects.select_for_update()
-        .filter(code_hash=_digest(code.strip()), used_at__isnull=True, expires_at__gt=now)
-        .first()
+    # A code is unique per person only (issue 12: tables distributed by person); two people's live codes
+    # that happen to be equal (47 bits, ten minutes) name nobody, so neither works: each makes a new one.
+    live = list(
+        DeviceVerificationCode.objects.select_for_update().filter(
+            code_hash=_digest(code.strip()), used_at__isnull=True, expires_at__gt=now
+        )[:2]
     )
+    row = live[0] if len(live) == 1 else None
     if row is None:
         raise DeviceError("code", _("This device verification code is wrong, used or expired; generate a new one."))
     row.used_at = now

@@ -119,7 +119,7 @@ def _load(category: str, viewing: Viewing) -> list:
         case C.INSURANCE:
             return list(
                 Enrolment.objects.filter(person=person)
-                .select_related("unit", "household__insured")
+                .select_related("unit", "household__person")
                 .order_by("started_on", "pk")
             )
         case C.CARDS:

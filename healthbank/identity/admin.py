@@ -226,5 +226,5 @@ class InsuranceUnitAdmin(admin.ModelAdmin):
 
 @admin.register(NhiHousehold)
 class NhiHouseholdAdmin(admin.ModelAdmin):
-    list_display = ["id", "insured"]
-    raw_id_fields = ["insured"]
+    list_display = ["id", "person"]
+    raw_id_fields = ["person"]

@@ -103,10 +103,11 @@ class InsuranceUnit(models.Model):
 
 
 class NhiHousehold(models.Model):
-    """健保戶 — an insured person (被保險人) and the dependents insured under them."""
+    """健保戶 — an insured person (被保險人, ``person``: the household is theirs) and the dependents insured under
+    them (each dependent's enrolment names the household)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    insured = models.OneToOneField(
+    person = models.OneToOneField(
         Person, verbose_name=_("insured person"), on_delete=models.PROTECT, related_name="household_as_insured"
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -116,7 +117,7 @@ class NhiHousehold(models.Model):
         verbose_name_plural = _("NHI households")
 
     def __str__(self) -> str:
-        return _("NHI household of %(insured)s") % {"insured": self.insured}
+        return _("NHI household of %(insured)s") % {"insured": self.person}
 
 
 class Enrolment(models.Model):

@@ -43,7 +43,7 @@ def create_person(**fields) -> Person:
 @transaction.atomic
 def start_household(insured: Person, unit: InsuranceUnit, *, category: int, salary: int, since: dt.date):
     """健保戶: the insured person's household and their own enrolment in it."""
-    household = NhiHousehold.objects.create(insured=insured)
+    household = NhiHousehold.objects.create(person=insured)
     Enrolment.objects.create(
         person=insured,
         household=household,

@@ -141,7 +141,7 @@ def premiums_snapshot(person: Person, *, year: int, today: dt.date) -> dict:
             % {"name": person.masked_name, "year": year_label(year)},
         )
     dependents = list(
-        Enrolment.objects.filter(household__insured=person, role=Enrolment.Role.DEPENDENT)
+        Enrolment.objects.filter(household__person=person, role=Enrolment.Role.DEPENDENT)
         .select_related("person")
         .order_by("started_on", "person__birth_date", "pk")
     )

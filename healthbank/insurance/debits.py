@@ -115,7 +115,7 @@ def debit_months(
                 requested_at=now,
             )
             DirectDebitMonth.objects.bulk_create(
-                [DirectDebitMonth(debit=debit, calculation=row, amount=row.amount) for row in chosen]
+                [DirectDebitMonth(person=person, debit=debit, calculation=row, amount=row.amount) for row in chosen]
             )
     except IntegrityError:
         earlier = DirectDebit.objects.filter(person=person, request_key=request_key).first()

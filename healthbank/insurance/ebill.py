@@ -13,6 +13,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,7 +24,7 @@ from healthbank.accounts.outbox import queue_email
 from healthbank.core import display
 from healthbank.identity.models import Person
 
-from .models import EBillNotice, EBillSubscription, PremiumCalculation
+from .models import EBillNotice, EBillSubscription, PremiumCalculation, PremiumPayment
 from .rules import premium_due_on
 
 logger = logging.getLogger(__name__)
@@ -83,13 +84,12 @@ def bill_of(person: Person, month: dt.date) -> dict | None:
     month = month.replace(day=1)
     rows = list(
         PremiumCalculation.objects.filter(person=person, month=month)
-        .select_related("unit", "payment")
+        .select_related("unit")
+        .annotate(paid=Exists(PremiumPayment.objects.filter(person=person, calculation=OuterRef("pk"))))
         .order_by("unit__code")
     )
     if not rows:
         return None
-    for row in rows:
-        row.paid = getattr(row, "payment", None) is not None
     return {
         "month": month,
         "rows": rows,

@@ -87,7 +87,7 @@ def enrolment_records(person: Person, *, household_of: Person | None = None) -> 
     periods = Enrolment.objects.filter(person=person).select_related("unit", "household").order_by("started_on", "pk")
     if household_of is not None and household_of.pk != person.pk:
         # The reasons too are told from these periods only: nothing of the dependent's periods elsewhere shows.
-        periods = periods.filter(household__insured=household_of)
+        periods = periods.filter(household__person=household_of)
     periods = list(periods)
     found = []
     for i, e in enumerate(periods):

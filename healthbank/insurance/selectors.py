@@ -73,7 +73,7 @@ def unpaid_premiums(person: Person, *, today=None) -> list:
         category__in=policy.PREMIUM_SELF_BILLED_CATEGORIES,
     )
     rows = list(
-        PremiumCalculation.objects.filter(person=person, payment__isnull=True, month__lte=today, amount__gt=0)
+        PremiumCalculation.objects.filter(person=person, payments__isnull=True, month__lte=today, amount__gt=0)
         .filter(Exists(self_billed))
         .select_related("unit")
         .order_by("month", "unit__code")

@@ -368,7 +368,7 @@ def approve_request(operator, request: TownshipRequest) -> TownshipRequest:
         if request.kind == Kind.ENROL:
             if current_enrolment(person, max(day, _today())) is not None:
                 raise TownshipRefused("kind", _("The person is insured already; reject the request."), 409)
-            household, _created = NhiHousehold.objects.get_or_create(insured=person)
+            household, _created = NhiHousehold.objects.get_or_create(person=person)
             enrolment = Enrolment.objects.create(
                 person=person,
                 household=household,

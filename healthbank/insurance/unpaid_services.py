@@ -111,16 +111,17 @@ def accept_plan(person: Person, *, count, months, today: dt.date | None = None) 
             proposal = propose(person, count, today=today)
             if {row.pk for row in proposal.months} != wanted:
                 raise PremiumRefused("months", _("The unpaid months changed; look at the proposal again."))
-            if DirectDebitMonth.objects.filter(calculation__in=proposal.months, claimed=True).exists():
+            if DirectDebitMonth.objects.filter(person=person, calculation__in=proposal.months, claimed=True).exists():
                 # a direct debit of one of the months is waiting for the bank (it claimed the month under the
                 # same lock): the month is being paid, not owed
                 raise PremiumRefused(
                     "months", _("A month is being paid by direct debit now; look at the proposal again later."), 409
                 )
             plan = InstalmentPlan.objects.create(person=person, total=proposal.total, accepted_at=timezone.now())
-            plan.calculations.set(proposal.months)
+            plan.calculations.set(proposal.months, through_defaults={"person": person})
             Instalment.objects.bulk_create(
-                Instalment(plan=plan, number=i.number, amount=i.amount, due_on=i.due_on) for i in proposal.instalments
+                Instalment(person=person, plan=plan, number=i.number, amount=i.amount, due_on=i.due_on)
+                for i in proposal.instalments
             )
             return plan, True
     except IntegrityError:  # another request of the same person stored its plan first

@@ -99,11 +99,12 @@ class Presenter(models.TextChoices):
 class CardScan(models.Model):
     """一次性 QR 碼的使用 — one card QR scanned by an institution: the durable record that it is used up.
 
-    ``token_id`` is unique: the second scan of a code fails here even when the cache forgot the code.
+    ``token_id`` is unique (per card holder, whom the code names): the second scan of a code fails here even
+    when the cache forgot the code.
     """
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    token_id = models.CharField(_("code id"), max_length=32, unique=True)
+    token_id = models.CharField(_("code id"), max_length=32)
     person = models.ForeignKey(Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="+")
     institution = models.ForeignKey(
         "records.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
@@ -136,6 +137,7 @@ class CardScan(models.Model):
         verbose_name = _("virtual card scan")
         verbose_name_plural = _("virtual card scans")
         indexes = [models.Index(fields=["person", "-scanned_at"], name="vcard_scan_person")]
+        constraints = [models.UniqueConstraint(fields=["person", "token_id"], name="vcard_scan_once")]
 
     def __str__(self) -> str:
         return f"{self.token_id} {self.scanned_at:%Y-%m-%d %H:%M}"
@@ -165,7 +167,7 @@ class InstitutionRequest(models.Model):
     requested_at = models.DateTimeField(_("requested"))
     answer_by = models.DateTimeField(_("answer by"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    grant = models.OneToOneField(
+    grant = models.ForeignKey(
         "access.Grant", verbose_name=_("grant"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
@@ -176,6 +178,7 @@ class InstitutionRequest(models.Model):
             models.Index(fields=["person", "status", "-requested_at"], name="vcard_request_person"),
             models.Index(fields=["institution", "-requested_at"], name="vcard_request_institution"),
         ]
+        constraints = [models.UniqueConstraint(fields=["person", "grant"], name="vcard_request_grant_once")]
 
     def __str__(self) -> str:
         return f"{self.institution} → {self.person} {self.status}"
@@ -224,7 +227,7 @@ class Delegation(models.Model):
     ends_at = models.DateTimeField(_("until"))
     created_at = models.DateTimeField(_("created"))
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
-    grant = models.OneToOneField(
+    grant = models.ForeignKey(
         "access.Grant", verbose_name=_("grant"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
@@ -234,11 +237,14 @@ class Delegation(models.Model):
         indexes = [
             models.Index(fields=["person", "-created_at"], name="vcard_delegation_person"),
             models.Index(fields=["delegate", "status"], name="vcard_delegation_delegate"),
+            # The delegate types the code alone (whose card it is comes from the row).
+            models.Index(fields=["code_hash"], condition=~models.Q(code_hash=""), name="vcard_delegation_code"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["code_hash"], condition=~models.Q(code_hash=""), name="vcard_delegation_code_unique"
+                fields=["person", "code_hash"], condition=~models.Q(code_hash=""), name="vcard_delegation_code_unique"
             ),
+            models.UniqueConstraint(fields=["person", "grant"], name="vcard_delegation_grant_once"),
             models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="vcard_delegation_span"),
         ]
 

@@ -635,13 +635,20 @@ def obtain_delegation(delegate: Person, code: str, *, address: str = "") -> Dele
     if max(limits.hit(k, window) for k in keys_) > count:
         raise CardRefused("code", _("Too many wrong codes; try again in an hour."), 429, "throttled")
     cleaned = normalise_code(code)
-    delegation = (
-        Delegation.objects.filter(code_hash=_digest(cleaned), kind=Delegation.Kind.NAMED)
-        .select_related("person")
-        .first()
+    # A code is unique per card holder only (issue 12: tables distributed by person): of the rows with this
+    # code, the one made for this delegate, newest first, answers; no other holder's row is taken then.
+    found = (
+        list(
+            Delegation.objects.filter(code_hash=_digest(cleaned), kind=Delegation.Kind.NAMED)
+            .select_related("person")
+            .order_by("-created_at")[:10]
+        )
         if len(cleaned) == policy.VCARD_DELEGATION_CODE_LENGTH
-        else None
+        else []
     )
+    delegation = next((row for row in found if row.delegate_id_hash == delegate.national_id_hash), None)
+    if delegation is None and found:
+        delegation = found[0]
     if delegation is None:
         raise CardRefused("code", _("This code is not right; check it and try again."), 400, "wrong_code")
     for k in keys_:

@@ -46,7 +46,7 @@ def test_a_dependent_acts_only_for_themselves(household):
 
 def test_a_dependent_who_left_the_household_is_no_longer_acted_for(household):
     reader = Reader.person(household.parent)
-    enrolment = Enrolment.objects.get(person=household.teen, household__insured=household.parent)
+    enrolment = Enrolment.objects.get(person=household.teen, household__person=household.parent)
     enrolment.ended_on = timezone.localdate() - dt.timedelta(days=1)
     enrolment.save(update_fields=["ended_on"])
     assert rules.may_act_for(reader, household.teen) is None

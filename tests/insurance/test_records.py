@@ -470,7 +470,7 @@ def test_a_dependents_periods_elsewhere_stay_theirs(history):
     from healthbank.identity.models import NhiHousehold
 
     Enrolment.objects.create(
-        person=spouse, household=NhiHousehold.objects.create(insured=spouse), unit=own, category=1, role="insured",
+        person=spouse, household=NhiHousehold.objects.create(person=spouse), unit=own, category=1, role="insured",
         relationship="self", insured_salary=40100, started_on=dt.date(2005, 1, 1), ended_on=dt.date(2011, 12, 31),
     )  # fmt: skip
     page = web_client_for(history.parent).get(f"/services/{spouse.pk}/enrolments/").content.decode()

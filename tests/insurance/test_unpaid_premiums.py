@@ -113,7 +113,7 @@ def test_an_employees_premium_is_withheld_by_the_employer_and_not_listed(househo
 
 
 def test_another_persons_or_a_dependents_bills_are_a_404(self_payer, household, other_person, township):
-    calc = PremiumCalculation.objects.filter(person=self_payer, payment__isnull=True).first()
+    calc = PremiumCalculation.objects.filter(person=self_payer, payments__isnull=True).first()
     stranger = web_client_for(other_person)
     for url in (
         f"/services/{self_payer.pk}/premiums/",
@@ -175,7 +175,7 @@ def test_a_person_sees_a_schedule_accepts_it_once_and_each_instalment_has_a_slip
     assert proposal.status_code == 200
     text = proposal.content.decode()
     assert "NT$ 1,652" in text and "115/12/31" in text and "116/02/28" in text  # 4,956 / 3, monthly
-    months = [str(c.pk) for c in PremiumCalculation.objects.filter(person=self_payer, payment__isnull=True)]
+    months = [str(c.pk) for c in PremiumCalculation.objects.filter(person=self_payer, payments__isnull=True)]
     accepted = client.post(base + "instalments/", {"count": "3", "months": months}, follow=True)
     assert accepted.status_code == 200
     page = accepted.content.decode()
@@ -215,7 +215,7 @@ def test_below_the_threshold_instalments_are_refused_naming_the_total(person, to
 
 def test_the_months_shown_must_be_the_months_unpaid(self_payer):
     client = web_client_for(self_payer)
-    months = [str(c.pk) for c in PremiumCalculation.objects.filter(person=self_payer, payment__isnull=True)][:-1]
+    months = [str(c.pk) for c in PremiumCalculation.objects.filter(person=self_payer, payments__isnull=True)][:-1]
     response = client.post(f"/services/{self_payer.pk}/premiums/instalments/", {"count": "3", "months": months})
     assert response.status_code == 400 and 'data-field="months"' in response.content.decode()
     response = client.post(f"/services/{self_payer.pk}/premiums/instalments/", {"count": "9", "months": months})
@@ -224,7 +224,7 @@ def test_the_months_shown_must_be_the_months_unpaid(self_payer):
 
 
 def test_two_requests_at_once_leave_one_plan(self_payer):
-    months = [c.pk for c in PremiumCalculation.objects.filter(person=self_payer, payment__isnull=True)]
+    months = [c.pk for c in PremiumCalculation.objects.filter(person=self_payer, payments__isnull=True)]
     first, created = unpaid_services.accept_plan(self_payer, count=2, months=months)
     assert created
     # the second request read before the first one's plan was stored: the unique constraint stops it

@@ -36,12 +36,12 @@ def family(world) -> tuple[Person, Person]:
     """A parent (the insured) and their child under 15 insured under them."""
     enrolment = (
         Enrolment.objects.filter(role="dependent", relationship="child", ended_on__isnull=True)
-        .select_related("person", "household__insured")
+        .select_related("person", "household__person")
         .order_by("-person__birth_date")
     )
     for e in enrolment:
         if e.person.age_on(TODAY) < 15:
-            return e.household.insured, e.person
+            return e.household.person, e.person
     raise AssertionError("the population has no child under 15")
 
 

@@ -112,7 +112,7 @@ def test_the_app_explanation_equals_the_stored_calculation_and_the_page(insured,
 
 def test_a_dependent_is_told_whom_premiums_are_billed_to_and_never_sees_the_insureds_figures(dependent, client):
     enrolment = _current("dependent").get(person=dependent)
-    insured = enrolment.household.insured
+    insured = enrolment.household.person
     page = _text(web_as(dependent, client).get(f"/en/passbook/{dependent.pk}/insurance/"))
     assert "Insured (as a dependent)" in page
     assert "billed with the insured person of your household" in page
@@ -357,7 +357,7 @@ def test_wishes_say_whether_one_is_registered_now_and_where_to_change_it(insured
 
 
 def test_a_stranger_cannot_open_these_pages_and_the_attempt_is_logged(insured, client):
-    household = Enrolment.objects.filter(household__insured=insured).values_list("person_id", flat=True)
+    household = Enrolment.objects.filter(household__person=insured).values_list("person_id", flat=True)
     stranger = (
         Person.objects.exclude(pk__in=household)
         .exclude(pk=insured.pk)

@@ -14,7 +14,7 @@ from .debits import DirectDebit, DirectDebitMonth, EBillNotice, EBillSubscriptio
 from .premiums import PremiumCalculation, PremiumPayment
 from .records import Letter, MailingAddress
 from .township import TownshipRequest
-from .unpaid import Instalment, InstalmentPlan
+from .unpaid import Instalment, InstalmentMonth, InstalmentPlan
 
 __all__ = [
     "CardReplacementRequest",
@@ -24,6 +24,7 @@ __all__ = [
     "EBillNotice",
     "EBillSubscription",
     "Instalment",
+    "InstalmentMonth",
     "InstalmentPlan",
     "IssuedDocument",
     "Letter",

@@ -54,7 +54,7 @@ class CardReplacementRequest(models.Model):
     old_card = models.ForeignKey(
         NhiCard, verbose_name=_("old card"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    new_card = models.OneToOneField(
+    new_card = models.ForeignKey(
         NhiCard, verbose_name=_("new card"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     email = models.EmailField(_("e-mail"), blank=True, help_text=_("where the decision is sent"))
@@ -75,6 +75,7 @@ class CardReplacementRequest(models.Model):
             models.Index(fields=["status", "submitted_at"], name="card_repl_queue"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["person", "new_card"], name="card_repl_new_card_once"),
             # One waiting request per card holder: a double submit, or two people of a household at once, store one.
             models.UniqueConstraint(
                 fields=["person"], condition=models.Q(status="submitted"), name="card_repl_one_waiting"

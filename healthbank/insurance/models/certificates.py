@@ -34,7 +34,7 @@ class IssuedDocument(models.Model):
     requested_by = models.ForeignKey(Person, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=8, choices=Language.choices)
-    code = models.CharField(_("verification code"), max_length=16, unique=True, editable=False)
+    code = models.CharField(_("verification code"), max_length=16, editable=False)
     fingerprint = models.CharField(max_length=64, editable=False)
     snapshot = models.JSONField(_("what the certificate says"), editable=False)
     issued_at = models.DateTimeField(_("issued at"))
@@ -46,9 +46,13 @@ class IssuedDocument(models.Model):
     class Meta:
         verbose_name = _("issued certificate")
         verbose_name_plural = _("issued certificates")
-        indexes = [models.Index(fields=["person", "-issued_at"])]
+        indexes = [
+            models.Index(fields=["person", "-issued_at"]),
+            models.Index(fields=["code"], name="issued_document_code"),  # /verify/<code> names no person
+        ]
         constraints = [
-            models.UniqueConstraint(fields=["person", "fingerprint", "issued_on"], name="issued_document_once_a_day")
+            models.UniqueConstraint(fields=["person", "fingerprint", "issued_on"], name="issued_document_once_a_day"),
+            models.UniqueConstraint(fields=["person", "code"], name="issued_document_code_unique"),
         ]
 
     def __str__(self) -> str:

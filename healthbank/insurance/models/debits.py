@@ -57,6 +57,7 @@ class DirectDebitMonth(models.Model):
     """A month a debit pays; ``claimed`` while the debit is open or accepted (one claim a month at a time)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     debit = models.ForeignKey(DirectDebit, on_delete=models.CASCADE, related_name="months")
     calculation = models.ForeignKey(
         PremiumCalculation, verbose_name=_("premium calculation"), on_delete=models.PROTECT, related_name="+"
@@ -69,7 +70,9 @@ class DirectDebitMonth(models.Model):
         verbose_name_plural = _("months debited")
         constraints = [
             models.UniqueConstraint(
-                fields=["calculation"], condition=models.Q(claimed=True), name="direct_debit_month_claimed_once"
+                fields=["person", "calculation"],
+                condition=models.Q(claimed=True),
+                name="direct_debit_month_claimed_once",
             )
         ]
 

@@ -52,8 +52,8 @@ class PremiumPayment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
-    calculation = models.OneToOneField(
-        PremiumCalculation, verbose_name=_("premium calculation"), on_delete=models.PROTECT, related_name="payment"
+    calculation = models.ForeignKey(
+        PremiumCalculation, verbose_name=_("premium calculation"), on_delete=models.PROTECT, related_name="payments"
     )
     paid_on = models.DateField(_("paid on"))
     amount = models.PositiveIntegerField(_("amount"))
@@ -63,6 +63,7 @@ class PremiumPayment(models.Model):
         verbose_name = _("premium payment")
         verbose_name_plural = _("premium payments")
         indexes = [models.Index(fields=["person", "-paid_on"])]
+        constraints = [models.UniqueConstraint(fields=["person", "calculation"], name="premium_paid_once")]
 
     def __str__(self) -> str:
         return f"{display.format_date(self.paid_on)} NT${self.amount}"

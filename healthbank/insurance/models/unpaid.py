@@ -23,7 +23,9 @@ class InstalmentPlan(models.Model):
     person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     total = models.PositiveIntegerField(_("total"), help_text=_("NT$"))
-    calculations = models.ManyToManyField(PremiumCalculation, verbose_name=_("months"), related_name="+")
+    calculations = models.ManyToManyField(
+        PremiumCalculation, verbose_name=_("months"), related_name="+", through="InstalmentMonth"
+    )
     accepted_at = models.DateTimeField(_("accepted at"))
 
     class Meta:
@@ -39,10 +41,31 @@ class InstalmentPlan(models.Model):
         return f"NT${self.total} ({self.get_status_display()})"
 
 
+class InstalmentMonth(models.Model):
+    """A month a plan pays (the plan's ``calculations``), kept with its person as every row of a person."""
+
+    id = models.BigAutoField(primary_key=True)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(InstalmentPlan, on_delete=models.CASCADE, db_column="instalmentplan_id")
+    calculation = models.ForeignKey(PremiumCalculation, on_delete=models.CASCADE, db_column="premiumcalculation_id")
+
+    class Meta:
+        db_table = "insurance_instalmentplan_calculations"  # the table the many-to-many field made
+        verbose_name = _("month in an instalment plan")
+        verbose_name_plural = _("months in instalment plans")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "plan", "calculation"], name="instalment_month_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.calculation_id}"
+
+
 class Instalment(models.Model):
     """One instalment of a plan: its amount, due date and its own payment slip."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     plan = models.ForeignKey(
         InstalmentPlan, verbose_name=_("instalment plan"), on_delete=models.CASCADE, related_name="instalments"
     )
@@ -55,7 +78,7 @@ class Instalment(models.Model):
         verbose_name = _("instalment")
         verbose_name_plural = _("instalments")
         ordering = ["plan", "number"]
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="instalment_number_unique")]
+        constraints = [models.UniqueConstraint(fields=["person", "plan", "number"], name="instalment_number_unique")]
 
     def __str__(self) -> str:
         return f"{self.number}: NT${self.amount}"
