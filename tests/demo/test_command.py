@@ -70,6 +70,8 @@ def test_the_printed_unit_has_people_and_its_ready_file_uploads_as_the_readme_sa
     assert path.name == f"{unit_code}{format_roc_compact(dt.date(2026, 11, 20))}.csv"
     rows = path.read_bytes().decode().splitlines()
     assert rows
+    # Nobody in the file is registered yet, the demo's showcase people (registered last) included.
+    assert all(not hasattr(Person.objects.by_national_id(row.split(",")[0]).get(), "online_account") for row in rows)
     # README: log in at /unit/login/ with the printed code and password, upload the file.
     response = client.post("/unit/login/", {"code": unit_code, "password": unit_password})
     assert response.status_code == 302

@@ -133,7 +133,6 @@ class Command(BaseCommand):
             f"                      user '{DEMO_COUNTER_CLERK[0]}' password '{DEMO_COUNTER_CLERK[1]}'"
             "  (counter staff only: counter view, no records)"
         )
-        self._demo_unit(site)
         _demo_news()
         self.stdout.write(f"  Ingestion API docs  {site}/api/docs/  as {clinic.code} {clinic.name}:")
         self.stdout.write(f"    Authorization: Bearer {key}")
@@ -160,6 +159,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"      {agent} --card {_shown(settings.SIMULATED_CARDS_DIR / f'{card.card_number}.json')}"
                 )
+        # After the demo people are registered: the unit's ready file names people not yet registered, and a
+        # showcase person (picked by their records) may be enrolled at that unit.
+        self._demo_unit(site)
         holder = _certificate_holder()
         if holder is not None:
             person, serial = holder
