@@ -31,7 +31,7 @@ from .history import ClinicalHistory, add_months
 
 HISTORY_YEARS = policy.SPAN_MEDICAL_YEARS
 # People planned at a time for a large population (``plan_slices``): a slice's plan and its rows take about
-# 2 GB of memory at 25,000 people; smaller slices make more round trips of the loader's phases.
+# 2.5 GB of memory at 25,000 people; smaller slices make more round trips of the loader's phases.
 SLICE_PEOPLE = 25_000
 SALARY_GRADES = (
     27470, 28800, 30300, 31800, 33300, 36300, 38200, 40100, 42000, 43900, 45800, 48200, 50600, 53000,
