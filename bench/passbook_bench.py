@@ -189,6 +189,7 @@ def server_env() -> dict[str, str]:
         NATIONAL_ID_HASH_KEY=found["national_id_hash_key"],
         NATIONAL_ID_ENCRYPTION_KEY=found["national_id_encryption_key"],
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        HEALTHBANK_ENVIRONMENT="passbook-bench",  # production names its environment (the card QR codes carry it)
     )
     return env
 
