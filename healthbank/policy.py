@@ -422,3 +422,6 @@ REIMBURSEMENT_CLAIM_WITHIN_MONTHS = 6
 # 菸捐及公益彩券補助 and the cases page: years of employer records a person may pick (this year and before).
 EMPLOYER_RECORDS_YEARS = 5
 CASES_SHOWN_YEARS = 5  # cases applied for in the last five years are listed (our number, decisions.md)
+
+# ---------------------------------------------------------------- the app (issue 13)
+APP_IDLE_LOCK_AFTER = dt.timedelta(minutes=5)  # an untouched app forgets its token and asks again; our number

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from healthbank import health
 from healthbank.accounts.captcha import captcha_audio
+from healthbank.audit.api import AccessLogView
 from healthbank.audit.operator_pages import no_view_on_site
 from healthbank.core.api import not_found as api_not_found
 from healthbank.devices.api import (
@@ -34,6 +35,7 @@ urlpatterns = [
     path("api/app/v1/login", AppLoginView.as_view(), name="app-login"),
     path("api/app/v1/me", AppMeView.as_view(), name="app-me"),
     path("api/app/v1/devices", DeviceListView.as_view(), name="app-devices"),
+    path("api/app/v1/access-log", AccessLogView.as_view(), name="app-access-log"),
     re_path(
         r"^api/app/v1/devices/(?P<device_id>[^/]+)/(?P<action>enable|disable)$",  # the view checks the id
         DeviceStatusView.as_view(),
@@ -58,6 +60,7 @@ urlpatterns = [
     # Before the library's own: the captcha read aloud in the page's language (accounts/captcha.py).
     re_path(r"^captcha/audio/(?P<key>\w+)\.wav$", captcha_audio, name="captcha-audio"),
     path("captcha/", include("captcha.urls")),
+    path("app/", include("healthbank.mobile.urls")),
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("healthbank/favicon.png"))),

@@ -63,29 +63,35 @@ def read_po(path: Path) -> list[Entry]:
     return entries
 
 
-def test_every_chinese_entry_is_translated_and_none_is_fuzzy():
-    entries = read_po(LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po")
-    assert len(entries) > 100
+DOMAINS = ["django", "djangojs"]  # the pages and the app (issue 13: healthbank/static/healthbank/app)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_chinese_entry_is_translated_and_none_is_fuzzy(domain):
+    entries = read_po(LOCALE / "zh_Hant" / "LC_MESSAGES" / f"{domain}.po")
+    assert len(entries) > 50
     untranslated = [e.msgid for e in entries if not all(s.strip() for s in e.msgstr)]
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert untranslated == [], "untranslated in zh_Hant"
     assert fuzzy == [], "fuzzy in zh_Hant (check the translation, then remove the mark)"
 
 
-def test_english_entries_need_text_only_where_the_msgid_is_not_english():
-    entries = read_po(LOCALE / "en" / "LC_MESSAGES" / "django.po")
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_english_entries_need_text_only_where_the_msgid_is_not_english(domain):
+    entries = read_po(LOCALE / "en" / "LC_MESSAGES" / f"{domain}.po")
     missing = [e.msgid for e in entries if CJK.search(e.msgid) and not all(s.strip() for s in e.msgstr)]
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert missing == [] and fuzzy == []
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", ["zh_Hant", "en"])
-def test_the_compiled_catalogue_matches_its_source(language):
+def test_the_compiled_catalogue_matches_its_source(language, domain):
     folder = LOCALE / language / "LC_MESSAGES"
-    with (folder / "django.mo").open("rb") as handle:
+    with (folder / f"{domain}.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = []
-    for entry in read_po(folder / "django.po"):
+    for entry in read_po(folder / f"{domain}.po"):
         if "fuzzy" in entry.flags or not entry.msgstr[0] or len(entry.msgstr) > 1:
             continue
         key = f"{entry.context}\x04{entry.msgid}" if entry.context else entry.msgid
@@ -110,3 +116,21 @@ def test_makemessages_finds_no_string_missing_from_the_catalogues(tmp_path):
     found = {e.msgid for e in read_po(copy / "healthbank" / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po")}
     catalogued = {e.msgid for e in read_po(LOCALE / "zh_Hant" / "LC_MESSAGES" / "django.po")}
     assert sorted(found - catalogued) == [], "run makemessages and translate the new strings"
+
+
+def test_makemessages_finds_no_app_string_missing_from_the_catalogues(tmp_path):
+    """The app's scripts (djangojs): every string in ``gettext``/``_`` is in the catalogue."""
+    if shutil.which("xgettext") is None:
+        pytest.fail("GNU gettext is needed for this check (apt-get install gettext)")
+    copy = tmp_path / "project"
+    shutil.copytree(ROOT / "healthbank", copy / "healthbank", ignore=shutil.ignore_patterns("static", "locale", "data"))
+    shutil.copytree(ROOT / "healthbank" / "static" / "healthbank" / "app", copy / "healthbank" / "static" / "app")
+    shutil.copy(ROOT / "manage.py", copy / "manage.py")
+    (copy / "healthbank" / "locale").mkdir()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "healthbank.settings.test", "PYTHONPATH": str(copy)}
+    command = [sys.executable, "manage.py", "makemessages", "-d", "djangojs", "-l", "zh_Hant", "--no-obsolete"]
+    subprocess.run(command, cwd=copy, env=env, check=True, capture_output=True)  # noqa: S603
+    found = {e.msgid for e in read_po(copy / "healthbank" / "locale" / "zh_Hant" / "LC_MESSAGES" / "djangojs.po")}
+    catalogued = {e.msgid for e in read_po(LOCALE / "zh_Hant" / "LC_MESSAGES" / "djangojs.po")}
+    assert len(found) > 50
+    assert sorted(found - catalogued) == [], "run makemessages -d djangojs and translate the new strings"

@@ -143,10 +143,19 @@ def app_login(*, national_id: str, password: str, device_credential: str, source
     from healthbank.accounts.login import LoginError, authenticate_on_device
 
     binding = (
-        DeviceBinding.objects.select_related("person")
-        .filter(credential_hash=_digest(device_credential or ""), status=DeviceBinding.Status.ENABLED)
-        .first()
+        DeviceBinding.objects.select_related("person").filter(credential_hash=_digest(device_credential or "")).first()
     )
+    if binding is not None and binding.status != DeviceBinding.Status.ENABLED:
+        # Only this phone holds its credential: saying why tells nobody else anything (issue 13).
+        raise DeviceError(
+            "device_credential",
+            _(
+                "This phone's verification is turned off: another phone was verified since, or it was disabled in"
+                " the device list. Enable it in the device list (on the website or the enabled phone) or verify"
+                " this phone again."
+            ),
+            "device_disabled",
+        )
     try:
         account = authenticate_on_device(
             binding.person if binding else None,

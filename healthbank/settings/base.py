@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "healthbank.exports",
     "healthbank.vcard",
     "healthbank.staff",
+    "healthbank.mobile",
     "healthbank.demo",
 ]
 

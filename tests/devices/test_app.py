@@ -104,6 +104,9 @@ def test_the_app_cannot_log_in_from_a_disabled_device_or_as_someone_else(client,
         ip,
     )
     assert old.status_code == 400  # verifying a new device disabled the old one
+    # ... and the old phone is told why, by its own credential, whatever ID and password it sends (issue 13)
+    assert list(old.json()["errors"]) == ["device_credential"]
+    assert "turned off" in old.json()["errors"]["device_credential"][0]
     other = next(p for p in world.people if p is not registered)
     new = DeviceBinding.objects.get(status="enabled")
     assert new.device_identifier == "phone-2"
@@ -114,6 +117,14 @@ def test_the_app_cannot_log_in_from_a_disabled_device_or_as_someone_else(client,
         ip,
     )
     assert stranger.status_code == 400
+    assert list(stranger.json()["errors"]) == ["device_credential"]  # the same answer: nothing about the ID
+    unknown = post(
+        client,
+        "/api/app/v1/login",
+        {"national_id": registered.national_id, "password": PASSWORD, "device_credential": "not-a-credential"},
+        ip,
+    )
+    assert unknown.status_code == 400 and list(unknown.json()["errors"]) == ["credentials"]
 
 
 def test_app_tokens_expire(client, registered, ip, time_machine):
