@@ -758,6 +758,10 @@ class AppDelegationsView(AppEndpoint):
     @extend_schema(
         operation_id="app_vcard_delegate",
         summary="新增授權對象: a named person (returns the code once) or a household member (must agree in 10 min)",
+        description=(
+            "A named delegation answers, once, `code` (10 characters), `qr` (the obtain link holding the code, "
+            "what its QR code says) and `qr_png` (that QR code as a PNG, `data:image/png;base64,…`)."
+        ),
         request=DelegationIn,
         responses={
             201: OpenApiTypes.OBJECT,
@@ -795,7 +799,8 @@ class AppDelegationsView(AppEndpoint):
                 ends_on=ends_on,
             )
             obtain = request.build_absolute_uri("/vcard/obtain/") + f"?code={code}"
-            return Response(_delegation_json(delegation) | {"code": code, "qr": obtain}, status=201)
+            extra = {"code": code, "qr": obtain, "qr_png": qr.png_data_url(obtain)}
+            return Response(_delegation_json(delegation) | extra, status=201)
         if kind == "household":
             delegation = services.delegate_to_household_member(
                 person, self.text(data, "member_id", longest=40), starts_on=starts_on, ends_on=ends_on

@@ -156,6 +156,16 @@ def test_the_qr_comes_as_text_and_as_a_png_a_phone_reads_back(holder):
     assert found.text == body["qr"]
 
 
+def test_a_named_delegation_comes_with_its_code_once_and_a_qr_of_the_obtain_link(holder, other_person):
+    today = timezone.localdate()
+    body = {"kind": "named", "delegate_national_id": OTHER_ID, "label": "媽媽", "ends_on": str(today)}
+    made = post_json(app_client_for(holder), f"{APP}/delegations", body).json()
+    assert made["qr"].endswith(f"/vcard/obtain/?code={made['code']}")
+    picture = Image.open(io.BytesIO(base64.b64decode(made["qr_png"].removeprefix("data:image/png;base64,"))))
+    [found] = zxingcpp.read_barcodes(picture)
+    assert found.text == made["qr"] and found.format == zxingcpp.BarcodeFormat.QRCode
+
+
 def test_no_card_no_qr(person):
     response = post_json(app_client_for(person), f"{APP}/qr")
     assert response.status_code == 409 and response.json()["reason"] == "no_card"
