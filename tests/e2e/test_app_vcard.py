@@ -231,6 +231,15 @@ def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_del
     assert_accessible(page, "app: the delegation code")
     shot(page, "app-vcard-delegation-code-zh")
 
+    # What a scanned delegation QR may say: exactly the obtain link of this site (with or without a language).
+    module = "/static/healthbank/app/screens/vcard.js"
+    plain = shown.replace("-", "")
+    readings = page.evaluate(
+        "async ([module, texts]) => { const m = await import(module); return texts.map(m.readDelegationQr); }",
+        [module, [link, link.replace("/vcard/", "/zh-hant/vcard/"), link.replace("http://", "https://evil."), plain]],
+    )
+    assert readings == [plain, plain, None, None], readings
+
     # 5. The delegate's phone (in English): a look-alike character is named before anything is sent; the code
     #    typed by hand (lower case, full-width, a space) is taken up; the lent card's QR is scanned.
     other = phone(other_person, "en")
@@ -242,8 +251,8 @@ def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_del
     assert "“0”" in error.inner_text()
     assert_accessible(other, "app: obtain, a look-alike named")
     shot(other, "app-vcard-obtain-en")
-    plain = shown.replace("-", "").lower()
-    typed = "".join(chr(ord(c) + 0xFEE0) for c in plain[:3]) + plain[3:5] + " " + plain[5:]
+    lower = plain.lower()
+    typed = "".join(chr(ord(c) + 0xFEE0) for c in lower[:3]) + lower[3:5] + " " + lower[5:]
     other.fill("#f-code", typed)
     other.get_by_role("button", name=said(other, "Obtain authorisation"), exact=True).tap()
     other.locator(".notice-ok").wait_for()

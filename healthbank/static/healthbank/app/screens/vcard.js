@@ -16,6 +16,11 @@ const CODE_GROUP = 5; // ABCDE-FGHJK, as the web prints it
 const ANNOUNCE_AT = [240, 180, 120, 60, 30, 10];
 const ZH = "zh-Hant-TW"; // names come from the register in Chinese
 
+/** A message with a context, where the same English word is said differently in Chinese ("Name" of a person). */
+function pgettext(context, text) {
+  return window.django ? window.django.pgettext(context, text) : text;
+}
+
 // ------------------------------------------------------------------------------------------- helpers
 
 /** Runs ``fn`` once when the person leaves this screen (another route). */
@@ -356,7 +361,7 @@ function cardSection(card) {
       h(
         "dl",
         { class: "vcard-fields" },
-        line(_("Name"), card.name, ZH),
+        line(pgettext("person", "Name"), card.name, ZH),
         line(_("National ID"), card.national_id),
         card.card_number ? line(_("NHI card number"), card.card_number) : null,
         card.since ? line(_("Approved on"), date(card.since)) : null
@@ -484,10 +489,11 @@ function qrScreen(view, params) {
       issued = await api.post("vcard/qr", personId ? { person_id: personId } : {});
     } catch (error) {
       if (!view.alive() || (error instanceof api.ApiError && error.kind === "unauthorised")) return;
+      const final = error instanceof api.ApiError && (error.status === 404 || error.status === 409); // no card to show
       clear(panel).append(
         h("h2", { id: "qr-title" }, _("QR code")),
         notice("error", h("p", {}, error instanceof api.ApiError && error.status === 404 ? _("This card cannot be shown by you (any more).") : message(error))),
-        newButton(_("Try again"))
+        final ? h("p", {}, link("/vcard", _("Back to the virtual card"))) : newButton(_("Try again"))
       );
       return;
     }
@@ -952,7 +958,7 @@ function obtainScanScreen(view) {
     h("div", { class: "camera-frame" }, video),
     status,
     errors,
-    h("p", {}, link("/vcard/obtain", _("Type the code instead")))
+    h("p", {}, link("/vcard/obtain", _("Type the delegation code instead")))
   );
   let lastRefused = "";
   const scanning = startScanning(video, (text) => {
@@ -973,8 +979,8 @@ function obtainScanScreen(view) {
       const refused = error instanceof CameraError && error.kind === "refused";
       flash.set(
         refused
-          ? _("The camera may not be used, so the code cannot be scanned. Type it instead (or allow the camera in the phone's settings).")
-          : _("This phone's camera cannot be used. Type the code instead."),
+          ? _("The camera may not be used, so the QR code cannot be scanned. Type the delegation code instead (or allow the camera in the phone's settings).")
+          : _("This phone's camera cannot be used. Type the delegation code instead."),
         "error"
       );
       go("/vcard/obtain");
@@ -1010,7 +1016,7 @@ async function historyScreen(view) {
             [
               { label: _("When"), cell: (s) => dateTime(s.scanned_at) },
               { label: _("Institution"), cell: (s) => s.institution },
-              { label: _("Shown by"), cell: (s) => (s.shown_by ? name(s.shown_by) : _("You")) },
+              { label: _("Shown by"), cell: (s) => (s.shown_by ? name(s.shown_by) : pgettext("shown by", "You")) },
             ],
             history.scans
           )
