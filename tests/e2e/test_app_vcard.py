@@ -69,6 +69,7 @@ def phone(browser, live_server):
         page = context.new_page()
         page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
         page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+        page.on("dialog", lambda dialog: dialog.accept())  # "End now?", "Give back?": yes
         page.set_default_timeout(10_000)
         page.base = live_server.url + "/app/"
         page.goto(page.base)
@@ -140,6 +141,36 @@ def photo_loaded(page) -> None:
         "() => [...document.querySelectorAll('img.vcard-photo')].every(i => i.complete && i.naturalWidth)"
     )
     assert page.locator("img.vcard-photo").first.get_attribute("src").startswith("blob:")
+
+
+def apply_in_the_app(page) -> None:
+    """Someone without a card applies: a refusal lands at its field; photos from the camera or the gallery are
+    previewed on the phone; the application then waits for review."""
+    page.get_by_role("link", name=said(page, "Apply"), exact=True).tap()
+    page.wait_for_selector("#f-document_photo")
+    assert page.get_attribute("#f-document_photo", "capture") == "environment"
+    assert page.get_attribute("#f-portrait", "capture") == "user"
+    submit = page.get_by_role("button", name=said(page, "Send the application"))
+    submit.tap()
+    page.locator("#f-terms-error").wait_for()
+    assert page.get_attribute("#f-terms", "aria-invalid") == "true"
+    page.locator("#f-terms").check()
+    page.select_option("#f-document", "national_id_card")
+    photo = vcard.jpeg().getvalue()
+    for name in ("document_photo", "portrait"):
+        page.set_input_files(f"#f-{name}", files=[{"name": f"{name}.jpg", "mimeType": "image/jpeg", "buffer": photo}])
+    page.wait_for_function("() => [...document.querySelectorAll('img.photo-preview')].every(i => i.naturalWidth)")
+    assert page.locator("img.photo-preview").first.get_attribute("src").startswith("blob:")
+    page.fill("#f-phone", "0912")
+    page.fill("#f-email", "delegate@example.tw")
+    submit.tap()
+    page.locator("#f-phone-error").wait_for()
+    assert_accessible(page, "app: applying, a refusal at its field")
+    shot(page, "app-vcard-apply-en")
+    page.fill("#f-phone", "0912 345 678")
+    submit.tap()
+    page.locator(".vcard-status").wait_for()
+    assert said(page, "Submitted; you will get an e-mail when it is reviewed.") in page.inner_text(".notice-ok")
 
 
 def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_delegate(
@@ -241,8 +272,10 @@ def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_del
     assert readings == [plain, plain, None, None], readings
 
     # 5. The delegate's phone (in English): a look-alike character is named before anything is sent; the code
-    #    typed by hand (lower case, full-width, a space) is taken up; the lent card's QR is scanned.
+    #    typed by hand (lower case, full-width, a space) is taken up; the lent card's QR is scanned; the delegate
+    #    gives the card back.
     other = phone(other_person, "en")
+    apply_in_the_app(other)
     go(other, "/vcard/obtain")
     other.fill("#f-code", shown.replace("-", "")[:9] + "0")
     other.get_by_role("button", name=said(other, "Obtain authorisation"), exact=True).tap()
@@ -269,6 +302,16 @@ def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_del
     shot(other, "app-vcard-qr-en")
     scanned = post(institution_api, SCANS, {"qr": code})
     assert scanned.status_code == 200 and scanned.json()["shown_by"] == "delegate", scanned.content
+    go(other, "/vcard")
+    other.get_by_role("button", name=re.compile("^" + re.escape(said(other, "Give back")))).tap()
+    other.locator(".notice-ok").wait_for()
+    assert other.locator("li.vcard-usable").count() == 0
+
+    # The institution's hour is ended early on the holder's phone.
+    go(page, "/vcard/manage")
+    page.get_by_role("button", name=re.compile("^" + re.escape(said(page, "End now")) + ".*" + institution.name)).tap()
+    page.locator(".notice-ok").wait_for()
+    assert institution_api.get(f"/api/vcard/v1/requests/{asked.json()['id']}").json()["status"] == "ended"
 
     # 6. The holder's history: both scans, by the holder and by the delegate; then the screens in English.
     go(page, "/vcard/history")

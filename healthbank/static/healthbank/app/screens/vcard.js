@@ -437,12 +437,32 @@ async function home(view) {
   view.main.append(...parts.filter(Boolean));
 }
 
-function usableList(usable) {
+/** A button that posts ``path`` (after ``ask`` is confirmed), says ``done`` on ``back`` or the refusal in ``result``. */
+function actionButton({ text, hiddenName = "", path, ask, done, back, result }) {
+  const button = h("button", { type: "button", class: "secondary" }, text, hiddenName ? h("span", { class: "visually-hidden", lang: ZH }, " " + hiddenName) : "");
+  button.addEventListener("click", async () => {
+    if (ask && !window.confirm(ask)) return;
+    busy(button, true);
+    try {
+      await api.post(path);
+      flash.set(done);
+      go(back);
+    } catch (error) {
+      if (error instanceof api.ApiError && error.kind === "unauthorised") return;
+      busy(button, false);
+      clear(result).append(notice("error", h("p", {}, message(error))));
+    }
+  });
+  return button;
+}
+
+function usableList(usable, back = "/vcard") {
   return h(
     "ul",
     { class: "vcard-list" },
-    usable.map((g) =>
-      h(
+    usable.map((g) => {
+      const result = h("div", { class: "vcard-usable-result" });
+      return h(
         "li",
         { class: "vcard-item vcard-usable" },
         photo(g.person_id, { small: true }),
@@ -455,9 +475,21 @@ function usableList(usable) {
           { class: "button primary", href: `#/vcard/qr/${encodeURIComponent(g.person_id)}` },
           _("Show their QR code"),
           h("span", { class: "visually-hidden", lang: ZH }, " " + g.name)
-        )
-      )
-    )
+        ),
+        g.delegation_id
+          ? actionButton({
+              text: _("Give back"),
+              hiddenName: g.name,
+              path: `vcard/delegations/${encodeURIComponent(g.delegation_id)}/end`,
+              ask: format(_("Give back the card of %(name)s? You can no longer show it."), { name: g.name }),
+              done: format(_("You gave back the card of %(name)s."), { name: g.name }),
+              back,
+              result,
+            })
+          : "",
+        result
+      );
+    })
   );
 }
 
@@ -698,23 +730,16 @@ function delegationItem(d) {
   const result = h("div", {});
   const who = d.delegate ? [name(d.delegate), d.label ? ` (${d.label})` : ""] : d.label || _("A specific person");
   const endable = ["waiting", "scheduled", "active"].includes(d.state);
-  let button = null;
-  if (endable) {
-    button = h("button", { type: "button", class: "secondary" }, d.state === "waiting" ? _("Cancel") : _("End now"));
-    button.addEventListener("click", async () => {
-      if (!window.confirm(_("End this authorisation now? The delegate can no longer show your card."))) return;
-      busy(button, true);
-      try {
-        await api.post(`vcard/delegations/${encodeURIComponent(d.id)}/end`);
-        flash.set(_("The delegation has ended; the delegate can no longer show your card."));
-        go("/vcard/manage");
-      } catch (error) {
-        if (error instanceof api.ApiError && error.kind === "unauthorised") return;
-        busy(button, false);
-        clear(result).append(notice("error", h("p", {}, message(error))));
-      }
-    });
-  }
+  const button = endable
+    ? actionButton({
+        text: d.state === "waiting" ? _("Cancel") : _("End now"),
+        path: `vcard/delegations/${encodeURIComponent(d.id)}/end`,
+        ask: _("End this authorisation now? The delegate can no longer show your card."),
+        done: _("The delegation has ended; the delegate can no longer show your card."),
+        back: "/vcard/manage",
+        result,
+      })
+    : "";
   let waiting = "";
   if (d.state === "waiting") {
     waiting = d.kind === "named"
@@ -730,6 +755,24 @@ function delegationItem(d) {
     button,
     result
   );
+}
+
+/** "End now" for an institution's hour still running (or a request still waiting, which is then declined). */
+function institutionEnd(r) {
+  if (!["waiting", "accepted"].includes(r.status)) return ""; // accepted: its hour is running
+  const result = h("div", {});
+  return [
+    actionButton({
+      text: _("End now"),
+      hiddenName: r.institution,
+      path: `vcard/requests/${encodeURIComponent(r.id)}/end`,
+      ask: format(_("End the authorisation of %(institution)s now?"), { institution: r.institution }),
+      done: format(_("The authorisation of %(institution)s has ended."), { institution: r.institution }),
+      back: "/vcard/manage",
+      result,
+    }),
+    result,
+  ];
 }
 
 async function manageScreen(view) {
@@ -763,13 +806,14 @@ async function manageScreen(view) {
                 { class: "vcard-item" },
                 h("p", {}, h("strong", {}, r.institution)),
                 h("p", {}, h("span", { class: "vcard-state" }, requestStateLabel(r.status)), r.usable_until && r.status === "accepted" ? " · " + format(_("usable until %(until)s"), { until: dateTime(r.usable_until) }) : ""),
-                h("p", { class: "hint" }, format(_("Asked on %(when)s"), { when: dateTime(r.requested_at) }))
+                h("p", { class: "hint" }, format(_("Asked on %(when)s"), { when: dateTime(r.requested_at) })),
+                institutionEnd(r)
               )
             )
           )
         : h("p", {}, _("No institution has asked to use your card."))
     ),
-    section("usable-title", _("I can use"), mine.usable.length ? usableList(mine.usable) : h("p", {}, _("Nobody has lent you their card."))),
+    section("usable-title", _("I can use"), mine.usable.length ? usableList(mine.usable, "/vcard/manage") : h("p", {}, _("Nobody has lent you their card."))),
     h("p", {}, link("/vcard/history", _("Use history")))
   );
 }
