@@ -312,6 +312,10 @@ def test_the_card_in_the_app_is_shown_scanned_asked_for_lent_and_used_by_the_del
     page.get_by_role("button", name=re.compile("^" + re.escape(said(page, "End now")) + ".*" + institution.name)).tap()
     page.locator(".notice-ok").wait_for()
     assert institution_api.get(f"/api/vcard/v1/requests/{asked.json()['id']}").json()["status"] == "ended"
+    mine = page.locator("section[aria-labelledby=mine-title] li.vcard-item")
+    assert mine.count() == 1 and said(page, "Ended") in mine.inner_text()  # given back by the delegate
+    assert_accessible(page, "app: authorisations")
+    shot(page, "app-vcard-manage-zh")
 
     # 6. The holder's history: both scans, by the holder and by the delegate; then the screens in English.
     go(page, "/vcard/history")
