@@ -405,12 +405,15 @@ def _card_json(person: Person, card: CardApplication | None) -> dict | None:
 
 
 def _usable_json(grant) -> dict:
+    kind, _sep, reference = (grant.origin or "").partition(":")
     return {
         "person_id": str(grant.person_id),
         "name": grant.person.masked_name,
         "why": grant.why,
         "why_label": str(grant.get_why_display()),
         "until": _iso(timezone.localtime(grant.valid_until)) if grant.valid_until else None,
+        # the delegation that lends the card (to give it back: delegations/<id>/end); none for a child's card
+        "delegation_id": reference if kind == "delegation" else None,
     }
 
 
@@ -495,6 +498,7 @@ class AppCardView(AppEndpoint):
                             "why": "child_under_15",
                             "why_label": "未滿15歲子女",
                             "until": "2031-05-04T00:00:00+08:00",
+                            "delegation_id": None,
                         }
                     ],
                 },
@@ -710,6 +714,36 @@ class AppRequestAnswerView(AppEndpoint):
         return Response(_request_json(made))
 
 
+class AppRequestEndView(AppEndpoint):
+    @extend_schema(
+        operation_id="app_vcard_request_end",
+        summary="End an institution's authorisation early (or decline a request still waiting)",
+        parameters=[REQUEST_ID],
+        request=None,
+        responses={200: OpenApiTypes.OBJECT, 401: ErrorBody, 404: ErrorBody, 409: RefusalBody, 410: RefusalBody},
+        examples=[
+            OpenApiExample(
+                "ended",
+                value={
+                    "id": "01a23eb2-2b21-7f0f-aade-f34289a11952",
+                    "status": "ended",
+                    "purpose": "home_care",
+                    "requested_at": "2026-12-04T10:00:00+08:00",
+                    "answer_by": "2026-12-04T10:10:00+08:00",
+                    "usable_until": "2026-12-04T10:20:00+08:00",
+                    "institution": "測試居家護理所",
+                },
+                response_only=True,
+            )
+        ],
+        tags=APP_TAGS,
+    )
+    def post(self, request, request_id):
+        made = services.end_institution_authorisation(self.me(request), request_id)
+        made = InstitutionRequest.objects.select_related("grant", "institution").get(pk=made.pk)
+        return Response(_request_json(made) | {"institution": made.institution.name})
+
+
 class DelegationIn(BaseModel):
     kind: str = Field(description="named or household")
     delegate_national_id: str | None = Field(None, description="named: the delegate's national ID")
@@ -758,6 +792,10 @@ class AppDelegationsView(AppEndpoint):
     @extend_schema(
         operation_id="app_vcard_delegate",
         summary="新增授權對象: a named person (returns the code once) or a household member (must agree in 10 min)",
+        description=(
+            "A named delegation answers, once, `code` (10 characters), `qr` (the obtain link holding the code, "
+            "what its QR code says) and `qr_png` (that QR code as a PNG, `data:image/png;base64,…`)."
+        ),
         request=DelegationIn,
         responses={
             201: OpenApiTypes.OBJECT,
@@ -795,7 +833,8 @@ class AppDelegationsView(AppEndpoint):
                 ends_on=ends_on,
             )
             obtain = request.build_absolute_uri("/vcard/obtain/") + f"?code={code}"
-            return Response(_delegation_json(delegation) | {"code": code, "qr": obtain}, status=201)
+            extra = {"code": code, "qr": obtain, "qr_png": qr.png_data_url(obtain)}
+            return Response(_delegation_json(delegation) | extra, status=201)
         if kind == "household":
             delegation = services.delegate_to_household_member(
                 person, self.text(data, "member_id", longest=40), starts_on=starts_on, ends_on=ends_on
@@ -957,6 +996,7 @@ app_patterns = [
     path("api/app/v1/vcard/household", AppHouseholdView.as_view(), name="app-vcard-household"),
     path("api/app/v1/vcard/history", AppHistoryView.as_view(), name="app-vcard-history"),
     path("api/app/v1/vcard/requests/<uuid:request_id>/answer", AppRequestAnswerView.as_view(), name="app-vcard-answer"),
+    path("api/app/v1/vcard/requests/<uuid:request_id>/end", AppRequestEndView.as_view(), name="app-vcard-request-end"),
     path("api/app/v1/vcard/delegations", AppDelegationsView.as_view(), name="app-vcard-delegations"),
     path("api/app/v1/vcard/delegations/obtain", AppObtainView.as_view(), name="app-vcard-obtain"),
     path(

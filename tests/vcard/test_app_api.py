@@ -156,6 +156,16 @@ def test_the_qr_comes_as_text_and_as_a_png_a_phone_reads_back(holder):
     assert found.text == body["qr"]
 
 
+def test_a_named_delegation_comes_with_its_code_once_and_a_qr_of_the_obtain_link(holder, other_person):
+    today = timezone.localdate()
+    body = {"kind": "named", "delegate_national_id": OTHER_ID, "label": "媽媽", "ends_on": str(today)}
+    made = post_json(app_client_for(holder), f"{APP}/delegations", body).json()
+    assert made["qr"].endswith(f"/vcard/obtain/?code={made['code']}")
+    picture = Image.open(io.BytesIO(base64.b64decode(made["qr_png"].removeprefix("data:image/png;base64,"))))
+    [found] = zxingcpp.read_barcodes(picture)
+    assert found.text == made["qr"] and found.format == zxingcpp.BarcodeFormat.QRCode
+
+
 def test_no_card_no_qr(person):
     response = post_json(app_client_for(person), f"{APP}/qr")
     assert response.status_code == 409 and response.json()["reason"] == "no_card"
@@ -184,6 +194,7 @@ ENDPOINTS = [
     ("get", f"{APP}/household"),
     ("get", f"{APP}/history"),
     ("post", f"{APP}/requests/{uuid.uuid4()}/answer"),
+    ("post", f"{APP}/requests/{uuid.uuid4()}/end"),
     ("get", f"{APP}/delegations"),
     ("post", f"{APP}/delegations"),
     ("post", f"{APP}/delegations/obtain"),
@@ -223,6 +234,7 @@ def test_another_persons_ids_are_not_found_everywhere(others, holder, household)
     for person_id in (holder.pk, household.parent.pk, "not-a-uuid", uuid.uuid4(), household.child.pk):
         assert post_json(teen, f"{APP}/qr", {"person_id": str(person_id)}).status_code == 404, person_id
     assert post_json(teen, f"{APP}/requests/{request.pk}/answer", {"answer": "accept"}).status_code == 404
+    assert post_json(teen, f"{APP}/requests/{request.pk}/end").status_code == 404
     for delegation in (named, asked):
         for action in ("end", "agree", "decline"):
             assert post_json(teen, f"{APP}/delegations/{delegation.pk}/{action}").status_code == 404, action
@@ -279,3 +291,25 @@ def test_a_date_at_the_end_of_the_calendar_is_refused_naming_it(holder, field):
     assert response.status_code == 400, response.content
     assert list(response.json()["errors"]) == ["ends_on"]
     assert not Delegation.objects.exists()
+
+
+def test_an_institutions_hour_is_ended_early_in_the_app(others, holder):
+    request, _named, _asked = others
+    app = app_client_for(holder)
+    assert post_json(app, f"{APP}/requests/{request.pk}/answer", {"answer": "accept"}).json()["status"] == "accepted"
+    ended = post_json(app, f"{APP}/requests/{request.pk}/end")
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["status"] == "ended" and ended.json()["institution"]
+    assert app.get(f"{APP}/delegations").json()["institutions"][0]["status"] == "ended"
+
+
+def test_a_lent_card_names_its_delegation_so_the_delegate_can_give_it_back(holder, other_person):
+    named, code = services.delegate_to_named_person(
+        holder, delegate_national_id=OTHER_ID, label="", starts_on=None, ends_on=timezone.localdate()
+    )
+    delegate = app_client_for(other_person)
+    assert post_json(delegate, f"{APP}/delegations/obtain", {"code": code}).status_code == 200
+    [lent] = delegate.get(APP).json()["usable"]
+    assert lent["delegation_id"] == str(named.pk)
+    assert post_json(delegate, f"{APP}/delegations/{lent['delegation_id']}/end").status_code == 200
+    assert delegate.get(APP).json()["usable"] == []
