@@ -20,6 +20,7 @@ import {
   pager,
   xLabels,
   put,
+  dataTable,
 } from "./passbook-kit.js";
 
 /** A lab chart of the API in the app's date form (ROC dates in Chinese), with the app's words for flags. */
@@ -191,7 +192,7 @@ async function preventive(view, { pid }) {
         { class: "check-section" + (s.result === "abnormal" ? " is-abnormal" : "") },
         h("h2", {}, s.title, " · ", resultWord(s.result)),
         s.reasons.length ? h("ul", { class: "reasons" }, s.reasons.map((r) => h("li", {}, r))) : null,
-        table(
+        dataTable(
           [
             { label: _("Item"), cell: (i) => i.label },
             { label: date(latest.date), cell: (i) => valueWithFlag(i.value, i.unit, i.flag) },
