@@ -455,7 +455,7 @@ function measurementCharts(rows) {
   const pressure = [series("systolic", _("Systolic pressure")), series("diastolic", _("Diastolic pressure"))].filter((s) => s.points.length);
   if (pressure.length) {
     const dates = pressure.flatMap((s) => s.points.map((p) => p.x));
-    out.push([_("Blood pressure"), { type: "line", title: _("Blood pressure"), unit: "mmHg", series: pressure, reference: { low: null, high: 130, label: _("Systolic under 130") }, x_labels: xLabels(dates) }]);
+    out.push([_("Blood pressure"), { type: "line", title: _("Blood pressure"), unit: "mmHg", series: pressure, reference: { low: null, high: null }, x_labels: xLabels(dates) }]);
   }
   const weight = series("weight_kg", _("Weight"));
   if (weight.points.length) {
@@ -478,7 +478,7 @@ async function measurements(view, { pid }) {
   const latest = Object.entries(data.latest || {});
   parts.push(
     latest.length
-      ? table(
+      ? dataTable(
           [
             { label: _("Measure"), cell: ([k]) => (names[k] ? names[k][0] : k) },
             { label: _("Value"), cell: ([k, v]) => `${number(v.value)} ${names[k] ? names[k][1] : ""}`.trim() },

@@ -3,7 +3,7 @@
  * premiums and payments, vaccinations, allergies and care wishes.
  */
 import * as api from "../api.js";
-import { _, date, month, register } from "../core.js";
+import { _, date, format, month, register } from "../core.js";
 import { h, link, table } from "../ui.js";
 import { dateRange, empty, facts, listHead, listQuery, money, number, open, pager, put } from "./passbook-kit.js";
 
@@ -71,7 +71,7 @@ async function insurance(view, { pid }) {
     ins.enrolments.length
       ? table(
           [
-            { label: _("Period"), cell: (e) => dateRange(e.started_on, e.ended_on) || date(e.started_on) },
+            { label: _("Insured period"), cell: (e) => (e.ended_on ? dateRange(e.started_on, e.ended_on) : format(_("%(date)s to now"), { date: date(e.started_on) })) },
             { label: _("Insurance unit"), cell: (e) => e.unit.name },
             { label: _("Category"), cell: (e) => e.category_label },
             { label: _("Role"), cell: (e) => `${e.role_label} · ${e.relationship_label}` },
