@@ -420,6 +420,7 @@ async function bodyDiagram(sex, sites, base) {
             { class: "body-site-name", x: textX, y: baseline.toFixed(1), "text-anchor": side === "left" ? "end" : "start", fill: "#1d2b36" },
             s.lines.map((line, j) => [j ? " " : "", svg("tspan", { x: textX, dy: j ? "13" : null }, line)])
           ),
+          " ", // the visible "name count" reads as two words, in the order of the accessible name
           svg("text", { class: "body-site-count", x: s.x, y: s.y, dy: "0.35em", "text-anchor": "middle", "font-size": "10.5", "font-weight": "700", fill: "#fff" }, String(s.operations))
         ),
       });

@@ -18,16 +18,16 @@ export async function passbooks({ fresh = false } = {}) {
 
 /**
  * Opens a passbook screen: its title, the back link (to the categories, or ``back``), and the bar naming whose
- * passbook it is with a way to the categories and, for a parent, to the chooser. Returns that bar's person.
+ * passbook it is with a way to the categories and, for a parent, to the chooser. False: the screen has gone.
  */
 export async function open(view, pid, title, back) {
   view.title(title);
   view.back(back === undefined ? `/passbook/${pid}` : back);
-  const list = await passbooks();
-  const person = list.find((p) => p.person_id === pid);
-  if (!view.alive()) return null;
-  view.main.append(whoseBar(pid, person, list.length > 1));
-  return person || null;
+  let list = await passbooks();
+  if (!list.some((p) => p.person_id === pid)) list = await passbooks({ fresh: true });
+  if (!view.alive()) return false;
+  view.main.append(whoseBar(pid, list.find((p) => p.person_id === pid), list.length > 1));
+  return true; // a passbook not in the list still asks the API, which answers 404 in its own words
 }
 
 export function whoseBar(pid, person, many, { overview = false } = {}) {
