@@ -1,9 +1,10 @@
 """My Health Bank in the installable app (issue 13), on a 360×740 touch phone in both languages: a parent logs in
 on a verified phone, opens their own passbook, requests today's data, browses western medicine (the top-5
 doughnut, tapping a diagnosis filters the list), a visit (Chinese | English names), the labs (a line chart with its
-reference band), dental (the tooth chart, tapping a tooth filters the visits) and switches to their child's
-passbook. Every screen: axe-core WCAG 2.1 A/AA at phone and desktop size, no sideways scrolling, no
-Content-Security-Policy violation, ROC dates in Chinese. Screenshots: tests/e2e/screenshots/app-passbook-*.png.
+reference band), dental (the tooth chart, tapping a tooth filters the visits), surgery (the body diagram) and
+switches to their child's passbook. Every screen: axe-core WCAG 2.1 A/AA at phone and desktop size, no sideways
+scrolling, no Content-Security-Policy violation, ROC dates in Chinese.
+Screenshots: tests/e2e/screenshots/app-passbook-*.png.
 """
 
 from __future__ import annotations
@@ -53,20 +54,22 @@ class World:
 
 
 def _family(plan) -> tuple[str, str] | None:
-    """(parent, child) national IDs: a parent of a child under 15 with western visits, teeth, glucose/lipid labs."""
+    """(parent, child) national IDs: a parent of a child under 15 with western visits, teeth, operations and
+    glucose/lipid labs."""
     seen: dict[str, defaultdict] = defaultdict(lambda: defaultdict(int))
     for (_source, kind), rows in plan.batches.items():
         for row in rows:
             counts = seen[row.get("national_id")]
             counts["western"] += kind == "visits" and row.get("kind") == "western"
             counts["teeth"] += sum(bool(o.get("tooth")) for o in row.get("non_drug_orders") or ())
+            counts["sites"] += sum(bool(o.get("body_site")) for o in row.get("non_drug_orders") or ())
             counts["glucose"] += kind == "lab-results" and row.get("lab_key") in GLUCOSE_AND_LIPIDS
     for household in plan.households:
         parent = plan.people[household.insured]
         children = [plan.people[i] for i, why in household.dependents if why == "child"]
         children = [c for c in children if c.age_on(plan.today) < 15]
         counts = seen[parent.national_id]
-        rich = counts["western"] >= 6 and counts["teeth"] and counts["glucose"] >= 2
+        rich = counts["western"] >= 6 and counts["teeth"] and counts["sites"] and counts["glucose"] >= 2
         if children and parent.age_on(plan.today) >= 20 and rich:
             return parent.national_id, children[0].national_id
     return None
@@ -225,6 +228,17 @@ def walk(browser, world, language: str) -> None:
         for cell in page.locator("table.cards td[data-label]").all():
             if cell.get_attribute("data-label") in ("牙齒", "Teeth"):
                 assert tooth in cell.inner_text().split(", ")
+
+        # Surgery (all years: the operation may be older than the span): the body diagram marks the operated
+        # sites; tapping one shows only its operations.
+        page.goto(app + f"#/passbook/{world.parent.pk}/surgery?older=1")
+        wait_for_screen(page, "figure.body-diagram svg a.body-site")
+        check(page, language, "surgery")
+        site = page.locator("figure.body-diagram a.body-site").first
+        code = site.get_attribute("href").rsplit("site=", 1)[1]
+        site.locator(".body-site-marker").tap()  # the marker, as a finger would
+        page.wait_for_function(f"() => location.hash.endsWith('site={code}')")
+        wait_for_screen(page, ".notice-info")
 
         # The child's passbook, from the switch on every screen.
         page.get_by_role("link", name=words["switch"]).click()
