@@ -4,7 +4,7 @@
  * web's passbook-charts.js from a JSON island, the unmarked diagrams the app marks, and small formatters.
  */
 import * as api from "../api.js";
-import { _, config, date, format, go, keep, thousands } from "../core.js";
+import { _, config, date, format, go, keep, ngettext, thousands } from "../core.js";
 import { h, link, notice } from "../ui.js";
 
 let kept = { token: null, list: null }; // GET passbook for this login, in memory only (masked names)
@@ -72,7 +72,7 @@ export function listPath(base, query, changes) {
 /** Above a list: how many records, since when, a sort choice (where the API sorts) and older records. */
 export function listHead(base, query, info, sorts = []) {
   const parts = [];
-  const count = format(_("%(count)s records"), { count: thousands(info.count) });
+  const count = format(ngettext("%(count)s record", "%(count)s records", info.count), { count: thousands(info.count) });
   parts.push(
     h(
       "p",
