@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.shell, name="shell"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service-worker"),
+    re_path(r"^diagrams/(?P<name>teeth|body-M|body-F)\.svg$", views.diagram, name="diagram"),
     re_path(r"^i18n/(?P<language>zh-hant|en)\.js$", views.catalog, name="catalog"),
 ]

@@ -33,6 +33,10 @@ APP_FILES = (
     "healthbank/app/screens/device.js",
     "healthbank/app/screens/account.js",
     "healthbank/app/screens/passbook.js",
+    "healthbank/app/screens/passbook-kit.js",
+    "healthbank/app/screens/passbook-care.js",
+    "healthbank/app/screens/passbook-health.js",
+    "healthbank/app/screens/passbook-insurance.js",
     "healthbank/app/screens/vcard.js",
     "healthbank/app/icon-192.png",
     "healthbank/app/icon-512.png",
@@ -41,6 +45,8 @@ APP_FILES = (
     "healthbank/passbook-charts.js",
     "vendor/jsqr/jsQR.js",
 )
+# The passbook's diagrams without anyone's marks (the app marks them from the API's counts): kept with the shell.
+DIAGRAMS = ("teeth", "body-M", "body-F")
 THEME_COLOUR = "#0b6e4f"  # the site's header colour (site.css)
 LANGUAGES = ("zh-hant", "en")
 
@@ -144,6 +150,7 @@ def service_worker(request):
     """The service worker, from a template: it names this deployment's shell files and their version."""
     shell_urls = [reverse("mobile:shell"), reverse("mobile:manifest")]
     shell_urls += [reverse("mobile:catalog", args=[language]) for language in LANGUAGES]
+    shell_urls += [reverse("mobile:diagram", args=[name]) for name in DIAGRAMS]
     for name in APP_FILES:
         shell_urls += _both_names(name)
     context = {"version": shell_version(), "shell_urls": json.dumps(shell_urls), "scope": reverse("mobile:shell")}
@@ -161,3 +168,20 @@ def catalog(request, language: str):
     """The app's messages in one language (Django's JavaScript catalogue: ``gettext`` and friends)."""
     with translation.override(language):
         return _catalog(request)
+
+
+@require_safe
+def diagram(request, name: str):
+    """An unmarked passbook diagram as SVG (the web's geometry, no words, no person): the tooth chart, or the body
+    figure with where each operated site would be marked. The app marks them in the reader's language."""
+    from healthbank.passbook import diagrams
+
+    if name == "teeth":
+        context = {"chart": diagrams.tooth_chart_context({}, str, lambda fdi, count: "")}
+        template = "mobile/diagrams/teeth.svg"
+    else:
+        sex = name.removeprefix("body-")
+        context = diagrams.unmarked_body_context(sex)
+        template = "mobile/diagrams/body.svg"
+    response = render(request, template, context, content_type="image/svg+xml; charset=utf-8")
+    return _no_cache(response)

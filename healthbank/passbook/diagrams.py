@@ -415,3 +415,26 @@ def body_diagram_context(
             )
     sites.sort(key=lambda s: (s["y"], s["x"]))
     return {"viewbox": BODY_VIEWBOX, "sex": sex, "figure": _FIGURES[sex], "sites": sites, "other": other}
+
+
+def unmarked_body_context(sex: str) -> dict:
+    """The body figure with no site marked, where each site would be marked and how labels are laid out: what
+    the app's diagram asset (mobile/diagrams/body.svg) draws; the app marks the sites as body_diagram_context
+    does."""
+    sex = "F" if sex == "F" else "M"
+    slots = []
+    for code, (x, y) in BODY_SITES.items():
+        side = "left" if x < _BODY_CX else "right" if x > _BODY_CX else _MIDLINE_LABEL_SIDE.get(code, "right")
+        slots.append((code, x, y, side))
+    layout = {
+        "centre": _BODY_CX,
+        "left": _LABEL_LEFT_X,
+        "right": _LABEL_RIGHT_X,
+        "line": _LABEL_LINE,
+        "gap": _LABEL_GAP,
+        "top": _LABEL_TOP,
+        "bottom": _LABEL_BOTTOM,
+        "wrap": _LABEL_WRAP,
+        "radius": SITE_RADIUS,
+    }
+    return {"viewbox": BODY_VIEWBOX, "sex": sex, "figure": _FIGURES[sex], "slots": slots, "layout": layout}

@@ -88,3 +88,29 @@ def test_the_messages_come_in_each_language(client, language, expected):
     else:
         assert "請求今日資料" not in body
     assert client.get("/app/i18n/fr.js").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["teeth", "body-M", "body-F"])
+def test_the_passbook_diagrams_are_unmarked_shell_files_the_worker_keeps(client, name):
+    """The tooth chart and the body figures (issue 13): the web's geometry with nothing of anyone in them and no
+    words (the app marks them from the API's counts, in the reader's language); kept by the service worker."""
+    from xml.etree import ElementTree
+
+    response = client.get(f"/app/diagrams/{name}.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    svg = ElementTree.fromstring(response.content)  # noqa: S314 (our own file, served by the test client)
+    ns = {"svg": "http://www.w3.org/2000/svg"}
+    assert svg.findall(".//svg:a", ns) == [] and svg.findall(".//svg:script", ns) == []  # nothing marked, no code
+    words = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text") if t.text and not t.text.strip().isdigit()]
+    assert words == []
+    if name == "teeth":
+        teeth = {int(g.get("data-fdi")) for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("data-fdi")}
+        assert teeth == {q * 10 + n for q in (1, 2, 3, 4) for n in range(1, 9)}
+    else:
+        from healthbank.passbook.diagrams import BODY_SITES
+
+        slots = {c.get("data-site") for c in svg.iter("{http://www.w3.org/2000/svg}circle") if c.get("data-site")}
+        assert slots == set(BODY_SITES) and svg.get("data-sex") == name[-1]
+    assert f"/app/diagrams/{name}.svg" in client.get("/app/sw.js").content.decode()
+    assert client.get("/app/diagrams/other.svg").status_code == 404

@@ -5,13 +5,48 @@
 import * as api from "../api.js";
 import { _, date, go, register } from "../core.js";
 import { busy, clear, h, link, notice } from "../ui.js";
+import { passbooks as passbookList, whoseBar } from "./passbook-kit.js";
+import "./passbook-care.js";
+import "./passbook-health.js";
+import "./passbook-insurance.js";
 
 /** The app screen of each data category (its path under /passbook/<person id>/). */
-export const CATEGORY_SCREENS = {};
+export const CATEGORY_SCREENS = {
+  insurance: "insurance",
+  cards: "insurance/cards",
+  premium_calculations: "insurance/premiums",
+  premium_payments: "insurance/payments",
+  outpatient: "outpatient",
+  inpatient: "inpatient",
+  dental: "dental",
+  chinese_medicine: "chinese-medicine",
+  labs: "labs",
+  imaging_pathology: "reports",
+  discharge_summaries: "inpatient",
+  allergies: "allergies",
+  care_wishes: "wishes",
+  vaccinations: "vaccinations",
+  preventive_care: "preventive",
+  cancer_screening: "screening",
+  diabetes: "follow-up",
+  ckd_early: "follow-up",
+  hepatitis: "follow-up",
+  measurements: "measurements",
+};
+
+/** Screens that are not a category of "today's data" but views over several (SPEC §6.2). */
+const MORE_SCREENS = () => [
+  ["surgery", _("Surgery")],
+  ["medication", _("Medication")],
+  ["refills", _("Refill records")],
+  ["risk", _("Risk assessments")],
+  ["measurements", _("Measurements")],
+  ["reminders", _("Reminders")],
+];
 
 async function passbooks(view) {
   view.title(_("My Health Bank"));
-  const list = await api.get("passbook");
+  const list = await passbookList({ fresh: true });
   if (!view.alive()) return;
   if (list.length === 1) {
     go(`/passbook/${list[0].person_id}`);
@@ -40,8 +75,9 @@ async function passbooks(view) {
 async function overview(view, { pid }) {
   view.title(_("My Health Bank"));
   view.back("/passbook");
-  const summary = await api.get(`passbook/${pid}/summary`);
+  const [summary, list] = await Promise.all([api.get(`passbook/${pid}/summary`), passbookList()]);
   if (!view.alive()) return;
+  view.back(list.length > 1 ? "/passbook" : null);
   const categories = h("div", { id: "categories", "aria-live": "polite" });
   const request = h("button", { type: "button", class: "primary" }, _("Request today's data"));
   request.addEventListener("click", async () => {
@@ -83,11 +119,18 @@ async function overview(view, { pid }) {
         : h("p", {}, _("No visit in the last three years."))
     );
   view.main.append(
+    whoseBar(pid, list.find((p) => p.person_id === pid), list.length > 1, { overview: true }),
     h("section", { "aria-labelledby": "last-visits" }, h("h2", { id: "last-visits" }, _("Last visits")),
       last(_("Western medicine"), summary.last_visits && summary.last_visits.western),
       last(_("Dental"), summary.last_visits && summary.last_visits.dental),
       last(_("Chinese medicine"), summary.last_visits && summary.last_visits.chinese)),
-    h("section", { "aria-labelledby": "today" }, h("h2", { id: "today" }, _("Today's data")), request, categories)
+    h("section", { "aria-labelledby": "today" }, h("h2", { id: "today" }, _("Today's data")), request, categories),
+    h(
+      "section",
+      { "aria-labelledby": "more" },
+      h("h2", { id: "more" }, _("More in the passbook")),
+      h("ul", { class: "menu" }, MORE_SCREENS().map(([path, label]) => h("li", {}, link(`/passbook/${pid}/${path}`, label))))
+    )
   );
 }
 
