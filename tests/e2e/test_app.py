@@ -20,7 +20,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from tests.e2e.app_phone import check_phone, citizen, open_phone, write_y4m
@@ -40,8 +39,9 @@ def camera_video(tmp_path_factory):
 @pytest.fixture(scope="module")
 def camera_browser(browser, camera_video):
     """A second Chromium (from the same Playwright as ``browser``: one sync Playwright per thread) whose camera
-    is a file: the permission is granted without asking (fake UI) and the video is ``camera_video``. A frame
-    without a device code is there from the start, so the camera exists when the browser first asks."""
+    is a file, ``camera_video``. A frame without a device code is there from the start, so the camera exists
+    when the browser first asks. No ``--use-fake-ui-for-media-stream``: it grants every request, even one the
+    site settings deny; each context is given the camera (``permissions=["camera"]``) or denied it instead."""
     write_y4m(camera_video, "-")
     camera = browser.browser_type.launch(
         executable_path=CHROMIUM,
@@ -51,7 +51,6 @@ def camera_browser(browser, camera_video):
             "--no-first-run",
             "--disable-background-networking",
             "--disable-component-update",
-            "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
             f"--use-file-for-fake-video-capture={camera_video}",
         ],
@@ -102,7 +101,7 @@ def test_scanning_the_websites_qr_code_with_the_camera_verifies_the_phone(
     from healthbank.devices.services import issue_device_code
 
     person = citizen()
-    phone = phones(language, on=camera_browser)
+    phone = phones(language, on=camera_browser, permissions=["camera"])
     phone.open("/")
     phone.title("Verify this phone")
     assert_accessible(phone.page, "welcome")
@@ -125,7 +124,7 @@ def test_scanning_the_websites_qr_code_with_the_camera_verifies_the_phone(
 def test_the_scan_screen_while_the_camera_looks(camera_browser, camera_video, phones):
     """The scan screen itself (the camera showing a frame without a code): accessible, and it says what it does."""
     write_y4m(camera_video, "not a device code")
-    phone = phones("zh", on=camera_browser)
+    phone = phones("zh", on=camera_browser, permissions=["camera"])
     phone.open("/verify/scan")
     phone.shows("Looking for the code…")
     assert_accessible(phone.page, "scan screen")
@@ -136,22 +135,43 @@ def test_the_scan_screen_while_the_camera_looks(camera_browser, camera_video, ph
     assert phone.page.evaluate("() => [...document.querySelectorAll('video')].length") == 0
 
 
+def deny_the_camera(browser, page, origin: str) -> None:
+    """The person said no to the camera for this site (the browser's site setting, as after "Block" on the
+    prompt): Chromium's own permission store, reached by the DevTools protocol for this page's browser context."""
+    session = browser.new_browser_cdp_session()
+    targets = session.send("Target.getTargets")["targetInfos"]
+    context_id = next(t["browserContextId"] for t in targets if t["type"] == "page" and t["url"] == page.url)
+    session.send(
+        "Browser.setPermission",
+        {"permission": {"name": "camera"}, "setting": "denied", "origin": origin, "browserContextId": context_id},
+    )
+    session.detach()
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_a_refused_camera_says_so_and_offers_typing(phones, language):
-    phone = phones(language)  # the ordinary browser: no fake camera, and the permission is not given
-    phone.open("/verify/scan")
+def test_a_refused_camera_says_so_and_offers_typing(camera_browser, phones, live_server, language):
+    phone = phones(language, on=camera_browser)
+    phone.open("/welcome")
+    deny_the_camera(camera_browser, phone.page, live_server.url)
+    phone.page.click('a[href="#/verify/scan"]')
     phone.title("Type the device code")
-    text = phone.main_text()
-    refused = phone.say(
+    phone.shows(
         "The camera may not be used, so the code cannot be scanned. Type it instead (or allow the camera in the"
         " phone's settings)."
     )
-    absent = phone.say("This phone's camera cannot be used. Type the code instead.")
-    assert refused in text or absent in text, text
     assert phone.page.is_visible("#f-code")
+    assert phone.page.locator("video").count() == 0
     assert_accessible(phone.page, "camera refused")
     assert phone.english_left() == []
     phone.shot("camera-refused")
+
+
+def test_a_phone_without_a_camera_offers_typing(phones):
+    phone = phones("zh")  # the ordinary browser has no camera at all
+    phone.open("/verify/scan")
+    phone.title("Type the device code")
+    phone.shows("This phone's camera cannot be used. Type the code instead.")
+    assert phone.page.is_visible("#f-code")
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -198,7 +218,7 @@ def test_wrong_expired_used_look_alike_and_full_width_codes(phones, language):
     phone.type_code("De7O1lI0")
     message = phone.page.text_content("#f-code-error")
     for c in "0O1lI":
-        assert f"“{c}”" in message, message
+        assert phone.say("“%(char)s”").replace("%(char)s", c) in message, message
     assert phone.say("Codes use letters and the digits 2 to 9; upper and lower case differ.") in message
     assert len(phone.api_answers) == sent_before
     assert phone.english_left() == []
@@ -457,4 +477,3 @@ def test_every_app_api_answer_is_not_to_be_stored(phones):
     )
     assert [s for _p, s, _c in statuses] == [400, 401, 400]
     assert all("no-store" in (c or "") for _p, _s, c in statuses), statuses
-    assert settings.LANGUAGE_CODE  # the module's settings are the test settings

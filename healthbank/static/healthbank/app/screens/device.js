@@ -24,7 +24,8 @@ export function readDeviceCode(raw) {
     const hints = strange
       .filter((c) => c in LOOK_ALIKES)
       .map((c) => format(_("“%(typed)s” may be “%(meant)s”"), { typed: c, meant: LOOK_ALIKES[c] }));
-    let text = format(_("A device code never contains %(chars)s."), { chars: strange.map((c) => `“${c}”`).join(" ") });
+    const named = strange.map((c) => format(_("“%(char)s”"), { char: c })).join(_(", "));
+    let text = format(_("A device code never contains %(chars)s."), { chars: named });
     if (hints.length) text += " " + hints.join(_(", ")) + _(".");
     text += " " + _("Codes use letters and the digits 2 to 9; upper and lower case differ.");
     return { error: text };
