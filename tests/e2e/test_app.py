@@ -233,6 +233,31 @@ def test_wrong_expired_used_look_alike_and_full_width_codes(phones, language):
     assert DeviceBinding.objects.filter(person=person, status="enabled").exclude(device_identifier="other-phone")
 
 
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_verifying_by_phone_number_with_wrong_card_digits_is_refused_and_clears_the_password(phones, language):
+    from healthbank.devices.models import DeviceBinding
+
+    person = citizen()
+    phone = phones(language)
+    phone.open("/welcome")
+    phone.page.click('a[href="#/verify/phone"]')
+    phone.title("Verify with this phone's number")
+    assert_accessible(phone.page, "phone verification")
+    phone.page.fill("#f-national_id", person.national_id.lower())  # upper-cased by the app
+    phone.page.fill("#f-card_last4", "０００１")  # full-width digits, as a Chinese keyboard may type them
+    phone.page.fill("#f-mobile", "0912-345-678")
+    phone.page.fill("#f-password", "Hb-2026ok")
+    phone.page.click("#main button[type=submit]")
+    phone.page.wait_for_selector(".form-errors .notice-error")
+    assert phone.page.input_value("#f-password") == ""
+    assert phone.page.input_value("#f-national_id") == person.national_id.lower()  # what was typed stays
+    assert not DeviceBinding.objects.filter(person=person).exists()
+    assert "hb.device" not in phone.storage()["local"]
+    assert_accessible(phone.page, "phone verification refused")
+    assert phone.english_left() == []
+    phone.shot("phone-refused")
+
+
 # ------------------------------------------------------------------------------------------------ login
 
 
@@ -300,10 +325,11 @@ def test_log_in_on_the_verified_phone_then_log_out_leaves_nothing_of_the_person(
     phone.title("Verify this phone")
 
 
-def test_a_disabled_device_is_told_why_it_cannot_log_in(phones):
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_disabled_device_is_told_why_it_cannot_log_in(phones, language):
     from healthbank.devices.services import bind_device, issue_device_code
 
-    phone, person = verified_phone(phones, "zh")
+    phone, person = verified_phone(phones, language)
     bind_device(issue_device_code(person).code, platform="iOS", model="iPhone 15", device_identifier="newer")
     phone.log_in(person, refused=True)
     phone.shows(
@@ -321,8 +347,9 @@ def test_a_disabled_device_is_told_why_it_cannot_log_in(phones):
 # ------------------------------------------------------------------------------------------------ every screen's rules
 
 
-def test_when_the_server_is_away_the_app_says_so_and_shows_nothing_stale(phones):
-    phone, person = verified_phone(phones, "zh")
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_when_the_server_is_away_the_app_says_so_and_shows_nothing_stale(phones, language):
+    phone, person = verified_phone(phones, language)
     phone.log_in(person)
     phone.title("My Health Bank")
     phone.go("/settings/devices")
@@ -338,7 +365,8 @@ def test_when_the_server_is_away_the_app_says_so_and_shows_nothing_stale(phones)
     phone.page.unroute("**/api/**")
     phone.page.click("#main button.primary")
     phone.title("Who looked at my data")
-    phone.page.wait_for_function("() => !document.getElementById('main').innerText.includes('HealthBank')")
+    away = phone.say("HealthBank cannot be reached. Check the phone's connection and try again.")
+    phone.until("t => !document.getElementById('main').innerText.includes(t)", away, "still unreachable")
 
 
 def test_a_login_that_cannot_reach_the_server_says_so(phones):
@@ -349,10 +377,11 @@ def test_a_login_that_cannot_reach_the_server_says_so(phones):
     phone.page.unroute("**/api/**")
 
 
-def test_a_token_that_runs_out_while_typing_keeps_what_was_typed(phones):
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_a_token_that_runs_out_while_typing_keeps_what_was_typed(phones, language):
     from healthbank.devices.models import AppToken
 
-    phone, person = verified_phone(phones, "zh")
+    phone, person = verified_phone(phones, language)
     phone.log_in(person)
     phone.title("My Health Bank")
     # A screen with a form that calls the API with the token (the app's own screens are registered the same way).
@@ -400,12 +429,13 @@ def test_a_token_that_runs_out_while_typing_keeps_what_was_typed(phones):
     phone.title("My verified devices")
 
 
-def test_the_app_locks_itself_after_five_minutes_untouched(phones):
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_app_locks_itself_after_five_minutes_untouched(phones, language):
     from healthbank import policy
 
-    phone = phones("zh")
+    phone = phones(language)
     phone.page.clock.install()
-    phone, person = verified_phone(lambda *a, **k: phone, "zh")
+    phone, person = verified_phone(lambda *a, **k: phone, language)
     phone.log_in(person)
     phone.title("My Health Bank")
     phone.go("/settings/access-log")
@@ -429,8 +459,9 @@ def test_the_app_locks_itself_after_five_minutes_untouched(phones):
 # ------------------------------------------------------------------------------------------------ installable
 
 
-def test_the_app_installs_and_opens_offline_from_its_own_cache(phones):
-    phone = phones("zh")
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_app_installs_and_opens_offline_from_its_own_cache(phones, language):
+    phone = phones(language)
     phone.open("/")
     phone.title("Verify this phone")
     manifest_url = phone.page.get_attribute('link[rel="manifest"]', "href")
