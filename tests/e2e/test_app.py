@@ -251,6 +251,7 @@ def test_verifying_by_phone_number_with_wrong_card_digits_is_refused_and_clears_
     phone.page.wait_for_selector(".form-errors .notice-error")
     assert phone.page.input_value("#f-password") == ""
     assert phone.page.input_value("#f-national_id") == person.national_id.lower()  # what was typed stays
+    assert phone.page.input_value("#f-mobile") == "0912-345-678"
     assert not DeviceBinding.objects.filter(person=person).exists()
     assert "hb.device" not in phone.storage()["local"]
     assert_accessible(phone.page, "phone verification refused")
