@@ -35,10 +35,11 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin || !SHELL_PATHS.has(url.pathname)) return; // the network, never kept
   // The shell from the cache (a new deployment brings a new worker, which fetches the new shell); the network
-  // if the cache lost it.
+  // if the cache lost it. Vary (Accept-Language, Cookie) is ignored: the shell is the same for everyone, and
+  // an offline navigation would otherwise find nothing.
   event.respondWith(
     caches.open(CACHE).then((cache) =>
-      cache.match(request, { ignoreSearch: true }).then((kept) => kept || fetch(request))
+      cache.match(request, { ignoreSearch: true, ignoreVary: true }).then((kept) => kept || fetch(request))
     )
   );
 });

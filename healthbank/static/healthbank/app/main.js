@@ -150,9 +150,13 @@ async function render() {
 /** Ends the session in this app: the token and every screen of the person gone (the device stays verified
  * unless ``device``). */
 export function logOut({ device = false, locked = false } = {}) {
-  keep.forgetPerson({ device });
+  // Locked: the login brings the person back to this screen with what was typed (memory only); logged out:
+  // nothing is kept.
+  const place = locked ? currentPath() : "";
   drafts.clear();
-  after.path = "";
+  if (locked) capture(place);
+  keep.forgetPerson({ device });
+  after.path = place;
   clear(frame.main);
   lock.locked = locked;
   go(keep.device() ? "/login" : "/welcome");
@@ -166,11 +170,7 @@ function watchIdle() {
     window.addEventListener(event, touch, { passive: true, capture: true });
   }
   const check = () => {
-    if (loggedIn() && Date.now() - lastActivity > config.idleLockSeconds * 1000) {
-      after.path = currentPath();
-      capture(after.path);
-      logOut({ locked: true });
-    }
+    if (loggedIn() && Date.now() - lastActivity > config.idleLockSeconds * 1000) logOut({ locked: true });
   };
   setInterval(check, 5000);
   document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && check());

@@ -62,17 +62,22 @@ async function detector() {
 
 /**
  * Starts the camera in ``video`` and resolves with the first QR text ``accept`` agrees to (a function of the
- * text, true to stop). ``stop()`` on the returned handle ends it (the promise then resolves with null).
+ * text, true to stop). ``started`` resolves when the camera is showing (rejects with a CameraError when it
+ * cannot be used); ``stop()`` on the returned handle ends it (the promise then resolves with null).
  */
 export function startScanning(video, accept = () => true) {
   let stream = null;
   let stopped = false;
   let finish;
   const result = new Promise((resolve) => (finish = resolve));
+  let cameraOn;
+  // Resolves once the camera shows its picture (or the scan ended first); rejects with a CameraError.
+  const started = new Promise((resolve, reject) => (cameraOn = { resolve, reject }));
   const stop = (value = null) => {
     stopped = true;
     if (stream) for (const track of stream.getTracks()) track.stop();
     video.srcObject = null;
+    cameraOn.resolve();
     finish(value);
   };
   const run = async () => {
@@ -93,6 +98,7 @@ export function startScanning(video, accept = () => true) {
     video.muted = true;
     await video.play().catch(() => {});
     const read = await detector();
+    cameraOn.resolve();
     while (!stopped) {
       let text = null;
       try {
@@ -107,6 +113,9 @@ export function startScanning(video, accept = () => true) {
       await new Promise((r) => setTimeout(r, 120));
     }
   };
-  const started = run();
+  run().catch((error) => {
+    cameraOn.reject(error instanceof CameraError ? error : new CameraError("failed"));
+    finish(null);
+  });
   return { result, started, stop: () => stop(null) };
 }

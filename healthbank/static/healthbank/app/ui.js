@@ -100,7 +100,8 @@ export function table(columns, rows, caption) {
     h(
       "tbody",
       {},
-      rows.map((row) => h("tr", {}, columns.map((c) => h("td", { "data-label": c.label }, c.cell(row)))))
+      // One element in each cell: on a phone the cell is a grid of its label and its content.
+      rows.map((row) => h("tr", {}, columns.map((c) => h("td", { "data-label": c.label }, h("div", {}, c.cell(row))))))
     )
   );
 }

@@ -54,7 +54,7 @@ function loginScreen(view) {
   });
   const notes = [];
   if (lock.locked) notes.push(notice("info", h("p", {}, _("The app locked itself after a while without use. Log in again to go on where you were."))));
-  if (after.path) notes.push(notice("info", h("p", {}, _("Your login has ended. Log in again to go on; what you typed is kept."))));
+  else if (after.path) notes.push(notice("info", h("p", {}, _("Your login has ended. Log in again to go on; what you typed is kept."))));
   view.main.append(
     flash.take() || "",
     ...notes,

@@ -4,7 +4,7 @@
  * credential) is kept on this phone only (core.js, "what is kept").
  */
 import * as api from "../api.js";
-import { _, config, format, go, keep, model, platform, register } from "../core.js";
+import { _, config, format, go, keep, language, model, platform, register } from "../core.js";
 import { CameraError, startScanning } from "../scanner.js";
 import { busy, field, flash, h, link, notice, showErrors } from "../ui.js";
 
@@ -24,10 +24,11 @@ export function readDeviceCode(raw) {
     const hints = strange
       .filter((c) => c in LOOK_ALIKES)
       .map((c) => format(_("“%(typed)s” may be “%(meant)s”"), { typed: c, meant: LOOK_ALIKES[c] }));
-    let text = format(_("A device code never contains %(chars)s."), { chars: strange.map((c) => `“${c}”`).join(" ") });
-    if (hints.length) text += " " + hints.join(_(", ")) + _(".");
-    text += " " + _("Codes use letters and the digits 2 to 9; upper and lower case differ.");
-    return { error: text };
+    const named = strange.map((c) => format(_("“%(char)s”"), { char: c })).join(_(", "));
+    const sentences = [format(_("A device code never contains %(chars)s."), { chars: named })];
+    if (hints.length) sentences.push(hints.join(_(", ")) + _("."));
+    sentences.push(_("Codes use letters and the digits 2 to 9; upper and lower case differ."));
+    return { error: sentences.join(language() === "en" ? " " : "") }; // Chinese sentences follow without a space
   }
   if (code.length !== config.deviceCodeLength) {
     return { error: format(_("A device code has %(n)s characters; this one has %(m)s."), { n: config.deviceCodeLength, m: code.length }) };
@@ -161,7 +162,7 @@ function phoneScreen(view) {
       label: format(_("Last %(n)s digits of your NHI card number"), { n: config.cardLastDigits }),
       attrs: { inputmode: "numeric", maxlength: config.cardLastDigits, autocomplete: "off", required: true },
     }),
-    field({ name: "mobile", label: _("This phone's mobile number"), hint: _("09 and 8 more digits; a post-paid number in your name."), type: "tel", attrs: { autocomplete: "tel-national", maxlength: 10, required: true } }),
+    field({ name: "mobile", label: _("This phone's mobile number"), hint: _("09 and 8 more digits; a post-paid number in your name."), type: "tel", attrs: { autocomplete: "tel-national", maxlength: 14, required: true } }), // room for 0912-345-678
     field({ name: "password", label: _("Registration password"), type: "password", attrs: { autocomplete: "current-password", required: true } }),
     submit
   );
