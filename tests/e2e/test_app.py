@@ -420,45 +420,29 @@ def test_a_login_that_cannot_reach_the_server_says_so(phones):
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_a_token_that_runs_out_while_typing_keeps_what_was_typed(phones, language):
     from healthbank.devices.models import AppToken
+    from healthbank.passbook.models import Measurement
 
     phone, person = verified_phone(phones, language)
     phone.log_in(person)
     phone.title("My Health Bank")
-    # A screen with a form that calls the API with the token (the app's own screens are registered the same way).
-    phone.page.evaluate(
-        """async () => {
-          const core = await import('/static/healthbank/app/core.js');
-          const api = await import('/static/healthbank/app/api.js');
-          const ui = await import('/static/healthbank/app/ui.js');
-          core.register('/e2e/form', (view) => {
-            view.title('E2E');
-            const form = ui.h('form', {novalidate: true}, ui.h('div', {class: 'form-errors'}),
-              ui.field({name: 'note', label: 'note'}), ui.field({name: 'phone', label: 'phone'}),
-              ui.h('button', {type: 'submit', class: 'primary'}, 'send'));
-            form.addEventListener('submit', async (event) => {
-              event.preventDefault();
-              try { await api.get('me'); document.getElementById('main').dataset.sent = 'yes'; }
-              catch (error) { ui.showErrors(form, {'': [error.text]}); }
-            });
-            view.main.append(form);
-          });
-        }"""
-    )
-    phone.go("/e2e/form")
-    phone.page.wait_for_selector("#f-note")
-    phone.page.fill("#f-note", "寫到一半的內容")
-    phone.page.fill("#f-phone", "0912345678")
+    # The measurements form of the passbook (SPEC §6.2): half typed when the token runs out.
+    phone.go(f"/passbook/{person.pk}/measurements")
+    phone.page.wait_for_selector("#f-systolic")
+    phone.page.fill("#f-systolic", "128")
+    phone.page.fill("#f-weight_kg", "61.5")
     AppToken.objects.filter(person=person).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    phone.page.click("#main button[type=submit]")
+    phone.page.click("#main form.measure-form button[type=submit]")
     phone.title("Log in")
     phone.shows("Your login has ended. Log in again to go on; what you typed is kept.")
     assert phone.token() is None
+    assert "128" not in json.dumps(phone.storage())  # what was typed is kept in memory only
     assert_accessible(phone.page, "login after the token ran out")
     phone.shot("token-expired")
     phone.log_in(person)
-    phone.page.wait_for_selector("#f-note")
-    assert phone.page.input_value("#f-note") == "寫到一半的內容"
-    assert phone.page.input_value("#f-phone") == "0912345678"
+    phone.page.wait_for_selector("#f-systolic")
+    assert phone.page.input_value("#f-systolic") == "128"
+    assert phone.page.input_value("#f-weight_kg") == "61.5"
+    assert not Measurement.objects.filter(person=person).exists()  # nothing was sent with the dead token
     # and a real screen: the device list, its button pressed after the token ran out → back to it after login
     phone.go("/settings/devices")
     phone.page.wait_for_selector("table.cards button")
