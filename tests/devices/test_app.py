@@ -106,7 +106,7 @@ def test_the_app_cannot_log_in_from_a_disabled_device_or_as_someone_else(client,
     assert old.status_code == 400  # verifying a new device disabled the old one
     # ... and the old phone is told why, by its own credential, whatever ID and password it sends (issue 13)
     assert list(old.json()["errors"]) == ["device_credential"]
-    assert "turned off" in old.json()["errors"]["device_credential"][0]
+    assert "認證已停用" in old.json()["errors"]["device_credential"][0]  # Chinese unless the app asks otherwise
     other = next(p for p in world.people if p is not registered)
     new = DeviceBinding.objects.get(status="enabled")
     assert new.device_identifier == "phone-2"
