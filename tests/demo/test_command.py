@@ -108,7 +108,7 @@ def test_links_and_card_agent_command_follow_the_address_the_demo_serves(pinned,
     settings.SITE_URL = site
     text = generate(people=30, seed=8, demo_logins=True)
     assert f"HealthBank demo — {site}" in text
-    assert f"{site}/unit/login/" in text and f"{site}/kiosk/" in text
+    assert f"{site}/unit/login/" in text and f"{site}/kiosk/" in text and f"{site}/app/" in text
     assert f"NHI operator pages  {site}/admin/" in text
     assert set(re.findall(r"http://[\w.:]+", text)) == {site}  # every address printed is the one served
     command = re.search(r"\.venv/bin/python -m cardagent.* --card \S+", text).group(0)

@@ -182,6 +182,10 @@ class Command(BaseCommand):
         for line in describe_township_requests(site, username):
             self.stdout.write(line)
         self.stdout.write(f"  Kiosk: {site}/kiosk/ with a card and its owner's household number.")
+        self.stdout.write(
+            f"  App: {site}/app/ on a phone (or a 360-pixel window): log in on the site as a * person above, open"
+            f" {site}/me/devices/, generate a code, then scan or type it in the app (docs/app.md)."
+        )
         registry = _shown(settings.EXTERNAL_DATA_DIR / "household_registry.csv")
         self.stdout.write(f"  Household numbers and registered addresses: {registry};")
         self.stdout.write(
