@@ -181,7 +181,7 @@ def open_phone(browser, url: str, language: str = "zh", **options) -> Phone:
         locale=LANGUAGES[language][0], reduced_motion="reduce", user_agent=ANDROID, **options,
     )  # fmt: skip
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # a CI machine runs two suites side by side
     phone = Phone(page, language, url)
     page.on("console", lambda m: phone.refused.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("pageerror", lambda e: phone.errors.append(str(e)))

@@ -317,6 +317,7 @@ def test_log_in_on_the_verified_phone_then_log_out_leaves_nothing_of_the_person(
     # the phone stays verified: log in again, then log out and remove the verification
     phone.log_in(person)
     phone.title("My Health Bank")
+    phone.page.wait_for_selector("#main button.primary")  # the passbook has answered
     phone.go("/settings")
     phone.title("Settings")
     phone.page.click(".logout-actions button.secondary")
@@ -349,6 +350,7 @@ def test_a_delegation_is_obtained_by_scanning_its_qr_code_and_the_lent_card_is_s
     phone, _ = verified_phone(phones, "zh", person=delegate, on=camera_browser, permissions=["camera"])
     phone.log_in(delegate)
     phone.title("My Health Bank")
+    phone.page.wait_for_selector("#main button.primary")  # the passbook has answered
     phone.go("/vcard/obtain/scan")
     phone.title("Virtual NHI card", timeout=20_000)  # the code was read and taken up
     phone.page.wait_for_selector("#main .notice-ok")
@@ -392,8 +394,9 @@ def test_when_the_server_is_away_the_app_says_so_and_shows_nothing_stale(phones,
     phone, person = verified_phone(phones, language)
     phone.log_in(person)
     phone.title("My Health Bank")
+    phone.page.wait_for_selector("#main button.primary")  # the passbook has answered: nothing is left pending
     phone.go("/settings/devices")
-    phone.page.wait_for_selector("table.cards")
+    phone.until("() => document.querySelector('#main table.cards') !== null", None, "no device list", 30_000)
     phone.page.route("**/api/**", lambda route: route.abort())
     phone.go("/settings/access-log")
     phone.shows("HealthBank cannot be reached. Check the phone's connection and try again.")
@@ -425,6 +428,7 @@ def test_a_token_that_runs_out_while_typing_keeps_what_was_typed(phones, languag
     phone, person = verified_phone(phones, language)
     phone.log_in(person)
     phone.title("My Health Bank")
+    phone.page.wait_for_selector("#main button.primary")  # the passbook has answered
     # The measurements form of the passbook (SPEC §6.2): half typed when the token runs out.
     phone.go(f"/passbook/{person.pk}/measurements")
     phone.page.wait_for_selector("#f-systolic")
@@ -462,6 +466,7 @@ def test_the_app_locks_itself_after_five_minutes_untouched(phones, language):
     phone, person = verified_phone(lambda *a, **k: phone, language)
     phone.log_in(person)
     phone.title("My Health Bank")
+    phone.page.wait_for_selector("#main button.primary")  # the passbook has answered
     phone.go("/settings/access-log")
     phone.title("Who looked at my data")
     idle = int(policy.APP_IDLE_LOCK_AFTER.total_seconds())
