@@ -90,9 +90,11 @@ def test_the_address_changes_with_the_drop_downs_on_a_phone_and_the_history_show
         "() => [...document.querySelectorAll('select[name=township] option')].some(o => o.value === '西屯區')"
     )
     page.select_option("select[name=township]", "西屯區")
-    page.wait_for_function("() => document.querySelectorAll('select[name=village] option').length > 1")
-    village = page.eval_on_selector("select[name=village]", "s => s.options[1].value")
-    page.select_option("select[name=village]", village)
+    # wait for 西屯區's own villages: the list still holds 中正區's until the answer comes
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('select[name=village] option')].some(o => o.value === '西屯里')"
+    )
+    page.select_option("select[name=village]", "西屯里")
     page.fill("input[name=street]", "臺灣大道三段99號")
     with page.expect_navigation():
         page.click("button.primary")
