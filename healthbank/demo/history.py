@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -479,9 +480,9 @@ class ClinicalHistory:
         per_year = max(0.3, rates.western * ctx.use_of_care - chronic_per_year - 0.15)
         mix = [(row, row.weight_for(ctx.age, person.sex)) for row in reference.outpatient_case_mix()]
         mix = [(row, w) for row, w in mix if w > 0]
-        rows, weights = [r for r, _ in mix], [w for _, w in mix]
+        rows, cum_weights = [r for r, _ in mix], list(itertools.accumulate(w for _, w in mix))
         for day in self.visit_days(ctx, per_year):
-            row = self.rng.choices(rows, weights=weights)[0]
+            row = self.rng.choices(rows, cum_weights=cum_weights)[0]  # the same draw as weights=, summed once
             child = person.age_on(day) < 15
             department = "04" if child and row.department in ("01", "02") else row.department
             if not child and department == "04":
@@ -729,8 +730,9 @@ class ClinicalHistory:
         mix = [(row, w) for row, w in mix if w > 0]
         if not mix:
             return
+        rows, cum_weights = [r for r, _ in mix], list(itertools.accumulate(w for _, w in mix))
         for start in self.visit_days(ctx, per_year / visits_per_course):
-            row = self.rng.choices([r for r, _ in mix], weights=[w for _, w in mix])[0]
+            row = self.rng.choices(rows, cum_weights=cum_weights)[0]
             formulas = self.rng.sample(row.formulas, min(len(row.formulas), self.rng.randint(1, 3)))
             day = start
             for _ in range(self.rng.randint(1, 2 * visits_per_course - 1)):

@@ -92,7 +92,9 @@ def load_population(population: Population, workers: int | None = None) -> LoadS
          send_rank((source, record_type)))
         for source, record_type in sorted(population.batches, key=send_rank)
     )  # fmt: skip
-    report = bulk.load_batches(items, workers=workers, chunk=CHUNK)
+    # Not durable: a crash mid-generation loses at most the last moments of commits of a population that is made
+    # again anyway (docs/decisions.md), and a commit no longer waits for the disk.
+    report = bulk.load_batches(items, workers=workers, chunk=CHUNK, durable=False)
     if report.rejections:
         first = report.rejections[0]
         raise GenerationError(f"{first['record_id']} rejected: {first['errors']}")

@@ -151,6 +151,7 @@ def indications() -> tuple[Indication, ...]:
     return tuple(sorted(rows, key=lambda i: -len(i.icd_prefix)))
 
 
+@cache  # a few hundred codes, asked for millions of times by a large population's plan
 def indication_for(icd10: str) -> Indication | None:
     for indication in indications():
         if icd10.startswith(indication.icd_prefix):

@@ -131,15 +131,35 @@ def _ingest_chunk(senders: _Senders, spec: SenderSpec, record_type: str, chunk: 
     return record_type, services.summarise(outcomes), rejections[:REJECTIONS_KEPT]
 
 
-def _work(inbox, outbox) -> None:
+@contextlib.contextmanager
+def _commits(durable: bool):
+    """``durable=False``: this connection's commits return before their WAL reaches the disk (PostgreSQL's
+    ``synchronous_commit = off``). A crash may then lose the last moments of commits, never half of one: the
+    database stays consistent. Only for what can be made again (the synthetic population), never for what a
+    sender was told is stored."""
+    if durable or connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+
+
+def _work(inbox, outbox, durable: bool = True) -> None:
     """A worker process: ingest each (sender, record type, chunk) from ``inbox`` in order; report each."""
     connections.close_all()  # the parent's connection is not ours to share: open our own
     gc.freeze()  # what the parent had (frozen before the fork) stays out of the collector's walks
     gc.set_threshold(BULK_GC_THRESHOLD, *gc.get_threshold()[1:])
     senders = _Senders()
     try:
-        while (task := inbox.get()) is not None:
-            outbox.put(("done", _ingest_chunk(senders, *task)))
+        with _commits(durable):
+            while (task := inbox.get()) is not None:
+                outbox.put(("done", _ingest_chunk(senders, *task)))
     except BaseException as exc:
         outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -162,11 +182,14 @@ def load(
     return load_batches(items, workers=workers, chunk=chunk)
 
 
-def load_batches(items: Iterable[tuple], *, workers: int | None = None, chunk: int = CHUNK) -> LoadReport:
+def load_batches(
+    items: Iterable[tuple], *, workers: int | None = None, chunk: int = CHUNK, durable: bool = True
+) -> LoadReport:
     """Ingest (sender spec, record type, iterable of (position, payload), phase) of any senders over ``workers``.
 
     Consecutive items of one phase are written side by side; a phase is finished before the next starts (the
     demo's phases: prescribing clinics' visits before the pharmacies' refills, visits before their reports).
+    ``durable=False`` lets commits return before the disk has them (``_commits``): the synthetic population only.
     """
     workers = workers or default_workers()
     report = LoadReport(workers=workers)
@@ -174,7 +197,7 @@ def load_batches(items: Iterable[tuple], *, workers: int | None = None, chunk: i
     senders = _Senders()
     items = _allowed(senders, items)
     if workers == 1:
-        with bulk_collection():
+        with bulk_collection(), _commits(durable or connection.in_atomic_block):
             for item in _chunks(items, 1, chunk):
                 if item is not BARRIER:
                     report.add(*_ingest_chunk(senders, *item[1]))
@@ -186,7 +209,7 @@ def load_batches(items: Iterable[tuple], *, workers: int | None = None, chunk: i
     gc.freeze()  # before the fork: the children share these pages instead of copying them when a walk touches them
     outbox = context.Queue()
     inboxes = [context.Queue(maxsize=2) for _ in range(workers)]  # a bounded lead: memory stays flat
-    processes = [context.Process(target=_work, args=(inboxes[k], outbox), daemon=True) for k in range(workers)]
+    processes = [context.Process(target=_work, args=(inboxes[k], outbox, durable), daemon=True) for k in range(workers)]
     for process in processes:
         process.start()
     state = {"sent": 0, "received": 0, "failure": ""}

@@ -12,6 +12,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from healthbank.records import bulk
 from healthbank.records.models import ChronicPrescription, RecordRevision, Report, Visit
@@ -130,3 +131,22 @@ def test_the_collector_is_put_back_after_bulk_work_even_when_nested():
             pass
         assert gc.get_freeze_count() > 0  # the inner block does not thaw what the outer froze
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+def commit_setting() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+def test_only_a_load_that_is_not_durable_lets_commits_skip_the_disk_and_the_setting_is_put_back():
+    """The synthetic population is loaded with ``durable=False``; a sender's file never is (its report says
+    "stored" only once the disk has it)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's; SQLite commits as it always does")
+    before = commit_setting()
+    with bulk._commits(durable=True):
+        assert commit_setting() == before == "on"
+    with bulk._commits(durable=False):
+        assert commit_setting() == "off"
+    assert commit_setting() == "on"
