@@ -156,3 +156,28 @@ def visit_payload(known: Codes, **overrides) -> dict:
     }
     payload.update(overrides)
     return payload
+
+
+def pytest_collection_modifyitems(config, items):
+    """``HEALTHBANK_BROWSER_SHARE=k/n``: of the browser-test files (sorted by name), only every n-th one from the
+    k-th runs. CI runs the suite twice side by side (SQLite, PostgreSQL + Redis) on two cores; each browser test
+    runs once there, in one of the two (docs/decisions.md, "CI: each browser test once"). Unset: all of them."""
+    import os
+
+    share = os.environ.get("HEALTHBANK_BROWSER_SHARE", "")
+    if not share:
+        return
+    try:
+        k, n = (int(part) for part in share.split("/"))
+        assert 1 <= k <= n
+    except (ValueError, AssertionError):
+        raise pytest.UsageError(f"HEALTHBANK_BROWSER_SHARE={share!r}: expected k/n with 1 <= k <= n") from None
+    files = sorted({str(item.path) for item in items if item.get_closest_marker("e2e")})
+    mine = set(files[k - 1 :: n])
+    kept, deselected = [], []
+    for item in items:
+        (deselected if item.get_closest_marker("e2e") and str(item.path) not in mine else kept).append(item)
+    if deselected:
+        print(f"\nHEALTHBANK_BROWSER_SHARE={share}: {len(deselected)} browser tests run in the other share")
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
