@@ -38,7 +38,7 @@ class Grant(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("whose data"), on_delete=models.PROTECT, related_name="grants_given"
+        Person, verbose_name=_("whose data"), on_delete=models.PROTECT, related_name="grants_given", db_index=False
     )
     grantee_kind = models.CharField(_("who may read"), max_length=12, choices=GranteeKind.choices)
     grantee_person = models.ForeignKey(
@@ -48,6 +48,7 @@ class Grant(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="grants_received",
+        db_index=False,
     )
     grantee_institution = models.ForeignKey(
         "records.Institution",
@@ -56,6 +57,7 @@ class Grant(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     grantee_app = models.UUIDField(_("reader (app)"), null=True, blank=True)
     grantee_operator = models.ForeignKey(

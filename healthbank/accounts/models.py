@@ -65,7 +65,9 @@ class RegistrationApplication(models.Model):
         SUPERSEDED = "superseded", _("Replaced by a newer e-mail")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     account = models.ForeignKey(
         OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="applications"
     )
@@ -103,7 +105,9 @@ class PasswordReset(models.Model):
     """忘記密碼 — a reset link sent to the registered e-mail or to a new one (SPEC §3 forgot password)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     account = models.ForeignKey(
         OnlineAccount, verbose_name=_("registration"), on_delete=models.CASCADE, related_name="resets"
     )
@@ -141,6 +145,7 @@ class BatchUpload(models.Model):
         verbose_name=_("insurance unit"),
         on_delete=models.PROTECT,
         related_name="batch_uploads",
+        db_index=False,
     )
     file_name = models.CharField(_("file name"), max_length=40)
     file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
@@ -212,7 +217,13 @@ class OutboxEmail(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="whom it is about"
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="whom it is about",
+        db_index=False,
     )
     recipient = models.EmailField()
     subject = models.CharField(max_length=200)

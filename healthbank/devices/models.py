@@ -13,7 +13,9 @@ class DeviceVerificationCode(models.Model):
     """An 8-character code shown as text and QR; works once, for ``policy.DEVICE_CODE_VALID_FOR``."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("issued"))
     expires_at = models.DateTimeField(_("expires"))
@@ -41,7 +43,7 @@ class DeviceBinding(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="device_bindings"
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="device_bindings", db_index=False
     )
     platform = models.CharField(_("platform"), max_length=20)
     model = models.CharField(_("device model"), max_length=60)
@@ -72,7 +74,9 @@ class AppToken(models.Model):
     """A token the app sends after logging in from an enabled device (SPEC §4 app login)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     device = models.ForeignKey(DeviceBinding, verbose_name=_("device"), on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(_("issued"))

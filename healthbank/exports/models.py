@@ -29,7 +29,9 @@ class ExportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     requested_by = models.ForeignKey(
         Person,
         verbose_name=_("requested by"),
@@ -96,7 +98,9 @@ class ImportRun(models.Model):
     """One upload of a My Health Bank download into a person's passbook, and what came of it."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     requested_by = models.ForeignKey(
         Person, verbose_name=_("requested by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

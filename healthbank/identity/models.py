@@ -144,7 +144,9 @@ class Enrolment(models.Model):
         GRANDCHILD = "grandchild", _("Grandchild")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrolments")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="enrolments", db_index=False
+    )
     household = models.ForeignKey(
         NhiHousehold, verbose_name=_("NHI household"), on_delete=models.PROTECT, related_name="enrolments"
     )
@@ -190,7 +192,9 @@ class NhiCard(models.Model):
         DAMAGED = "damaged", _("Damaged card replaced")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cards")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="cards", db_index=False
+    )
     card_number = models.CharField(_("card number"), max_length=12, unique=True)
     issued_on = models.DateField(_("issued on"))
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.FIRST)

@@ -118,7 +118,9 @@ IMPORTED_SOURCE = "MHB"
 
 class IngestedRecord(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     source = models.CharField(_("sender"), max_length=10, help_text=_("institution code or agency"))
     source_record_id = models.CharField(_("sender's record id"), max_length=64)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -215,7 +217,9 @@ class Visit(IngestedRecord):
 
 class VisitChild(models.Model):
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     position = models.PositiveSmallIntegerField(_("position"))
 
     class Meta:
@@ -482,7 +486,9 @@ class RecordRevision(models.Model):
     """A version of a record that a correction replaced, kept for history."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     record_type = models.CharField(_("record type"), max_length=20)
     record_id = models.UUIDField(_("record"))
     version = models.PositiveIntegerField(_("version"))

@@ -33,7 +33,11 @@ class CardApplication(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="card_applications"
+        Person,
+        verbose_name=_("card holder"),
+        on_delete=models.PROTECT,
+        related_name="card_applications",
+        db_index=False,
     )
     applicant = models.ForeignKey(
         Person,
@@ -105,7 +109,9 @@ class CardScan(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     token_id = models.CharField(_("code id"), max_length=32)
-    person = models.ForeignKey(Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     institution = models.ForeignKey(
         "records.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
     )
@@ -158,9 +164,11 @@ class InstitutionRequest(models.Model):
         DECLINED = "declined", _("Declined")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     institution = models.ForeignKey(
-        "records.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+"
+        "records.Institution", verbose_name=_("institution"), on_delete=models.PROTECT, related_name="+", db_index=False
     )
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
@@ -205,7 +213,7 @@ class Delegation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="card_delegations"
+        Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="card_delegations", db_index=False
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
@@ -220,6 +228,7 @@ class Delegation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="card_delegations_received",
+        db_index=False,
     )
     code_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the delegation code")
     answer_by = models.DateTimeField(_("to be taken up by"))

@@ -31,7 +31,11 @@ class CardReplacementRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("card holder"), on_delete=models.PROTECT, related_name="card_replacements"
+        Person,
+        verbose_name=_("card holder"),
+        on_delete=models.PROTECT,
+        related_name="card_replacements",
+        db_index=False,
     )
     applicant = models.ForeignKey(
         Person,

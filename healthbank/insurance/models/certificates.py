@@ -29,7 +29,12 @@ class IssuedDocument(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", help_text=_("whom it is about")
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("whom it is about"),
+        db_index=False,
     )
     requested_by = models.ForeignKey(Person, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

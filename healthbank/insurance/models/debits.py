@@ -32,7 +32,9 @@ class DirectDebit(models.Model):
         NOT_HOLDER = "not_holder", _("The account is not in the name of the person paying")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     request_key = models.CharField(_("request key"), max_length=64)
     bank_code = models.CharField(_("bank code"), max_length=3)
     account_masked = models.CharField(_("account"), max_length=20, help_text=_("only the last four digits kept"))
@@ -103,7 +105,9 @@ class EBillNotice(models.Model):
     """The ready-notice of one month's bill sent to one person: at most one (the monthly task may run twice)."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     month = models.DateField(_("month"))
     email = models.EmailField(_("e-mail"))
     sent_at = models.DateTimeField(_("queued"))

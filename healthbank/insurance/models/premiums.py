@@ -14,7 +14,9 @@ class PremiumCalculation(models.Model):
     """保費計算 — what one month's premium of an insured person is and how it follows from salary."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     unit = models.ForeignKey(
         InsuranceUnit, verbose_name=_("insurance unit"), on_delete=models.PROTECT, related_name="+"
     )
@@ -51,7 +53,9 @@ class PremiumPayment(models.Model):
         ONLINE = "online", _("Online payment")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     calculation = models.ForeignKey(
         PremiumCalculation, verbose_name=_("premium calculation"), on_delete=models.PROTECT, related_name="payments"
     )

@@ -19,7 +19,7 @@ class MailingAddress(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="mailing_addresses"
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="mailing_addresses", db_index=False
     )
     county = models.CharField(_("county or city"), max_length=10)
     township = models.CharField(_("township or district"), max_length=10)
@@ -63,7 +63,9 @@ class Letter(models.Model):
         OTHER = "other", _("Other notice")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="letters")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="letters", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("text"))

@@ -40,7 +40,11 @@ class TownshipRequest(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
     person = models.ForeignKey(
-        Person, verbose_name=_("insured person or dependent"), on_delete=models.PROTECT, related_name="+"
+        Person,
+        verbose_name=_("insured person or dependent"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     requested_by = models.ForeignKey(
         Person,

@@ -45,7 +45,9 @@ class InstalmentMonth(models.Model):
     """A month a plan pays (the plan's ``calculations``), kept with its person as every row of a person."""
 
     id = models.BigAutoField(primary_key=True)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     plan = models.ForeignKey(InstalmentPlan, on_delete=models.CASCADE, db_column="instalmentplan_id")
     calculation = models.ForeignKey(PremiumCalculation, on_delete=models.CASCADE, db_column="premiumcalculation_id")
 
@@ -65,7 +67,9 @@ class Instalment(models.Model):
     """One instalment of a plan: its amount, due date and its own payment slip."""
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     plan = models.ForeignKey(
         InstalmentPlan, verbose_name=_("instalment plan"), on_delete=models.CASCADE, related_name="instalments"
     )
