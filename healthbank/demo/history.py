@@ -354,12 +354,14 @@ class ClinicalHistory:
         age = ctx.person.age_on(day)
         followups: dict[str, dict[str, object]] = defaultdict(dict)
         if "diabetes" in conditions:
-            hba1c = round(self.rng.gauss(7.4, 0.9), 1)
+            hba1c = max(4.5, round(self.rng.gauss(7.4, 0.9), 1))
             self.lab(ctx, institution, day, "hba1c", hba1c)
-            self.lab(ctx, institution, day, "glucose_fasting", round(self.rng.gauss(145, 30)))
+            self.lab(ctx, institution, day, "glucose_fasting", max(60, round(self.rng.gauss(145, 30))))
             followups["diabetes"]["hba1c"] = hba1c
         if ("diabetes" in conditions or "hyperlipidemia" in conditions) and day.month % 6 < 3:
-            ldl = round(self.rng.gauss(115, 28))
+            # Clamped like the other values: a value is never below what a body has (and the follow-up schema refuses a
+            # negative one); a draw of 4 standard deviations down happens among a quarter of a million people.
+            ldl = max(40, round(self.rng.gauss(115, 28)))
             self.lab(ctx, institution, day, "cholesterol_total", ldl + round(self.rng.gauss(70, 15)))
             self.lab(ctx, institution, day, "triglycerides", max(40, round(self.rng.gauss(150, 60))))
             self.lab(ctx, institution, day, "hdl", max(20, round(self.rng.gauss(48, 10))))
@@ -449,7 +451,7 @@ class ClinicalHistory:
             self._liver_visit(ctx, hospital, day, "B18.2", [])
             self.lab(ctx, hospital, day, "anti_hcv", "Positive")
             self.lab(ctx, hospital, day, "hcv_rna", viral_load)
-            alt = round(self.rng.gauss(62, 15))
+            alt = max(8, round(self.rng.gauss(62, 15)))
             self.lab(ctx, hospital, day, "alt", alt)
             self.follow_up(ctx, hospital, day, "hepatitis_c", {"alt": alt})
             visits += 1
@@ -626,7 +628,7 @@ class ClinicalHistory:
             "triglycerides": f"{max(40, rng.gauss(130, 50)):.0f}",
             "hdl": f"{max(20, rng.gauss(50, 11)):.0f}",
             "ldl": f"{max(40, rng.gauss(120, 28)):.0f}",
-            "bun": f"{rng.gauss(14, 3):.0f}",
+            "bun": f"{max(4, rng.gauss(14, 3)):.0f}",
             "creatinine": f"{creatinine:.2f}",
             "egfr": f"{egfr:.1f}",
             "urine_protein": rng.choice(["-", "-", "-", "+/-", "+"]) if "ckd" not in conditions else "+",
