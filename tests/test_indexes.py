@@ -8,8 +8,9 @@ from that one, so the column's own index is only cost: ``db_index=False`` on the
 
 from __future__ import annotations
 
+import pytest
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 
 
 def leading_columns(model) -> set[str]:
@@ -36,3 +37,18 @@ def test_no_foreign_key_keeps_an_index_that_a_wider_index_already_serves():
             if field.is_relation and field.db_index and not field.unique and field.name in leads:
                 redundant.append(f"{model._meta.label}.{field.name}")
     assert redundant == [], f"set db_index=False (another index leads with the column): {redundant}"
+
+
+@pytest.mark.django_db
+def test_every_unique_rule_and_index_of_the_models_is_in_the_database():
+    """A migration that drops an index must not take a rule with it (Django's own ``AlterField`` to
+    ``db_index=False`` dropped the partial unique index "one waiting card request a person" on PostgreSQL)."""
+    missing = []
+    with connection.cursor() as cursor:
+        for model in apps.get_models():
+            if not model._meta.managed or model._meta.proxy or not model.__module__.startswith("healthbank."):
+                continue
+            present = set(connection.introspection.get_constraints(cursor, model._meta.db_table))
+            wanted = [index.name for index in model._meta.indexes] + [c.name for c in model._meta.constraints]
+            missing += [f"{model._meta.db_table}.{name}" for name in wanted if name not in present]
+    assert missing == []

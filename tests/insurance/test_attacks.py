@@ -248,7 +248,9 @@ def test_a_debit_and_a_plan_of_the_same_months_at_once_leave_each_month_paid_one
 
     outcomes = together(2, attempt)
     refused = [o for o in outcomes if isinstance(o, (debits.DebitRefused, unpaid_services.PremiumRefused))]
-    assert len(refused) == 1 and refused[0].status == 409, outcomes
+    # Whichever writes second is refused: 409 when the two meet at the lock; 400 "the unpaid months have changed,
+    # work it out again" when the debit was written before the plan looked (a loaded machine runs them one by one).
+    assert len(refused) == 1 and refused[0].status in (400, 409), outcomes
     in_plan = InstalmentPlan.objects.filter(calculations=bills[0]).exists()
     assert in_plan != PremiumPayment.objects.filter(calculation=bills[0]).exists()
 

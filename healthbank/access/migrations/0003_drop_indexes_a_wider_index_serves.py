@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -13,19 +15,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='grant',
-            name='grantee_institution',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.institution', verbose_name='reader (institution)'),
-        ),
-        migrations.AlterField(
-            model_name='grant',
-            name='grantee_person',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grants_received', to='identity.person', verbose_name='reader (person)'),
-        ),
-        migrations.AlterField(
-            model_name='grant',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='grants_given', to='identity.person', verbose_name='whose data'),
-        ),
+        drop_foreign_key_indexes('access', [
+            migrations.AlterField(
+                model_name='grant',
+                name='grantee_institution',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.institution', verbose_name='reader (institution)'),
+            ),
+            migrations.AlterField(
+                model_name='grant',
+                name='grantee_person',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grants_received', to='identity.person', verbose_name='reader (person)'),
+            ),
+            migrations.AlterField(
+                model_name='grant',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='grants_given', to='identity.person', verbose_name='whose data'),
+            ),
+        ]),
     ]

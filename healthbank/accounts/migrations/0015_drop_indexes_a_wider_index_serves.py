@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,24 +14,26 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='batchupload',
-            name='unit',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='batch_uploads', to='identity.insuranceunit', verbose_name='insurance unit'),
-        ),
-        migrations.AlterField(
-            model_name='outboxemail',
-            name='person',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='whom it is about', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person'),
-        ),
-        migrations.AlterField(
-            model_name='passwordreset',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='registrationapplication',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('accounts', [
+            migrations.AlterField(
+                model_name='batchupload',
+                name='unit',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='batch_uploads', to='identity.insuranceunit', verbose_name='insurance unit'),
+            ),
+            migrations.AlterField(
+                model_name='outboxemail',
+                name='person',
+                field=models.ForeignKey(blank=True, db_index=False, help_text='whom it is about', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person'),
+            ),
+            migrations.AlterField(
+                model_name='passwordreset',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='registrationapplication',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]

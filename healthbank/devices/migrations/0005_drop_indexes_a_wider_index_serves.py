@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,19 +14,21 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='apptoken',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='devicebinding',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='device_bindings', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='deviceverificationcode',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('devices', [
+            migrations.AlterField(
+                model_name='apptoken',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='devicebinding',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='device_bindings', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='deviceverificationcode',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]

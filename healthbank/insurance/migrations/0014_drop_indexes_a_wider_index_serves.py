@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,89 +14,91 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='cardreplacementrequest',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_replacements', to='identity.person', verbose_name='card holder'),
-        ),
-        migrations.AlterField(
-            model_name='catastrophicillnesscase',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='directdebit',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='ebillnotice',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='instalment',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='instalmentmonth',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='issueddocument',
-            name='person',
-            field=models.ForeignKey(db_index=False, help_text='whom it is about', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='letter',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='mailingaddress',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='mailing_addresses', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='premiumcalculation',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='premiumpayment',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='priorreviewcase',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='reimbursementcase',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='salaryreport',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='subsidycase',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='townshiprequest',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='insured person or dependent'),
-        ),
-        migrations.AlterField(
-            model_name='welfaresubsidy',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('insurance', [
+            migrations.AlterField(
+                model_name='cardreplacementrequest',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_replacements', to='identity.person', verbose_name='card holder'),
+            ),
+            migrations.AlterField(
+                model_name='catastrophicillnesscase',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='directdebit',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='ebillnotice',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='instalment',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='instalmentmonth',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='issueddocument',
+                name='person',
+                field=models.ForeignKey(db_index=False, help_text='whom it is about', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='letter',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='mailingaddress',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='mailing_addresses', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='premiumcalculation',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='premiumpayment',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='priorreviewcase',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='reimbursementcase',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='salaryreport',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='subsidycase',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='townshiprequest',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='insured person or dependent'),
+            ),
+            migrations.AlterField(
+                model_name='welfaresubsidy',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]

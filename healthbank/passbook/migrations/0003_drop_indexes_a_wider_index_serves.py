@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,9 +14,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='measurement',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('passbook', [
+            migrations.AlterField(
+                model_name='measurement',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -12,74 +14,76 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='allergy',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='cancerscreening',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='carewish',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='chronicprescription',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='drugorder',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='followup',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='labresult',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='nondrugorder',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='preventivecheck',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='recordrevision',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='report',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='vaccination',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='visit',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
-        migrations.AlterField(
-            model_name='visitdiagnosis',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('records', [
+            migrations.AlterField(
+                model_name='allergy',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='cancerscreening',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='carewish',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='chronicprescription',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='drugorder',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='followup',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='labresult',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='nondrugorder',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='preventivecheck',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='recordrevision',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='report',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='vaccination',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='visit',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+            migrations.AlterField(
+                model_name='visitdiagnosis',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from healthbank.core.migration_ops import drop_foreign_key_indexes
+
 
 class Migration(migrations.Migration):
 
@@ -13,34 +15,36 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AlterField(
-            model_name='cardapplication',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_applications', to='identity.person', verbose_name='card holder'),
-        ),
-        migrations.AlterField(
-            model_name='cardscan',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='card holder'),
-        ),
-        migrations.AlterField(
-            model_name='delegation',
-            name='delegate',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='card_delegations_received', to='identity.person', verbose_name='delegate'),
-        ),
-        migrations.AlterField(
-            model_name='delegation',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_delegations', to='identity.person', verbose_name='card holder'),
-        ),
-        migrations.AlterField(
-            model_name='institutionrequest',
-            name='institution',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.institution', verbose_name='institution'),
-        ),
-        migrations.AlterField(
-            model_name='institutionrequest',
-            name='person',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
-        ),
+        drop_foreign_key_indexes('vcard', [
+            migrations.AlterField(
+                model_name='cardapplication',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_applications', to='identity.person', verbose_name='card holder'),
+            ),
+            migrations.AlterField(
+                model_name='cardscan',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='card holder'),
+            ),
+            migrations.AlterField(
+                model_name='delegation',
+                name='delegate',
+                field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='card_delegations_received', to='identity.person', verbose_name='delegate'),
+            ),
+            migrations.AlterField(
+                model_name='delegation',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='card_delegations', to='identity.person', verbose_name='card holder'),
+            ),
+            migrations.AlterField(
+                model_name='institutionrequest',
+                name='institution',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='records.institution', verbose_name='institution'),
+            ),
+            migrations.AlterField(
+                model_name='institutionrequest',
+                name='person',
+                field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='identity.person', verbose_name='person'),
+            ),
+        ]),
     ]
