@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from rest_framework.test import APIClient
@@ -162,8 +163,6 @@ def pytest_collection_modifyitems(config, items):
     """``HEALTHBANK_BROWSER_SHARE=k/n``: of the browser-test files (sorted by name), only every n-th one from the
     k-th runs. CI runs the suite twice side by side (SQLite, PostgreSQL + Redis) on two cores; each browser test
     runs once there, in one of the two (docs/decisions.md, "CI: each browser test once"). Unset: all of them."""
-    import os
-
     share = os.environ.get("HEALTHBANK_BROWSER_SHARE", "")
     if not share:
         return

@@ -13,6 +13,15 @@ from django.apps import apps
 from django.db import connection, models
 
 
+def our_models() -> list:
+    """HealthBank's own tables (not Django's, not proxies or unmanaged models)."""
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy and model.__module__.startswith("healthbank.")
+    ]
+
+
 def leading_columns(model) -> set[str]:
     """Fields that lead an index or unique rule of the model that covers every row (no condition)."""
     leads = set()
@@ -29,9 +38,7 @@ def leading_columns(model) -> set[str]:
 
 def test_no_foreign_key_keeps_an_index_that_a_wider_index_already_serves():
     redundant = []
-    for model in apps.get_models():
-        if not model._meta.managed or model._meta.proxy or not model.__module__.startswith("healthbank."):
-            continue
+    for model in our_models():
         leads = leading_columns(model)
         for field in model._meta.concrete_fields:
             if field.is_relation and field.db_index and not field.unique and field.name in leads:
@@ -45,9 +52,7 @@ def test_every_unique_rule_and_index_of_the_models_is_in_the_database():
     ``db_index=False`` dropped the partial unique index "one waiting card request a person" on PostgreSQL)."""
     missing = []
     with connection.cursor() as cursor:
-        for model in apps.get_models():
-            if not model._meta.managed or model._meta.proxy or not model.__module__.startswith("healthbank."):
-                continue
+        for model in our_models():
             present = set(connection.introspection.get_constraints(cursor, model._meta.db_table))
             wanted = [index.name for index in model._meta.indexes] + [c.name for c in model._meta.constraints]
             missing += [f"{model._meta.db_table}.{name}" for name in wanted if name not in present]
