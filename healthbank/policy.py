@@ -425,3 +425,8 @@ CASES_SHOWN_YEARS = 5  # cases applied for in the last five years are listed (ou
 
 # ---------------------------------------------------------------- the app (issue 13)
 APP_IDLE_LOCK_AFTER = dt.timedelta(minutes=5)  # an untouched app forgets its token and asks again; our number
+
+# ---------------------------------------------------------------- health apps and the FHIR API (issue 14)
+FHIR_DEFAULT_COUNT = 50  # resources a search page holds when the app gives no _count (our number)
+FHIR_MAX_COUNT = 200  # the most a page may hold; a larger _count is refused (400) rather than silently cut
+FHIR_MAX_OFFSET = 100_000  # the deepest page offset a search accepts (a person has far fewer resources)

@@ -56,6 +56,7 @@ class AccessLog(models.Model):
         VCARD_READ = "vcard_read", _("Virtual NHI card read for a visit")
         VCARD_PHOTOS = "vcard_photos", _("Virtual NHI card application photos viewed")
         NHI_SERVICES = "nhi_services", _("Personal NHI data services")
+        FHIR_API = "fhir_api", _("Read by a connected app (FHIR API)")
         OTHER = "other", _("Other")
 
     id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)

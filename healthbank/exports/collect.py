@@ -16,6 +16,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from healthbank import policy
+from healthbank.audit.models import AccessLog
 from healthbank.identity.models import Enrolment, NhiCard, Person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.passbook.listing import span_back, years_back
@@ -190,12 +191,14 @@ def _load(category: str, viewing: Viewing) -> list:
     raise ValueError(f"unknown export category {category!r}")
 
 
-def collect(viewing: Viewing, categories) -> Snapshot:
-    """Read ``categories`` of the viewing's person through the access rule; ``NotReadable`` if one is refused."""
+def collect(viewing: Viewing, categories, *, detail: str = "download", what: str = AccessLog.What.PASSBOOK) -> Snapshot:
+    """Read ``categories`` of the viewing's person through the access rule; ``NotReadable`` if one is refused.
+
+    ``detail`` and ``what`` say in the access log what read them (a download, or an app through the FHIR API)."""
     wanted = [c for c in ExportCategory.values if c in set(categories)]
     snapshot = Snapshot(person=viewing.person, viewing=viewing, made_at=timezone.now(), categories=tuple(wanted))
     for category in wanted:
-        open_category(viewing, ACCESS_CATEGORY[category], detail="download")
+        open_category(viewing, ACCESS_CATEGORY[category], detail=detail, what=what)
         snapshot.rows_by_category[category] = _load(category, viewing)
     if C.CALENDAR in wanted:
         from healthbank.passbook.selectors.calendar import upcoming

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from healthbank.access.services import NotReadable, note_refused, open_for_reading
+from healthbank.audit.models import AccessLog
 from healthbank.core import codes
 from healthbank.core.categories import DataCategory
 
@@ -11,11 +12,11 @@ from ..viewing import Viewing
 Category = DataCategory
 
 
-def open_category(viewing: Viewing, category: str, *, detail: str = "") -> None:
+def open_category(viewing: Viewing, category: str, *, detail: str = "", what: str = AccessLog.What.PASSBOOK) -> None:
     """Check and log one category of the viewing's person (once per request); 404 when not readable."""
     if category in viewing.opened:
         return
-    open_for_reading(viewing.reader, viewing.person, category, detail=detail)
+    open_for_reading(viewing.reader, viewing.person, category, detail=detail, what=what)
     viewing.opened.add(category)
 
 

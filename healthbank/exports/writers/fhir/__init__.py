@@ -44,7 +44,7 @@ C = ExportCategory
 
 NOT_IN_FHIR = frozenset({C.CALENDAR, C.CARDS, C.PREMIUM_CALCULATIONS, C.PREMIUM_PAYMENTS})
 
-_BUILDERS = {
+BUILDERS = {
     C.OUTPATIENT: resources.visits,
     C.INPATIENT: resources.visits,
     C.DENTAL: resources.visits,
@@ -70,7 +70,7 @@ def bundle(snapshot, category: str, month: dt.date | None = None) -> dict | None
     dict; ``None`` for a category no FHIR resource fits (see the module's docstring)."""
     if category in NOT_IN_FHIR:
         return None
-    build = _BUILDERS.get(category)
+    build = BUILDERS.get(category)
     if build is None:
         raise ValueError(f"unknown export category {category!r}")
     out = resources.Out(snapshot)

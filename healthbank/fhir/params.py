@@ -1,0 +1,107 @@
+"""Search parameters of the FHIR API, parsed without Django (FHIR R4 §3.1.1 "search": dates, _count, paging).
+
+Every fault names the parameter and the reason (``SearchError``); the API turns it into a 400
+``OperationOutcome``. A date parameter is a range (a year, a month or a day, or a full timestamp cut to its
+day: our resources are dated by day), compared with the resource's day as FHIR's prefixes say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from healthbank import policy
+
+
+class SearchError(ValueError):
+    """A search parameter the API cannot take: ``parameter`` names it, the message says why."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(f"{parameter}: {message}")
+        self.parameter = parameter
+        self.message = message
+
+
+PREFIXES = ("eq", "ne", "lt", "le", "gt", "ge", "sa", "eb")
+_DATE = re.compile(
+    r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?)?)?$",
+    re.ASCII,  # "\d" is 0-9 only: a full-width ２０２４ is not a year
+)
+
+
+@dataclass(frozen=True)
+class DateFilter:
+    """``prefix`` and the days [start, end) the parameter's value covers."""
+
+    prefix: str
+    start: dt.date
+    end: dt.date
+
+    def matches(self, day: dt.date) -> bool:
+        inside = self.start <= day < self.end
+        match self.prefix:
+            case "eq":
+                return inside
+            case "ne":
+                return not inside
+            case "lt" | "eb":
+                return day < self.start
+            case "le":
+                return day < self.end
+            case "gt" | "sa":
+                return day >= self.end
+            case _:  # "ge"
+                return day >= self.start
+
+
+def parse_date(value: str, parameter: str = "date") -> DateFilter:
+    """``ge2024-01-01``, ``lt2025``, ``2024-05`` (eq) … as a ``DateFilter``; ``SearchError`` when malformed."""
+    prefix, text = "eq", value.strip()
+    if text[:2] in PREFIXES:
+        prefix, text = text[:2], text[2:]
+    elif text[:2].isalpha():
+        raise SearchError(parameter, f"the prefix {text[:2]!r} is not one of {', '.join(PREFIXES)}.")
+    found = _DATE.match(text)
+    if found is None:
+        raise SearchError(parameter, f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD after the prefix.")
+    year, month, day = int(found["year"]), found["month"], found["day"]
+    try:
+        if day is not None:
+            start = dt.date(year, int(month), int(day))
+            end = start + dt.timedelta(days=1)
+        elif month is not None:
+            start = dt.date(year, int(month), 1)
+            end = dt.date(year + (start.month == 12), start.month % 12 + 1, 1)
+        else:
+            start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    except (ValueError, OverflowError):
+        raise SearchError(parameter, f"{value!r} is not a day of the calendar.") from None
+    return DateFilter(prefix, start, end)
+
+
+def parse_count(value: str | None) -> int:
+    """``_count``: how many resources a page holds (0: only the total); at most ``policy.FHIR_MAX_COUNT``."""
+    if value is None or value == "":
+        return policy.FHIR_DEFAULT_COUNT
+    number = _whole(value, "_count")
+    if number > policy.FHIR_MAX_COUNT:
+        raise SearchError("_count", f"a page holds at most {policy.FHIR_MAX_COUNT} resources; page with the next link.")
+    return number
+
+
+def parse_offset(value: str | None) -> int:
+    """``_offset``: where the page starts (the ``next`` link carries it)."""
+    if value is None or value == "":
+        return 0
+    number = _whole(value, "_offset")
+    if number > policy.FHIR_MAX_OFFSET:
+        raise SearchError("_offset", f"must be at most {policy.FHIR_MAX_OFFSET}.")
+    return number
+
+
+def _whole(value: str, parameter: str) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
+        raise SearchError(parameter, f"{value!r} is not a whole number from 0.")
+    return int(value)
