@@ -267,6 +267,8 @@ OIDC_KEY_DIR = Path(os.environ.get("HEALTHBANK_OIDC_KEY_DIR", VAR_DIR / "oidc-ke
 # Whether this system's people are synthetic (generate_population): only then may a sandbox app connect them.
 CONNECT_PEOPLE_ARE_SYNTHETIC = False
 CONNECT_PAIRWISE_KEY = ""
+# The demo agency's registration (client id and secret) for demo/taxfiling.py, written by --demo-logins.
+DEMO_TAX_FILING_CONFIG = VAR_DIR / "demo-taxfiling.json"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OAUTH2_VALIDATOR_CLASS": "healthbank.connect.oidc.Validator",
