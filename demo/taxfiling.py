@@ -145,6 +145,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(400, page("Error", f"<p>Token request refused: {html.escape(answer.text)}</p>"))
             return
         claims = verified_claims(answer.json()["id_token"], meta, self.config["client_id"], pending["nonce"])
+        claims["auth_time"] = time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(claims["auth_time"]))
         rows = "".join(
             f"<tr><th>{html.escape(label)}</th><td><code>{html.escape(str(claims.get(key, '—')))}</code></td></tr>"
             for key, label in (

@@ -89,6 +89,7 @@ urlpatterns += i18n_patterns(
     # the language prefix so the consent page reads in the person's language (/en/oauth/authorize/); agencies
     # use the unprefixed addresses the discovery document names.
     path("", include("healthbank.connect.urls")),
+    path("", include("healthbank.connect.person_urls")),
     prefix_default_language=False,
 )
 # Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.

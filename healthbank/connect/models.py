@@ -86,6 +86,11 @@ class Application(AbstractApplication):
             )
         if self.sandbox and not settings.CONNECT_PEOPLE_ARE_SYNTHETIC:
             errors["sandbox"] = _("This system holds real people: a sandbox app belongs on a test system.")
+        passbook = [s for s in self.allowed_scopes.split() if scope_names.category_of(s)]
+        if passbook and self.kind != self.Kind.HEALTH_APP:
+            errors.setdefault("allowed_scopes", _("Only a health app reads the passbook."))
+        if self.kind == self.Kind.HEALTH_APP and not passbook:
+            errors.setdefault("allowed_scopes", _("A health app asks for at least one passbook category."))
         if self.algorithm != self.RS256_ALGORITHM:
             errors["algorithm"] = _("ID tokens are signed with RS256.")
         if self.authorization_grant_type != self.GRANT_AUTHORIZATION_CODE:
@@ -124,6 +129,7 @@ class Authorization(models.Model):
     )
     acr = models.CharField(_("how the person logged in"), max_length=64)
     auth_time = models.DateTimeField(_("logged in at"))
+    connection_id = models.UUIDField(_("connected app"), null=True, blank=True, help_text=_("a health app's"))
 
     class Meta:
         verbose_name = _("authorization")
@@ -131,3 +137,28 @@ class Authorization(models.Model):
 
     def __str__(self) -> str:
         return f"authorization {self.pk}"
+
+
+class AppConnection(models.Model):
+    """A health app the person connected: its grant in the passbook's access rule, and when it was last used."""
+
+    id = models.UUIDField(primary_key=True, default=new_public_id, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="app_connections", db_index=False)
+    grant = models.ForeignKey("access.Grant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    app_id = models.UUIDField(_("app"), help_text=_("the Application's id (as access.Grant.grantee_app)"))
+    created_at = models.DateTimeField(_("connected"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("connected app")
+        verbose_name_plural = _("connected apps")
+        indexes = [models.Index(fields=["person", "app_id"], name="appconnection_person_app")]
+
+    def __str__(self) -> str:
+        return f"app connection {self.pk}"
+
+    @property
+    def one_time(self) -> bool:
+        """Agreed for one visit only: it lasts one access token and gets no refresh token."""
+        lasts = self.grant.valid_until - self.grant.valid_from
+        return lasts.total_seconds() <= policy.CONNECT_ACCESS_TOKEN_SECONDS

@@ -10,9 +10,11 @@ from __future__ import annotations
 from django.conf import settings
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib import openid as oauthlib_openid
+from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 
 from . import scopes, selectors, services
+from .models import Application
 
 
 class Validator(OAuth2Validator):
@@ -34,9 +36,20 @@ class Validator(OAuth2Validator):
         return not (request.client.sandbox and not settings.CONNECT_PEOPLE_ARE_SYNTHETIC)
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
-        """The code, and how and when the person logged in (the token request that follows has no session)."""
+        """The code, and how and when the person logged in (the token request that follows has no session).
+
+        A health app's consent makes its grant in the passbook's access rule here, with what the person chose.
+        """
         grant = self._create_authorization_code(request, code)
-        services.record_authorization(grant, acr=request.healthbank_acr, auth_time=request.healthbank_auth_time)
+        connection_id = None
+        choice = getattr(request, "healthbank_choice", None)
+        if choice is not None and request.client.kind == Application.Kind.HEALTH_APP:
+            categories, months = choice
+            person = selectors.person_of(request.user)
+            connection_id = services.connect_app(person, request.client, categories, months).pk
+        services.record_authorization(
+            grant, acr=request.healthbank_acr, auth_time=request.healthbank_auth_time, connection_id=connection_id
+        )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
@@ -46,7 +59,37 @@ class Validator(OAuth2Validator):
             return False
         request.healthbank_acr = authorization.acr
         request.healthbank_auth_time = authorization.auth_time
+        request.healthbank_connection_id = authorization.connection_id
         return True
+
+    def _connection(self, request):
+        """The health app's connection in force for the token's person, or None."""
+        person = selectors.person_of(request.user)
+        return selectors.connection_in_force(person, request.client.pk) if person is not None else None
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        """A one-time connection gets no refresh token; every token issued to an app is its last use."""
+        if request.client.kind == Application.Kind.HEALTH_APP:
+            connection = self._connection(request)
+            if connection is None:
+                raise errors.AccessDeniedError(description="The person's grant to this app is not in force.")
+            if connection.one_time:
+                token.pop("refresh_token", None)
+            services.note_use(connection.pk)
+        return super().save_bearer_token(token, request, *args, **kwargs)
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        """A refresh works only while the person's grant to the app is in force."""
+        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
+            return False
+        return client.kind != Application.Kind.HEALTH_APP or self._connection(request) is not None
+
+    def validate_bearer_token(self, token, scopes, request):
+        """An app's access token works only while the person's grant to it is in force (revoked: at once)."""
+        if not super().validate_bearer_token(token, scopes, request):
+            return False
+        client = request.client
+        return client is None or client.kind != Application.Kind.HEALTH_APP or self._connection(request) is not None
 
     def refresh_id_token(self, request):
         """No new ID token on a refresh: an ID token tells of a login, and a refresh is none."""

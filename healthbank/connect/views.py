@@ -11,14 +11,20 @@ import datetime as dt
 import json
 from urllib.parse import urlsplit
 
+from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.http import require_POST
 from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView
 
-from healthbank.accounts.decorators import AFTER_LOGIN
+from healthbank import policy
+from healthbank.accounts.decorators import AFTER_LOGIN, citizen_required
 from healthbank.accounts.login import end_session
 
-from . import acr, scopes, services
+from . import acr, scopes, selectors, services
+from .models import AppConnection, Application
 
 
 class AuthorizeView(AuthorizationView):
@@ -48,7 +54,27 @@ class AuthorizeView(AuthorizationView):
         self.request.session[AFTER_LOGIN] = f"{self.request.path}?{query.urlencode()}"
         return redirect("accounts:login")
 
+    def form_valid(self, form):
+        """A health app: the categories the person left ticked and the duration they picked narrow the request."""
+        self._choice = None
+        application = Application.objects.filter(client_id=form.cleaned_data.get("client_id")).first()
+        if application is not None and application.kind == Application.Kind.HEALTH_APP and form.cleaned_data["allow"]:
+            requested = form.cleaned_data["scope"].split()
+            ticked = set(self.request.POST.getlist("category"))
+            chosen = [s for s in requested if scopes.category_of(s) and s in ticked]
+            if not chosen:  # nothing left to read: the same as declining
+                form.cleaned_data["allow"] = False
+            else:
+                others = [s for s in requested if not scopes.category_of(s)]
+                form.cleaned_data["scope"] = " ".join(others + chosen)
+                offered = durations(application)
+                months = int(self.request.POST["duration"]) if self.request.POST.get("duration", "").isdigit() else 0
+                months = months if months in offered else policy.CONNECT_ONE_TIME
+                self._choice = ([scopes.category_of(s) for s in chosen], months)
+        return super().form_valid(form)
+
     def create_authorization_response(self, request, scopes, credentials, allow):
+        credentials["healthbank_choice"] = getattr(self, "_choice", None)
         citizen = request.citizen
         credentials["healthbank_acr"] = acr.for_proof(citizen.proof)
         since = citizen.since or timezone.now().timestamp()
@@ -61,9 +87,49 @@ class AuthorizeView(AuthorizationView):
         asked = context.get("scopes") or []
         if application is not None:
             self._redirect_uri = context.get("redirect_uri", "")
-            context["asked"] = [{"scope": s, "text": scopes.describe(s)} for s in asked if s != scopes.OPENID]
+            context["asked"] = [
+                {"scope": s, "text": scopes.describe(s)}
+                for s in asked
+                if s != scopes.OPENID and not scopes.category_of(s)
+            ]
+            context["categories"] = [{"scope": s, "text": scopes.describe(s)} for s in asked if scopes.category_of(s)]
             context["gives_national_id"] = scopes.NATIONAL_ID in asked and application.may_receive_national_id
+            context["durations"] = [(m, duration_label(m)) for m in durations(application)]
+            context["longest"] = application.longest_access_months
         return context
+
+
+def durations(application: Application) -> list[int]:
+    """What the consent page offers: one time, and each policy duration up to the app's longest (its longest too)."""
+    longest = application.longest_access_months
+    offered = [policy.CONNECT_ONE_TIME, *(m for m in policy.CONNECT_DURATIONS_MONTHS if m <= longest)]
+    if longest not in offered:
+        offered.append(longest)
+    return offered
+
+
+def duration_label(months: int) -> str:
+    if months == policy.CONNECT_ONE_TIME:
+        return gettext("This time only (one hour)")
+    return ngettext("%(n)s month", "%(n)s months", months) % {"n": months}
+
+
+@citizen_required()
+def connected_apps(request):
+    """The person's connected health apps: what each may read, since, until, last use; revoke one."""
+    apps = selectors.connected_apps(request.citizen.person)
+    return render(request, "connect/connected_apps.html", {"apps": apps})
+
+
+@require_POST
+@citizen_required()
+def revoke_app(request, connection_id):
+    try:
+        services.disconnect(request.citizen.person, connection_id)
+    except AppConnection.DoesNotExist:
+        raise Http404 from None
+    messages.success(request, gettext("The app can no longer read your data."))
+    return redirect("connect:apps")
 
 
 class DiscoveryView(ConnectDiscoveryInfoView):
