@@ -91,6 +91,14 @@ class Validator(OAuth2Validator):
         client = request.client
         return client is None or client.kind != Application.Kind.HEALTH_APP or self._connection(request) is not None
 
+    def validate_silent_login(self, request):
+        """``prompt=none``: the view asks only with a person logged in (else it answers login_required itself)."""
+        return True
+
+    def validate_silent_authorization(self, request):
+        """``prompt=none`` never agrees for the person: the consent page is shown every time (consent_required)."""
+        return False
+
     def refresh_id_token(self, request):
         """No new ID token on a refresh: an ID token tells of a login, and a refresh is none."""
         return False

@@ -17,11 +17,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST
+from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.views import AuthorizationView, ConnectDiscoveryInfoView
+from oauthlib.oauth2.rfc6749.errors import ConsentRequired, LoginRequired
 
 from healthbank import policy
 from healthbank.accounts.decorators import AFTER_LOGIN, citizen_required
 from healthbank.accounts.login import end_session
+from healthbank.core.categories import DataCategory
 
 from . import acr, scopes, selectors, services
 from .models import AppConnection, Application
@@ -33,6 +36,17 @@ class AuthorizeView(AuthorizationView):
     def dispatch(self, request, *args, **kwargs):
         citizen = request.citizen
         if citizen is None:
+            if "none" in request.GET.get("prompt", "").split():  # no page may be shown: login_required
+                self.oauth2_data = {}
+                try:
+                    self.validate_authorization_request(request)
+                except OAuthToolkitError as error:
+                    found = error.oauthlib_error
+                    if isinstance(found, ConsentRequired):  # a valid request (client, redirect URI): nobody logged in
+                        login = LoginRequired(state=found.state)
+                        login.redirect_uri = found.redirect_uri
+                        error = OAuthToolkitError(error=login, redirect_uri=found.redirect_uri)
+                    return self.error_response(error, application=None)
             if request.method in ("GET", "HEAD"):
                 request.session[AFTER_LOGIN] = request.get_full_path()  # back here once logged in (any method)
             return redirect("accounts:login")
@@ -92,7 +106,9 @@ class AuthorizeView(AuthorizationView):
                 for s in asked
                 if s != scopes.OPENID and not scopes.category_of(s)
             ]
-            context["categories"] = [{"scope": s, "text": scopes.describe(s)} for s in asked if scopes.category_of(s)]
+            context["categories"] = [  # under "What it may read from your passbook": the category's name
+                {"scope": s, "text": DataCategory(scopes.category_of(s)).label} for s in asked if scopes.category_of(s)
+            ]
             context["gives_national_id"] = scopes.NATIONAL_ID in asked and application.may_receive_national_id
             context["durations"] = [(m, duration_label(m)) for m in durations(application)]
             context["longest"] = application.longest_access_months

@@ -219,3 +219,11 @@ def test_a_sandbox_app_connects_only_on_a_system_of_synthetic_people(browser, se
     settings.CONNECT_PEOPLE_ARE_SYNTHETIC = False
     response = browser.get(authorize_url(sandbox, pkce()[1], redirect="https://dev.example/cb"))
     assert response.status_code == 400  # not sent back: the registration cannot be used here at all
+
+
+def test_prompt_none_shows_no_page(client, browser, agency):
+    answer = client.get(authorize_url(agency, pkce()[1], prompt="none"))  # nobody logged in
+    assert answer.status_code == 302 and answer.url.startswith(REDIRECT)
+    assert parse_qs(urlsplit(answer.url).query)["error"] == ["login_required"]
+    answer = browser.get(authorize_url(agency, pkce()[1], prompt="none"))  # logged in: consent is always asked
+    assert parse_qs(urlsplit(answer.url).query)["error"] == ["consent_required"]

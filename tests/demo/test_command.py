@@ -23,6 +23,7 @@ from cardagent.server import make_server
 from healthbank.accounts.models import BatchUpload
 from healthbank.connect.models import Application
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo.connect import TAX_FILING_PORT
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.records.auth import client_for_key
 from healthbank.staff import roles
@@ -118,7 +119,10 @@ def test_links_and_card_agent_command_follow_the_address_the_demo_serves(pinned,
     assert f"HealthBank demo — {site}" in text
     assert f"{site}/unit/login/" in text and f"{site}/kiosk/" in text and f"{site}/app/" in text
     assert f"NHI operator pages  {site}/admin/" in text
-    assert set(re.findall(r"http://[\w.:]+", text)) == {site}  # every address printed is the one served
+    # every address printed is the one served, besides the demo agency's own site (issue 14), another server
+    agency = f"http://127.0.0.1:{TAX_FILING_PORT}"
+    assert set(re.findall(r"http://[\w.:]+", text)) - {agency} == {site}
+    assert f"open {agency}/" in text
     command = re.search(r"\.venv/bin/python -m cardagent.* --card \S+", text).group(0)
     assert ("--origin" in command) == (site != "http://127.0.0.1:8000")
     assert agent_accepts(command, site) == 200
