@@ -5,14 +5,35 @@ DOT registers the application model in the admin with this class (``APPLICATION_
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from . import scopes
+
 PERMISSION = "connect.register_application"
 
 
+class ApplicationForm(forms.ModelForm):
+    """The scopes as boxes to tick, each with what the person will read on the consent page."""
+
+    allowed_scopes = forms.MultipleChoiceField(
+        label=_("scopes it may ask for"), widget=forms.CheckboxSelectMultiple, choices=()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allowed_scopes"].choices = [(s, f"{s} — {text}") for s, text in scopes.all_scopes().items()]
+        if self.instance.pk and not self.is_bound:
+            self.initial["allowed_scopes"] = self.instance.allowed_scopes.split()
+
+    def clean_allowed_scopes(self) -> str:
+        return " ".join(self.cleaned_data["allowed_scopes"])
+
+
 class ApplicationAdmin(admin.ModelAdmin):
+    form = ApplicationForm
     list_display = ["name", "kind", "developer_name", "client_id", "sandbox", "longest_access_months"]
     list_filter = ["kind", "sandbox"]
     search_fields = ["name", "developer_name", "client_id"]
@@ -64,5 +85,5 @@ class ApplicationAdmin(admin.ModelAdmin):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("algorithm", "RS256")
         initial.setdefault("authorization_grant_type", "authorization-code")
-        initial.setdefault("allowed_scopes", "openid profile")
+        initial.setdefault("allowed_scopes", [scopes.OPENID, scopes.PROFILE])
         return initial

@@ -27,7 +27,7 @@ def form(**overrides) -> dict:
         "kind": "agency",
         "developer_name": "財政部",
         "privacy_policy_url": "https://tax.example.gov.tw/privacy",
-        "allowed_scopes": "openid profile",
+        "allowed_scopes": ["openid", "profile"],
         "longest_access_months": "0",
         "client_id": "tax-filing",
         "client_secret": "a-long-client-secret-of-the-agency",
@@ -49,7 +49,10 @@ def test_a_registrar_registers_an_agency_and_other_staff_cannot(db, django_user_
     response = registrar.post("/admin/connect/application/add/", form())
     assert response.status_code == 302, response.content.decode()[-2000:]
     app = Application.objects.get(client_id="tax-filing")
-    assert app.kind == "agency" and not app.may_receive_national_id
+    assert app.kind == "agency" and not app.may_receive_national_id and app.allowed_scopes == "openid profile"
+    page = registrar.get(f"/admin/connect/application/{app.pk}/change/").content.decode()
+    assert 'value="profile" checked' in page or "checked" in page.split('value="profile"')[1][:40]
+    assert "profile — 您的姓名" in page  # what the person will read on the consent page
     assert app.client_secret.startswith("argon2") or "$" in app.client_secret  # kept as a hash
     assert registrar.get(f"/admin/connect/application/{app.pk}/delete/").status_code == 403  # kept, never deleted
 
