@@ -9,7 +9,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: demo test install lint format bench load faults clean serve population
+.PHONY: demo test install lint format bench load faults clean serve population taxfiling
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py generate_population --people $${PEOPLE:-300} --seed $${SEED:-2026} --demo-logins
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The demo agency that logs people in with HealthBank (issue 14): run beside `make demo`, open :8001.
+taxfiling: install
+	$(PY) demo/taxfiling.py --healthbank $(SITE_URL)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

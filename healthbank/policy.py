@@ -426,7 +426,16 @@ CASES_SHOWN_YEARS = 5  # cases applied for in the last five years are listed (ou
 # ---------------------------------------------------------------- the app (issue 13)
 APP_IDLE_LOCK_AFTER = dt.timedelta(minutes=5)  # an untouched app forgets its token and asks again; our number
 
-# ---------------------------------------------------------------- health apps and the FHIR API (issue 14)
+# ---------------------------------------------------------------- other agencies and health apps (issue 14)
+# Log in with HealthBank (OpenID Connect) and apps the person connects (OAuth2). Our numbers (decisions.md).
+CONNECT_LONGEST_ACCESS_MONTHS = 13  # the longest an app may keep access (issue 14: "one time, or up to 13 months")
+CONNECT_ONE_TIME = 0  # longest access 0 months: one visit, no refresh token, the grant ends with the access token
+CONNECT_AUTHORIZATION_CODE_SECONDS = 60  # a code not exchanged within a minute is refused
+CONNECT_ACCESS_TOKEN_SECONDS = 3600  # an access token is good for an hour; a connected app refreshes it
+CONNECT_ID_TOKEN_SECONDS = 600  # an ID token proves a login for ten minutes (it is read once, at the login)
+CONNECT_SIGNING_KEYS_PUBLISHED = 2  # the JWKS lists the signing key and the one before it (rotation)
+CONNECT_DURATIONS_MONTHS = (1, 3, 6, 13)  # what the consent page offers besides one time, up to the app's longest
+# The FHIR API (/fhir/R4/) apps read with their tokens.
 FHIR_DEFAULT_COUNT = 50  # resources a search page holds when the app gives no _count (our number)
 FHIR_MAX_COUNT = 200  # the most a page may hold; a larger _count is refused (400) rather than silently cut
 FHIR_MAX_OFFSET = 100_000  # the deepest page offset a search accepts (a person has far fewer resources)

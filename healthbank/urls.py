@@ -85,6 +85,11 @@ urlpatterns += i18n_patterns(
     path("", include("healthbank.passbook.urls")),
     path("", include("healthbank.vcard.urls")),
     path("", include("healthbank.insurance.urls")),
+    # Log in with HealthBank (OpenID Connect, issue 14): /oauth/… and the discovery document at the root. Under
+    # the language prefix so the consent page reads in the person's language (/en/oauth/authorize/); agencies
+    # use the unprefixed addresses the discovery document names.
+    path("", include("healthbank.connect.urls")),
+    path("", include("healthbank.connect.person_urls")),
     prefix_default_language=False,
 )
 # Last: any other path under /api/ answers the APIs' JSON 404, not the HTML page.

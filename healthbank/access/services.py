@@ -232,3 +232,16 @@ def end_grant(grant: Grant, *, at: dt.datetime | None = None) -> Grant:
     if updated:
         grant.ended_at = at
     return grant
+
+
+def grant_to_app(person, app_id, categories: list[str], *, valid_from: dt.datetime, valid_until: dt.datetime) -> Grant:
+    """A health app the person connected (issue 14) may read these categories until ``valid_until``."""
+    return Grant.objects.create(
+        person=person,
+        grantee_kind=Grant.GranteeKind.APP,
+        grantee_app=app_id,
+        categories=sorted(categories),
+        why=Grant.Why.APP,
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )

@@ -33,6 +33,8 @@ SESSION_ACCOUNT = "citizen_account"
 SESSION_AUTH = "citizen_auth"
 SESSION_METHOD = "citizen_method"
 SESSION_ENDS_AT = "citizen_ends_at"
+SESSION_PROOF = "citizen_proof"
+SESSION_SINCE = "citizen_since"
 
 
 class Method:
@@ -41,6 +43,24 @@ class Method:
     PASSWORD = "password"  # ID + card number + password, or the card + password  # noqa: S105 - a name, not a secret
     CERTIFICATE = "certificate"  # citizen certificate + PIN
     KIOSK = "kiosk"  # card + household number at a self-service kiosk: read only, nothing kept
+
+
+class Proof:
+    """What the person showed at login, finer than ``Method``: an agency is told it (``acr``, connect/acr.py)."""
+
+    CARD_NUMBER = "card_number"  # national ID + the number printed on the card + password
+    CARD_READER = "card_reader"  # the card's chip in a reader signs our challenge + password
+    CERTIFICATE = "certificate"  # citizen certificate + PIN
+    KIOSK = "kiosk"
+
+    @staticmethod
+    def of(session) -> str:
+        """The proof of a session; one begun before proofs were kept counts as the weakest of its method."""
+        proof = session.get(SESSION_PROOF)
+        if proof:
+            return proof
+        method = session.get(SESSION_METHOD, Method.PASSWORD)
+        return {Method.CERTIFICATE: Proof.CERTIFICATE, Method.KIOSK: Proof.KIOSK}.get(method, Proof.CARD_NUMBER)
 
 
 _DUMMY_HASH = make_password("a password nobody has")
@@ -329,9 +349,18 @@ def authenticate_at_kiosk(card: NhiCard, household_number: str, source: str) -> 
     return card.person
 
 
-def start_session(request, account: OnlineAccount, method: str = Method.PASSWORD) -> None:
-    """A session of a registered person, ended by a password change."""
-    _start(request, account.person, method, policy.SESSION_IDLE_TIMEOUT)
+def start_session(
+    request,
+    account: OnlineAccount,
+    method: str = Method.PASSWORD,
+    proof: str = Proof.CARD_NUMBER,
+    since: float | None = None,
+) -> None:
+    """A session of a registered person, ended by a password change.
+
+    ``since`` (a timestamp) keeps the time of the login when a session is begun again (a password change).
+    """
+    _start(request, account.person, method, policy.SESSION_IDLE_TIMEOUT, proof, since)
     request.session[SESSION_ACCOUNT] = str(account.pk)
     request.session[SESSION_AUTH] = session_auth_hash(account)
 
@@ -339,7 +368,7 @@ def start_session(request, account: OnlineAccount, method: str = Method.PASSWORD
 def start_person_session(request, person: Person, method: str) -> None:
     """A session proved by certificate or at a kiosk; a certificate session also reaches an active account."""
     idle = policy.KIOSK_IDLE_TIMEOUT if method == Method.KIOSK else policy.SESSION_IDLE_TIMEOUT
-    _start(request, person, method, idle)
+    _start(request, person, method, idle, Proof.KIOSK if method == Method.KIOSK else Proof.CERTIFICATE)
     if method == Method.KIOSK:
         request.session[SESSION_ENDS_AT] = (timezone.now() + policy.KIOSK_SESSION_LIMIT).timestamp()
         return
@@ -348,13 +377,15 @@ def start_person_session(request, person: Person, method: str) -> None:
         request.session[SESSION_ACCOUNT] = str(account.pk)
 
 
-def _start(request, person: Person, method: str, idle) -> None:
+def _start(request, person: Person, method: str, idle, proof: str, since: float | None = None) -> None:
     wanted = request.session.get("after_login", "")  # the page that sent the visitor to log in (decorators.py)
     request.session.flush()  # no session fixation, and nothing of an earlier visitor's session carries over
     if wanted:
         request.session["after_login"] = wanted
     request.session[SESSION_PERSON] = str(person.pk)
     request.session[SESSION_METHOD] = method
+    request.session[SESSION_PROOF] = proof
+    request.session[SESSION_SINCE] = since or timezone.now().timestamp()
     request.session.set_expiry(int(idle.total_seconds()))
 
 

@@ -16,7 +16,9 @@ from .login import (
     SESSION_ENDS_AT,
     SESSION_METHOD,
     SESSION_PERSON,
+    SESSION_SINCE,
     Method,
+    Proof,
     end_session,
     session_auth_hash,
 )
@@ -30,6 +32,8 @@ class Citizen:
     person: Person
     account: OnlineAccount | None
     method: str
+    proof: str = Proof.CARD_NUMBER  # what was shown at login (Proof): an agency's login is told (connect/acr.py)
+    since: float | None = None  # when the person logged in (a timestamp)
 
     @property
     def at_kiosk(self) -> bool:
@@ -54,11 +58,13 @@ def _citizen(session) -> Citizen | None:
             session.get(SESSION_AUTH, ""), session_auth_hash(account)
         ):
             return None  # the password changed since this session began
-        return Citizen(account.person, account, method)
+        return Citizen(account.person, account, method, Proof.of(session), session.get(SESSION_SINCE))
     if method == Method.PASSWORD:
         return None
     person = Person.objects.filter(pk=person_id).first()
-    return Citizen(person, None, method) if person is not None else None
+    if person is None:
+        return None
+    return Citizen(person, None, method, Proof.of(session), session.get(SESSION_SINCE))
 
 
 class CitizenSessionMiddleware:

@@ -39,8 +39,10 @@ from .forms import (
     TermsForm,
 )
 from .login import (
+    SESSION_SINCE,
     LoginError,
     Method,
+    Proof,
     authenticate_at_kiosk,
     authenticate_with_card,
     authenticate_with_card_number,
@@ -254,7 +256,7 @@ def login_with_card(request):
             except (CardProofError, LoginError) as exc:
                 error = exc.message
             else:
-                start_session(request, account)
+                start_session(request, account, proof=Proof.CARD_READER)
                 return after_login(request)
         else:
             error = " ".join(m for field in ("password", "captcha") for m in form.errors.get(field, []))
@@ -439,7 +441,8 @@ def change_password(request):
         except services.RegistrationError as exc:
             _add_errors(form, exc.errors)
         else:
-            start_session(request, account)  # this session goes on; every other one ends
+            proof, since = Proof.of(request.session), request.session.get(SESSION_SINCE)
+            start_session(request, account, proof=proof, since=since)  # this session goes on; every other one ends
             done, form = True, ChangePasswordForm()
     return render(request, "accounts/change_password.html", {"form": form, "done": done})
 

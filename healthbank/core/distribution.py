@@ -66,6 +66,8 @@ LOCAL: dict[str, str] = {
     "accounts.BatchUpload": "an insurance unit's batch registration file and its per-row result (masked IDs)",
     "accounts.AttemptCounter": "rate-limit counters keyed by a hash (Redis holds them in production)",
     "accounts.OutboxEmail": "the e-mail queue swept across everyone; a batch result has no person",
+    "connect.Application": "agencies and health apps an operator registered (operator configuration, as ApiClient)",
+    "connect.Authorization": "how a login went, kept with an OAuth code (django-oauth-toolkit's, local) for a minute",
 }
 
 # Models of other apps that person-owned tables may point at (replicated as reference tables in Citus).
@@ -76,6 +78,7 @@ THIRD_PARTY_REFERENCE: dict[str, str] = {
 DIRECTORY_KEYS: dict[tuple[str, str], str] = {
     ("identity.Person", "national_id_hash"): "one person per national ID; the root's log-in and counter look-up",
     ("identity.NhiCard", "card_number"): "a card number names one card nationally (printed, read by readers)",
+    ("connect.PersonUser", "user"): "the Django user that owns a person's OAuth tokens names one person (DOT's key)",
 }
 
 SECOND_PARTY_LINKS: dict[tuple[str, str], str] = {

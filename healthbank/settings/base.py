@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "captcha",
     "axes",
     "csp",
+    "oauth2_provider",
     "healthbank.core",
     "healthbank.audit",
     "healthbank.identity",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "healthbank.vcard",
     "healthbank.staff",
     "healthbank.mobile",
+    "healthbank.connect",
     "healthbank.demo",
 ]
 
@@ -252,6 +254,44 @@ SPECTACULAR_SETTINGS = {
 # They come from the environment; overlays say where when it is not set.
 NATIONAL_ID_HASH_KEY = os.environ.get("NATIONAL_ID_HASH_KEY", "")
 NATIONAL_ID_ENCRYPTION_KEY = os.environ.get("NATIONAL_ID_ENCRYPTION_KEY", "")
+
+# Log in with HealthBank (OpenID Connect) and connected health apps (issue 14): django-oauth-toolkit, its
+# application model ours (connect.Application). The signing keys and the pairwise-subject key are set by each
+# overlay from the environment or OIDC_KEY_DIR (settings/keys.py oidc_keys; docs/operations.md).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "connect.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"  # DOT's own; named so our models may refer to it
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model name
+OIDC_KEY_DIR = Path(os.environ.get("HEALTHBANK_OIDC_KEY_DIR", VAR_DIR / "oidc-keys"))
+# Whether this system's people are synthetic (generate_population): only then may a sandbox app connect them.
+CONNECT_PEOPLE_ARE_SYNTHETIC = False
+CONNECT_PAIRWISE_KEY = ""
+# The demo agency's registration (client id and secret) for demo/taxfiling.py, written by --demo-logins.
+DEMO_TAX_FILING_CONFIG = VAR_DIR / "demo-taxfiling.json"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OAUTH2_VALIDATOR_CLASS": "healthbank.connect.oidc.Validator",
+    "OIDC_SERVER_CLASS": "healthbank.connect.oidc.Server",
+    "SCOPES_BACKEND_CLASS": "healthbank.connect.scopes.ScopesBackend",
+    "APPLICATION_ADMIN_CLASS": "healthbank.connect.admin.ApplicationAdmin",
+    "PKCE_REQUIRED": True,
+    # RFC 9700: S256 only, no implicit or password grant, tokens kept as hashes, the issuer in the response.
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "REQUEST_APPROVAL_PROMPT": "force",  # the person sees the consent page every time
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": policy.CONNECT_AUTHORIZATION_CODE_SECONDS,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": policy.CONNECT_ACCESS_TOKEN_SECONDS,
+    "ID_TOKEN_EXPIRE_SECONDS": policy.CONNECT_ID_TOKEN_SECONDS,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+}
 
 # External government systems: adapters chosen here (healthbank/external/), simulators fed by data files.
 EXTERNAL_ADAPTERS = {

@@ -6,7 +6,7 @@ import os
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR
-from .keys import load_or_create_local_keys
+from .keys import load_or_create_local_keys, with_oidc_keys
 
 # Tracebacks are for developers who ask for them (HEALTHBANK_DEBUG=1); the demo shows the friendly error pages.
 DEBUG = os.environ.get("HEALTHBANK_DEBUG") == "1"
@@ -27,3 +27,13 @@ WHITENOISE_AUTOREFRESH = True
 # no host name by design, so kombu's warning that none was supplied says nothing here.
 LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}  # noqa: F405
 LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}  # noqa: F405
+
+# Log in with HealthBank: keys in var/oidc-keys (made on first use); the demo's people are synthetic and the
+# demo relying party (demo/taxfiling.py) answers on plain http on this machine.
+CONNECT_PEOPLE_ARE_SYNTHETIC = True
+OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["https", "http"]  # noqa: F405
+OAUTH2_PROVIDER, CONNECT_PAIRWISE_KEY = with_oidc_keys(
+    OAUTH2_PROVIDER,  # noqa: F405
+    OIDC_KEY_DIR,  # noqa: F405
+    policy.CONNECT_SIGNING_KEYS_PUBLISHED,  # noqa: F405
+)

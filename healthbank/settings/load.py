@@ -43,6 +43,7 @@ NATIONAL_ID_HASH_KEY = os.environ["NATIONAL_ID_HASH_KEY"]
 NATIONAL_ID_ENCRYPTION_KEY = os.environ["NATIONAL_ID_ENCRYPTION_KEY"]
 VCARD_ENVIRONMENT = os.environ["HEALTHBANK_ENVIRONMENT"]
 
+CONNECT_PEOPLE_ARE_SYNTHETIC = True  # the generated population
 CAPTCHA_TEST_MODE = True
 # The library warns at every start that test mode accepts any answer: that is this environment's point (above).
 warnings.filterwarnings("ignore", message="CAPTCHA_TEST_MODE is enabled", category=RuntimeWarning)

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .keys import new_keys
+from .keys import new_keys, with_oidc_keys
 
 _keys = new_keys()
 SECRET_KEY = _keys["secret_key"]
@@ -38,3 +38,14 @@ VCARD_ENVIRONMENT = "test"
 
 # No worker runs beside the test suite: tasks execute in-process (the real task code, eagerly).
 CELERY_TASK_ALWAYS_EAGER = True
+
+# Log in with HealthBank: a signing key and a pairwise key of this run, in its scratch folder.
+OIDC_KEY_DIR = _scratch / "oidc-keys"
+DEMO_TAX_FILING_CONFIG = _scratch / "demo-taxfiling.json"
+CONNECT_PEOPLE_ARE_SYNTHETIC = True
+OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["https", "http"]  # noqa: F405
+OAUTH2_PROVIDER, CONNECT_PAIRWISE_KEY = with_oidc_keys(
+    OAUTH2_PROVIDER,  # noqa: F405
+    OIDC_KEY_DIR,
+    policy.CONNECT_SIGNING_KEYS_PUBLISHED,  # noqa: F405
+)

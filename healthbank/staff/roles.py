@@ -20,6 +20,7 @@ UNIT_ADMINISTRATORS = "投保單位管理人員 Insurance-unit administrators"
 VCARD_REVIEWERS = "虛擬健保卡審核人員 Virtual card reviewers"
 TOWNSHIP_OFFICERS = "公所投保承辦人員 Township-office enrolment officers"
 CARD_REPLACEMENT_REVIEWERS = "健保卡補發審核人員 NHI card replacement reviewers"
+CONNECT_REGISTRARS = "介接服務登記人員 Agency and health-app registrars"
 
 # Opening a person's page (name masked in lists, enrolments and cards on the page).
 _PERSON_PAGE = ["identity.view_person", "identity.view_enrolment", "identity.view_nhicard"]
@@ -78,6 +79,9 @@ ROLES: dict[str, list[str]] = {
         "insurance.view_cardreplacementrequest",
         "insurance.decide_cardreplacementrequest",
     ],
+    # Registers the agencies that log people in with HealthBank and the health apps people may connect (issue
+    # 14): name, developer, privacy policy, redirect URIs, scopes, longest access; sees no person.
+    CONNECT_REGISTRARS: ["connect.view_application", "connect.register_application"],
 }
 
 

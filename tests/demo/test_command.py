@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 import shlex
 import threading
@@ -11,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -19,7 +21,9 @@ from django.core.management import CommandError, call_command
 from cardagent.__main__ import parse_args
 from cardagent.server import make_server
 from healthbank.accounts.models import BatchUpload
+from healthbank.connect.models import Application
 from healthbank.core.rocdate import format_roc_compact
+from healthbank.demo.connect import TAX_FILING_PORT
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.records.auth import client_for_key
 from healthbank.staff import roles
@@ -53,6 +57,11 @@ def test_the_demo_prints_working_logins_and_keeps_an_existing_population(pinned)
     unit_code, unit_password = re.search(r"code '(\d{9})' password '(\S+)'", text).groups()
     assert check_password(unit_password, InsuranceUnit.objects.get(code=unit_code).portal_password)
     assert not re.search(r"[A-Z][12]\d{8}", text)  # no full national ID on the console
+    assert "make taxfiling" in text and "http://127.0.0.1:8001/" in text  # the demo agency (issue 14)
+    tax = json.loads(Path(settings.DEMO_TAX_FILING_CONFIG).read_text())
+    app = Application.objects.get(client_id=tax["client_id"])
+    assert app.is_agency and app.redirect_uris == "http://127.0.0.1:8001/callback"
+    assert check_password(tax["client_secret"], app.client_secret)  # the secret demo/taxfiling.py reads works
     again = generate(people=40, seed=4)
     assert "already loaded" in again and Person.objects.count() == 40
 
@@ -110,7 +119,10 @@ def test_links_and_card_agent_command_follow_the_address_the_demo_serves(pinned,
     assert f"HealthBank demo — {site}" in text
     assert f"{site}/unit/login/" in text and f"{site}/kiosk/" in text and f"{site}/app/" in text
     assert f"NHI operator pages  {site}/admin/" in text
-    assert set(re.findall(r"http://[\w.:]+", text)) == {site}  # every address printed is the one served
+    # every address printed is the one served, besides the demo agency's own site (issue 14), another server
+    agency = f"http://127.0.0.1:{TAX_FILING_PORT}"
+    assert set(re.findall(r"http://[\w.:]+", text)) - {agency} == {site}
+    assert f"open {agency}/" in text
     command = re.search(r"\.venv/bin/python -m cardagent.* --card \S+", text).group(0)
     assert ("--origin" in command) == (site != "http://127.0.0.1:8000")
     assert agent_accepts(command, site) == 200
