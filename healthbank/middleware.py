@@ -29,7 +29,7 @@ class ApiLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path_info.startswith("/api/"):
+        if request.path_info.startswith(("/api/", "/fhir/")):
             language = translation.get_language_from_request(request, check_path=False)
             translation.activate(language)
             request.LANGUAGE_CODE = language
@@ -39,7 +39,7 @@ class ApiLanguageMiddleware:
 def _prefers_json(request) -> bool:
     accept = request.headers.get("Accept", "")
     return (
-        request.path_info.startswith("/api/")
+        request.path_info.startswith(("/api/", "/fhir/"))
         or request.path_info.endswith(".json")
         or ("application/json" in accept and "text/html" not in accept)
     )

@@ -47,6 +47,8 @@ urlpatterns = [
     *vcard_app_patterns,
     *vcard_institution_patterns,
     *vcard_directory_patterns,
+    # The FHIR R4 read API for connected health apps (issue 14): no language prefix; Accept-Language decides.
+    path("fhir/R4/", include("healthbank.fhir.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file (no inline script); its page keeps one
     # inline <style> block and draws icons from data: URLs, which only this page may use.

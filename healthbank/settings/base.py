@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "healthbank.vcard",
     "healthbank.staff",
     "healthbank.mobile",
+    "healthbank.fhir",
     "healthbank.connect",
     "healthbank.demo",
 ]

@@ -1,5 +1,5 @@
-"""Fuzzing the APIs from their OpenAPI document (schemathesis): every operation of the ingestion API and the
-app API, with valid and invalid data, the right credentials, and a fixed budget of examples.
+"""Fuzzing the APIs from their OpenAPI document (schemathesis): every operation of the ingestion API, the
+app API and the FHIR API, with valid and invalid data, the right credentials, and a fixed budget of examples.
 
 A request fails the test when the answer is a 5xx, or when its status, content type, headers or body are not
 what the document says. It runs in-process through the WSGI application inside the test's transaction, so
@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from healthbank.records.services import RECORD_TYPES
 from tests.conftest import api_for
+from tests.fhir.conftest import connect, health_app
 from tests.records.conftest import app_login
 
 EXAMPLES = int(os.environ.get("HEALTHBANK_FUZZ_EXAMPLES", "15"))
@@ -50,9 +51,12 @@ class Credentials:
     keys: dict[str, str]
     app_token: str
     person_id: str  # whose token it is: passbook paths are asked for this person, so the fuzzer reaches data
+    fhir_token: str  # a connected health app's OAuth access token for the same person (the FHIR API)
 
     def headers_for(self, case) -> dict[str, str]:
         path = case.operation.path
+        if path.startswith("/fhir/R4/"):
+            return {"Authorization": f"Bearer {self.fhir_token}"}
         if path.startswith("/api/ingest/v1/"):
             (sender,) = RECORD_TYPES[path.rsplit("/", 1)[1]].senders
             return {"Authorization": f"Bearer {self.keys[sender]}"}
@@ -117,7 +121,14 @@ def credentials(clinic, person, frozen_today) -> Credentials:
     _pays_own_premiums(person)
     keys = {"institution": _key(api_for(clinic))}
     keys |= {agency: _key(api_for(agency=agency)) for agency in ("CDC", "HPA", "MOHW", "NHIA")}
-    return Credentials(keys, app_login(person)[1], str(person.pk))
+    app = health_app(scopes="openid passbook.labs passbook.vaccinations passbook.outpatient passbook.insurance")
+    fhir_token = connect(person, app, categories=("passbook.labs", "passbook.vaccinations", "passbook.insurance"))
+    credentials = Credentials(keys, app_login(person)[1], str(person.pk), fhir_token)
+    # Django's test client reconnects these after each of its requests: the fuzzer's requests must not close the
+    # test's connection either.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    return credentials
 
 
 def _key(client) -> str:
