@@ -227,3 +227,15 @@ def test_prompt_none_shows_no_page(client, browser, agency):
     assert parse_qs(urlsplit(answer.url).query)["error"] == ["login_required"]
     answer = browser.get(authorize_url(agency, pkce()[1], prompt="none"))  # logged in: consent is always asked
     assert parse_qs(urlsplit(answer.url).query)["error"] == ["consent_required"]
+
+
+def test_codes_never_exchanged_are_forgotten_by_the_daily_clean_up(browser, agency, time_machine):
+    from oauth2_provider.models import Grant as Code
+
+    from healthbank.connect.tasks import clear_expired_tokens
+
+    agree(browser, agency, pkce()[1])
+    assert Code.objects.count() == 1 and Authorization.objects.count() == 1
+    time_machine.shift(120)  # the code lived 60 s
+    clear_expired_tokens()
+    assert Code.objects.count() == 0 and Authorization.objects.count() == 0
