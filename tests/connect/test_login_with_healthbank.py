@@ -239,3 +239,13 @@ def test_codes_never_exchanged_are_forgotten_by_the_daily_clean_up(browser, agen
     time_machine.shift(120)  # the code lived 60 s
     clear_expired_tokens()
     assert Code.objects.count() == 0 and Authorization.objects.count() == 0
+
+
+def test_prompt_login_asks_the_person_to_log_in_again(browser, agency, registered):
+    url = authorize_url(agency, pkce()[1], prompt="login")
+    answer = browser.get(url)
+    assert answer.status_code == 302 and answer.url == "/login/"
+    assert browser.get("/me/").status_code == 302  # the earlier session ended
+    back = log_in(browser, registered)
+    assert back.status_code == 302 and "prompt" not in back.url and back.url.startswith("/oauth/authorize/?")
+    assert "綜合所得稅申報" in browser.get(back.url).content.decode()  # the consent page, once
