@@ -432,6 +432,7 @@ CONNECT_LONGEST_ACCESS_MONTHS = 13  # the longest an app may keep access (issue 
 CONNECT_ONE_TIME = 0  # longest access 0 months: one visit, no refresh token, the grant ends with the access token
 CONNECT_AUTHORIZATION_CODE_SECONDS = 60  # a code not exchanged within a minute is refused
 CONNECT_ACCESS_TOKEN_SECONDS = 3600  # an access token is good for an hour; a connected app refreshes it
+CONNECT_REFRESH_TOKEN_SECONDS = 400 * 86400  # past the longest access (13 months); the grant ends it sooner
 CONNECT_ID_TOKEN_SECONDS = 600  # an ID token proves a login for ten minutes (it is read once, at the login)
 CONNECT_SIGNING_KEYS_PUBLISHED = 2  # the JWKS lists the signing key and the one before it (rotation)
 CONNECT_DURATIONS_MONTHS = (1, 3, 6, 13)  # what the consent page offers besides one time, up to the app's longest

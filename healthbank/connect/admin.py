@@ -41,6 +41,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "kind", "developer_name", "privacy_policy_url", "sandbox"]}),
+        (_("The developer's privacy answers"), {"fields": ["sells_data", "shares_data", "deletes_on_request"]}),
         (
             _("What it may ask for"),
             {"fields": ["allowed_scopes", "may_receive_national_id", "longest_access_months"]},

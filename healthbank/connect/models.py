@@ -48,6 +48,12 @@ class Application(AbstractApplication):
         validators=[MaxValueValidator(policy.CONNECT_LONGEST_ACCESS_MONTHS)],
         help_text=_("0: one time only"),
     )
+    # The developer's privacy answers (a health app's consent page shows them; issue 14, decisions.md).
+    sells_data = models.BooleanField(_("sells or rents people's data"), default=False)
+    shares_data = models.BooleanField(
+        _("shares people's data with others"), default=False, help_text=_("besides those who run its service for it")
+    )
+    deletes_on_request = models.BooleanField(_("deletes a person's data when they ask"), default=True)
     sandbox = models.BooleanField(
         _("developer sandbox"), default=False, help_text=_("may connect only the synthetic people of a test system")
     )

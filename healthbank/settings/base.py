@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "healthbank.insurance.tasks.send_ebill_notices_task",
         "schedule": crontab(minute=0, hour=8, day_of_month=str(policy.EBILL_NOTICE_DAY)),
     },
+    "clear-expired-oauth-tokens": {  # issue 14: used codes' leftovers, expired tokens (DOT's clear_expired)
+        "task": "healthbank.connect.tasks.clear_expired_tokens",
+        "schedule": crontab(minute=30, hour=3),
+    },
     "forget-ended-attempt-windows": {
         "task": "healthbank.accounts.tasks.forget_ended_attempt_windows",
         "schedule": 3600.0,
@@ -291,6 +295,7 @@ OAUTH2_PROVIDER = {
     "AUTHORIZATION_CODE_EXPIRE_SECONDS": policy.CONNECT_AUTHORIZATION_CODE_SECONDS,
     "ACCESS_TOKEN_EXPIRE_SECONDS": policy.CONNECT_ACCESS_TOKEN_SECONDS,
     "ID_TOKEN_EXPIRE_SECONDS": policy.CONNECT_ID_TOKEN_SECONDS,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": policy.CONNECT_REFRESH_TOKEN_SECONDS,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
 

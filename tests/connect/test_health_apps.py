@@ -55,10 +55,13 @@ def connect(browser, http, app, *, categories=("passbook.labs", "passbook.vaccin
 
 def test_the_consent_page_lists_every_category_and_durations_up_to_the_longest(browser, app):
     app.app.longest_access_months = 6
+    app.app.shares_data = True
     app.app.save()
     page = browser.get(authorize_url(app, pkce()[1], scope=SCOPES, redirect=APP_REDIRECT)).content.decode()
     assert "「血糖日記」請求讀取您的健康存摺" in page
     assert "健康科技股份有限公司" in page
+    assert "不會販售或出租民眾的資料" in page and "您要求時會刪除您的資料" in page  # the developer's answers
+    assert "會將民眾的資料提供給他人" in page and "不會將民眾的資料提供給他人" not in page
     for words in ("檢驗(查)結果", "預防接種", "西醫門診"):
         assert words in page
     assert 'value="6" checked' in page and 'value="13"' not in page and 'value="0"' in page

@@ -227,3 +227,25 @@ def test_prompt_none_shows_no_page(client, browser, agency):
     assert parse_qs(urlsplit(answer.url).query)["error"] == ["login_required"]
     answer = browser.get(authorize_url(agency, pkce()[1], prompt="none"))  # logged in: consent is always asked
     assert parse_qs(urlsplit(answer.url).query)["error"] == ["consent_required"]
+
+
+def test_codes_never_exchanged_are_forgotten_by_the_daily_clean_up(browser, agency, time_machine):
+    from oauth2_provider.models import Grant as Code
+
+    from healthbank.connect.tasks import clear_expired_tokens
+
+    agree(browser, agency, pkce()[1])
+    assert Code.objects.count() == 1 and Authorization.objects.count() == 1
+    time_machine.shift(120)  # the code lived 60 s
+    clear_expired_tokens()
+    assert Code.objects.count() == 0 and Authorization.objects.count() == 0
+
+
+def test_prompt_login_asks_the_person_to_log_in_again(browser, agency, registered):
+    url = authorize_url(agency, pkce()[1], prompt="login")
+    answer = browser.get(url)
+    assert answer.status_code == 302 and answer.url == "/login/"
+    assert browser.get("/me/").status_code == 302  # the earlier session ended
+    back = log_in(browser, registered)
+    assert back.status_code == 302 and "prompt" not in back.url and back.url.startswith("/oauth/authorize/?")
+    assert "綜合所得稅申報" in browser.get(back.url).content.decode()  # the consent page, once

@@ -131,7 +131,7 @@ def test_every_citizen_page_passes_axe_in_both_languages_and_sizes(page, live_se
     page.fill("[name=captcha_1]", captcha_answer(page))
     page.click("main button[type=submit]")
     page.wait_for_url("**/me/")
-    for path in ("/me/", "/me/devices/", "/me/password/", "/me/contacts/", "/me/access-log/"):
+    for path in ("/me/", "/me/devices/", "/me/password/", "/me/contacts/", "/me/access-log/", "/me/apps/"):
         page.goto(base + path)
         assert person.name[0] + "○" in page.inner_text("header")
         assert_accessible(page, prefix + path)
