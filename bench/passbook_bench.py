@@ -390,6 +390,8 @@ def request_headers(login: dict, how: str) -> dict[str, str]:
     headers = {"X-Forwarded-Proto": "https"}  # behind the TLS proxy, as in production (secure cookies)
     if how == "web":
         headers["Cookie"] = f"{login['cookie']}={login['session']}"
+    elif how == "fhir":  # a connected health app's OAuth token (bench/fhir_bench.py)
+        headers["Authorization"] = f"Bearer {login['fhir_token']}"
     else:
         headers["Authorization"] = f"Token {login['token']}"
     return headers

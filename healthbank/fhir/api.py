@@ -8,7 +8,7 @@ an ``OperationOutcome``; a resource that is not the person's, or not lent, answe
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
@@ -87,7 +87,7 @@ def fhir_exception_handler(exc, context):
     elif isinstance(data, dict) and "detail" in data:
         reasons = [str(data["detail"])]
     if response.status_code == status.HTTP_404_NOT_FOUND:
-        reasons = [translation.gettext("No such resource.")]
+        reasons = [_("No such resource.")]
     code = _ISSUE_CODE.get(response.status_code, "exception")
     response.data = operation_outcome(code, " ".join(reasons) or str(response.status_text))
     return response
@@ -170,14 +170,21 @@ def parse_search(resource_type: str, query) -> selectors.Search:
     allowed = search_parameters(resource_type)
     for name in query:
         if name not in allowed:
-            raise SearchError(name, f"is not a search parameter of {resource_type} here ({', '.join(allowed)}).")
+            raise SearchError(
+                name,
+                _("%(name)s is not a search parameter of %(type)s here (%(allowed)s).")
+                % {"name": name, "type": resource_type, "allowed": ", ".join(allowed)},
+            )
         if name != "date" and len(query.getlist(name)) > 1:
-            raise SearchError(name, "may be given once.")
+            raise SearchError(name, _("%(name)s may be given once.") % {"name": name})
     category = query.get("category", "")
     if category:
         category = category.rsplit("|", 1)[-1]
         if category not in selectors.OBSERVATION_CATEGORIES:
-            raise SearchError("category", f"must be one of {', '.join(selectors.OBSERVATION_CATEGORIES)}.")
+            raise SearchError(
+                "category",
+                _("category must be one of %(codes)s.") % {"codes": ", ".join(selectors.OBSERVATION_CATEGORIES)},
+            )
     patient = query.get("patient", "") or query.get("_id", "")
     return selectors.Search(
         dates=tuple(parse_date(v) for v in query.getlist("date")),
@@ -274,8 +281,24 @@ def _read_view(resource_type: str):
     return view
 
 
+class OrganizationRead(AppView):
+    """An institution a resource references: the public register's entry (any connected app's token)."""
+
+    @extend_schema(
+        operation_id="fhir_read_Organization",
+        summary="Read Organization",
+        tags=["FHIR R4"],
+        responses={200: RESOURCE_SCHEMA, 401: OUTCOME, 404: OUTCOME},
+    )
+    def get(self, request, resource_id: str):
+        found = selectors.organization(self.viewing(request), resource_id)
+        if found is None:
+            raise NotReadable
+        return Response(found)
+
+
 SEARCH_VIEWS = {t: _search_view(t) for t in selectors.RESOURCE_TYPES}
-READ_VIEWS = {t: _read_view(t) for t in selectors.RESOURCE_TYPES}
+READ_VIEWS = {t: _read_view(t) for t in selectors.RESOURCE_TYPES} | {"Organization": OrganizationRead}
 
 
 class MetadataView(FhirView):

@@ -88,7 +88,8 @@ def capability_statement(request) -> dict:
                         ],
                     }
                     for resource_type in selectors.RESOURCE_TYPES
-                ],
+                ]
+                + [{"type": "Organization", "interaction": [{"code": "read"}]}],
             }
         ],
     }

@@ -1,7 +1,8 @@
-"""Search parameters of the FHIR API, parsed without Django (FHIR R4 §3.1.1 "search": dates, _count, paging).
+"""Search parameters of the FHIR API (FHIR R4 §3.1.1 "search": dates, _count, paging); Django only for the
+messages' language.
 
-Every fault names the parameter and the reason (``SearchError``); the API turns it into a 400
-``OperationOutcome``. A date parameter is a range (a year, a month or a day, or a full timestamp cut to its
+Every fault names the parameter and the reason (``SearchError``, in the caller's language); the API turns it
+into a 400 ``OperationOutcome``. A date parameter is a range (a year, a month or a day, or a full timestamp cut to its
 day: our resources are dated by day), compared with the resource's day as FHIR's prefixes say.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from healthbank import policy
 
@@ -62,10 +65,17 @@ def parse_date(value: str, parameter: str = "date") -> DateFilter:
     if text[:2] in PREFIXES:
         prefix, text = text[:2], text[2:]
     elif text[:2].isalpha():
-        raise SearchError(parameter, f"the prefix {text[:2]!r} is not one of {', '.join(PREFIXES)}.")
+        raise SearchError(
+            parameter,
+            _("The prefix %(prefix)s is not one of %(prefixes)s.")
+            % {"prefix": text[:2], "prefixes": ", ".join(PREFIXES)},
+        )
     found = _DATE.match(text)
     if found is None:
-        raise SearchError(parameter, f"{value!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD after the prefix.")
+        raise SearchError(
+            parameter,
+            _("%(value)s is not a date: write YYYY, YYYY-MM or YYYY-MM-DD after the prefix.") % {"value": value},
+        )
     year, month, day = int(found["year"]), found["month"], found["day"]
     try:
         if day is not None:
@@ -77,7 +87,7 @@ def parse_date(value: str, parameter: str = "date") -> DateFilter:
         else:
             start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     except (ValueError, OverflowError):
-        raise SearchError(parameter, f"{value!r} is not a day of the calendar.") from None
+        raise SearchError(parameter, _("%(value)s is not a day of the calendar.") % {"value": value}) from None
     return DateFilter(prefix, start, end)
 
 
@@ -87,7 +97,11 @@ def parse_count(value: str | None) -> int:
         return policy.FHIR_DEFAULT_COUNT
     number = _whole(value, "_count")
     if number > policy.FHIR_MAX_COUNT:
-        raise SearchError("_count", f"a page holds at most {policy.FHIR_MAX_COUNT} resources; page with the next link.")
+        raise SearchError(
+            "_count",
+            _("A page holds at most %(most)d resources; follow the next link for more.")
+            % {"most": policy.FHIR_MAX_COUNT},
+        )
     return number
 
 
@@ -97,11 +111,11 @@ def parse_offset(value: str | None) -> int:
         return 0
     number = _whole(value, "_offset")
     if number > policy.FHIR_MAX_OFFSET:
-        raise SearchError("_offset", f"must be at most {policy.FHIR_MAX_OFFSET}.")
+        raise SearchError("_offset", _("Must be at most %(most)d.") % {"most": policy.FHIR_MAX_OFFSET})
     return number
 
 
 def _whole(value: str, parameter: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise SearchError(parameter, f"{value!r} is not a whole number from 0.")
+        raise SearchError(parameter, _("%(value)s is not a whole number from 0.") % {"value": value})
     return int(value)

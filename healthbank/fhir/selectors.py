@@ -12,6 +12,7 @@ are a few hundred rows a category, and the bench (``bench/fhir_bench.py``) measu
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from healthbank.audit.models import AccessLog
@@ -22,6 +23,7 @@ from healthbank.exports.writers.fhir import BUILDERS
 from healthbank.exports.writers.fhir import common as fhir_common
 from healthbank.exports.writers.fhir import resources as fhir_resources
 from healthbank.passbook.viewing import Viewing
+from healthbank.records.models import Institution
 
 from .params import DateFilter
 
@@ -81,7 +83,8 @@ class Page:
 
 
 def _resources(viewing: Viewing, resource_type: str) -> list[dict]:
-    """Every resource of ``resource_type`` in the categories the reader may read (each opened and logged)."""
+    """Every resource of ``resource_type`` in the categories the reader may read (each opened and logged), its
+    references the REST API's (``Encounter/<id>``) rather than the download bundle's (``urn:uuid:<id>``)."""
     wanted = [c for c in RESOURCE_CATEGORIES[resource_type] if viewing.can(ACCESS_CATEGORY[c])]
     if not wanted:
         return []
@@ -89,7 +92,35 @@ def _resources(viewing: Viewing, resource_type: str) -> list[dict]:
     out = fhir_resources.Out(snapshot)
     for category in snapshot.categories:
         BUILDERS[category](out, snapshot.rows(category))
-    return [r for r in out.resources if r["resourceType"] == resource_type]
+    types = {fhir_common.full_url(r["id"]): r["resourceType"] for r in out.resources}
+    types[fhir_common.full_url(viewing.person.pk)] = "Patient"
+    types |= dict.fromkeys((fhir_common.full_url(pk) for pk in out.institutions), "Organization")
+    types[fhir_common.full_url(fhir_common.NHI_ADMINISTRATION_ID)] = "Organization"
+    return [_rest_references(r, types) for r in out.resources if r["resourceType"] == resource_type]
+
+
+def _rest_references(node, types: dict[str, str]):
+    """``{"reference": "urn:uuid:<id>"}`` → ``{"reference": "<Type>/<id>"}`` wherever the type is known."""
+    if isinstance(node, dict):
+        found = {key: _rest_references(value, types) for key, value in node.items()}
+        reference = node.get("reference")
+        if isinstance(reference, str) and reference in types:
+            found["reference"] = f"{types[reference]}/{reference.removeprefix('urn:uuid:')}"
+        return found
+    if isinstance(node, list):
+        return [_rest_references(item, types) for item in node]
+    return node
+
+
+def organization(viewing: Viewing, organization_id: str) -> dict | None:
+    """An institution (or the NHI Administration as payer) a resource names: a public register, no one's data."""
+    if organization_id == str(fhir_common.NHI_ADMINISTRATION_ID):
+        return fhir_common.nhi_administration()
+    try:
+        institution = Institution.objects.filter(pk=uuid.UUID(organization_id)).first()
+    except ValueError:
+        return None
+    return fhir_common.organization(institution, viewing) if institution is not None else None
 
 
 def _day(value: str | None) -> dt.date | None:

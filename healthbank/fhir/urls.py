@@ -19,4 +19,7 @@ for resource_type, view in api.SEARCH_VIEWS.items():
             name=f"read-{resource_type}",
         ),
     ]
-urlpatterns += [re_path(r"^(?P<rest>.*)$", api.NotFoundView.as_view())]
+urlpatterns += [
+    re_path(r"^Organization/(?P<resource_id>[A-Za-z0-9\-.]{1,64})$", api.OrganizationRead.as_view()),
+    re_path(r"^(?P<rest>.*)$", api.NotFoundView.as_view()),
+]

@@ -55,13 +55,19 @@ def test_an_app_reads_labs_and_immunizations_as_fhir_bundles(adult_with_visits, 
     assert bundle["type"] == "searchset" and bundle["total"] > 0
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        assert resource["subject"]["reference"].endswith(str(adult_with_visits.pk))
+        assert resource["subject"]["reference"] == f"Patient/{adult_with_visits.pk}"
         assert entry["fullUrl"].endswith(f"/fhir/R4/Observation/{resource['id']}")
     immunizations = fhir_get("Immunization", token).json()
     assert immunizations["resourceType"] == "Bundle"
     for entry in immunizations["entry"]:
         get_fhir_model_class("Immunization").model_validate(entry["resource"])
     one = bundle["entry"][0]["resource"]
+    # every reference is one the API answers: the lab that performed it is an Organization to read
+    (performer,) = one["performer"]
+    assert performer["reference"].startswith("Organization/")
+    lab = fhir_get(performer["reference"], token)
+    assert lab.status_code == 200 and lab.json()["resourceType"] == "Organization"
+    get_fhir_model_class("Organization").model_validate(lab.json())
     read = fhir_get(f"Observation/{one['id']}", token)
     assert read.status_code == 200 and read.json() == one
     patient = fhir_get(f"Patient/{adult_with_visits.pk}", token).json()
@@ -136,6 +142,7 @@ def test_another_persons_data_is_not_found(adult_with_visits, family, token):
     assert fhir_get(f"Observation?patient=Patient/{parent.pk}", token).json()["total"] == 0
     outcome(fhir_get("Observation/not a valid id", token), 404)
     outcome(fhir_get("Medication/123", token), 404)
+    outcome(fhir_get(f"Organization/{adult_with_visits.pk}", token), 404)
 
 
 def test_no_token_a_wrong_token_or_a_revoked_app_reads_nothing(adult_with_visits, app, token):
