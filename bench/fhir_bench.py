@@ -3,8 +3,9 @@ summary endpoint, in the same run.
 
     .venv/bin/python bench/fhir_bench.py          (``make bench`` runs it after the passbook figure)
 
-It reuses the passbook figure's database, server and clients (``bench/passbook_bench.py``: 20,000 people,
-gunicorn with the production settings on PostgreSQL + Redis, 16 typical people). Each person connects a health
+It reuses the passbook figure's database, server and driver (``bench/passbook_bench.py``: 20,000 people,
+gunicorn with the production settings on PostgreSQL + Redis, 16 clients), with 16 adults whose three years of
+labs lie between the quartiles of the people who have any (``people_with_labs``). Each person connects a health
 app registered for the bench the way an app does it, over HTTP against that server: their web session opens
 ``/oauth/authorize/`` (PKCE S256), agrees on the consent page to labs and vaccinations, and the app exchanges the
 code at ``/oauth/token/``. Then, one thread per person, the targets take turns (``BENCH_PASSBOOK_ROUNDS``, 2
@@ -70,9 +71,10 @@ def register_app() -> tuple[str, str]:
 def fhir_token(login: dict, client_id: str, secret: str) -> str:
     """The person agrees on HealthBank's consent page and the app exchanges the code: all over HTTP."""
     base = f"http://127.0.0.1:{pb.PORT}"
-    session = requests.Session()
-    session.headers["X-Forwarded-Proto"] = "https"
-    session.cookies.set(login["cookie"], login["session"], domain="127.0.0.1")
+    # The production settings mark cookies Secure (the server sits behind TLS; the bench says so with
+    # X-Forwarded-Proto), which requests' cookie jar will not send over http: the Cookie header is written here.
+    cookies = {login["cookie"]: login["session"]}
+    headers = {"X-Forwarded-Proto": "https"}
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     query = {
@@ -84,18 +86,26 @@ def fhir_token(login: dict, client_id: str, secret: str) -> str:
         "code_challenge": challenge,
         "code_challenge_method": "S256",
     }
-    page = session.get(f"{base}/oauth/authorize/?{urllib.parse.urlencode(query)}", allow_redirects=False)
+    page = requests.get(
+        f"{base}/oauth/authorize/?{urllib.parse.urlencode(query)}",
+        headers={**headers, "Cookie": _cookie_header(cookies)},
+        allow_redirects=False,
+    )
     if page.status_code != 200:
         sys.exit(f"the consent page answered {page.status_code}: {page.text[:300]}")
-    fields = {
-        n: html.unescape(v) for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
-    }
-    csrf = fields.get("csrfmiddlewaretoken") or session.cookies.get("csrftoken")
+    cookies |= page.cookies.get_dict()  # the CSRF cookie (and a rotated session, if any)
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    fields = {name: html.unescape(value) for name, value in hidden}
     form = {**fields, "allow": "on", "category": ["passbook.labs", "passbook.vaccinations"], "duration": "1"}
-    answer = session.post(
+    answer = requests.post(
         f"{base}/oauth/authorize/",
         data=form,
-        headers={"Referer": f"https://127.0.0.1:{pb.PORT}/oauth/authorize/", "X-CSRFToken": csrf or ""},
+        headers={
+            **headers,
+            "Cookie": _cookie_header(cookies),
+            "Referer": f"https://127.0.0.1:{pb.PORT}/oauth/authorize/",
+            "Origin": f"https://127.0.0.1:{pb.PORT}",
+        },
         allow_redirects=False,
     )
     location = answer.headers.get("Location", "")
@@ -113,9 +123,37 @@ def fhir_token(login: dict, client_id: str, secret: str) -> str:
     return token.json()["access_token"]
 
 
+def _cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
 def labs_path(today: dt.date) -> str:
     since = today - dt.timedelta(days=3 * 365)
     return f"/fhir/R4/Observation?category=laboratory&date=ge{since.isoformat()}&_count=200"
+
+
+def people_with_labs(today: dt.date) -> tuple[list, dict]:
+    """``CLIENTS`` adults whose three-year lab count lies between the quartiles of the people who have labs (the
+    passbook figure's typical people mostly have none uploaded: their visits are at clinics that send no labs)."""
+    import random
+
+    from django.db.models import Count
+
+    from healthbank.identity.models import Person
+    from healthbank.records.models import LabResult
+
+    since = today - dt.timedelta(days=3 * 365)
+    counts = dict(
+        LabResult.objects.filter(collected_on__gte=since).values_list("person").annotate(n=Count("id")).order_by()
+    )
+    quartiles = statistics.quantiles(sorted(counts.values()), n=4)
+    low, high = int(quartiles[0]), int(quartiles[2])
+    adults = Person.objects.filter(birth_date__lte=today.replace(year=today.year - 20))
+    candidates = sorted(str(pk) for pk in adults.values_list("pk", flat=True) if low <= counts.get(pk, 0) <= high)
+    picked = random.Random(pb.PICK_SEED).sample(candidates, pb.CLIENTS)
+    people = sorted(Person.objects.filter(pk__in=picked), key=lambda p: picked.index(str(p.pk)))
+    about = {"people_with_labs": len(counts), "labs_3y_quartiles": [round(q, 1) for q in quartiles]}
+    return people, about
 
 
 def resources_per_search(logins: list[dict], path: str) -> list[int]:
@@ -138,7 +176,7 @@ def main() -> None:
     load_before = pb.load_average()
     today = dt.date.today()
     pb.setup_django()
-    people, about = pb.typical_people()
+    people, about = people_with_labs(today)
     path = labs_path(today)
     pb.TARGETS["fhir_labs"] = (path, "fhir", "FHIR search: the person's labs over three years")
     measured = ("fhir_labs", "summary")

@@ -1,7 +1,8 @@
 """make bench: bench/ingest_bench.py and bench/export_bench.py on a scratch SQLite file and, if reachable, a
 scratch PostgreSQL database; bench/vcard_bench.py (the virtual card: its own SQLite, PostgreSQL and
 PostgreSQL + Redis runs); bench/services_bench.py (certificate PDFs a second, its own scratch SQLite); then,
-with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it) and, when
+with PostgreSQL, bench/passbook_bench.py (the passbook under gunicorn; BENCH_PASSBOOK=0 skips it) and
+bench/fhir_bench.py (a connected app's FHIR lab search against the passbook summary, same database) and, when
 BENCH_PEOPLE is set, bench/passbook_scale.py (the passbook at 20,000 and at BENCH_PEOPLE people, in turn)."""
 
 from __future__ import annotations
@@ -47,6 +48,13 @@ def passbook() -> None:
         sys.exit("passbook benchmark failed (its output is above)")
 
 
+def fhir() -> None:
+    """A connected app's FHIR lab search against the passbook summary (results/fhir.json); its table on stderr."""
+    out = subprocess.run([sys.executable, str(HERE / "fhir_bench.py")], stdout=subprocess.PIPE, text=True)
+    if out.returncode != 0:
+        sys.exit("FHIR benchmark failed (its output is above)")
+
+
 def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,6 +79,7 @@ def main() -> None:
     (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
     if with_postgres and os.environ.get("BENCH_PASSBOOK", "1") != "0":
         passbook()
+        fhir()  # the FHIR figure (issue 14) on the passbook figure's database and server
     if with_postgres and os.environ.get("BENCH_PEOPLE"):  # the passbook at 20,000 and at BENCH_PEOPLE people
         out = subprocess.run([sys.executable, str(HERE / "passbook_scale.py")], stdout=subprocess.PIPE, text=True)
         if out.returncode != 0:
