@@ -47,7 +47,8 @@ WORDS = {
         "connect": "連結健康存摺",
         "connect_why": "按下後會前往健康存摺登入，由您決定讓本 App 讀取哪些資料、多久。",
         "refresh": "重新讀取",
-        "forget": "在本 App 中斷連結",
+        "forget": "登出本 App",
+        "revoke_where": "登出只會讓本 App 忘記權杖；要撤回本 App 讀取資料的授權，請到健康存摺的「已連結的 App」頁面。",
         "labs": "檢驗結果",
         "test": "檢驗項目",
         "latest": "最近一次",
@@ -83,7 +84,9 @@ WORDS = {
         "connect": "Connect to HealthBank 健康存摺",
         "connect_why": "You log in at HealthBank and decide what this app may read, and for how long.",
         "refresh": "Refresh",
-        "forget": "Disconnect in this app",
+        "forget": "Sign out of this app",
+        "revoke_where": "Signing out only makes this app forget its tokens; to withdraw its access to your data, revoke"
+        " it on HealthBank's connected-apps page.",
         "labs": "Lab results",
         "test": "Test",
         "latest": "Latest",
@@ -261,7 +264,8 @@ def page(language: str, body: str, path: str = "/") -> bytes:
         "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;padding:0 1em}"
         "table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.3em .5em;"
         "border-bottom:1px solid #ddd;vertical-align:middle}.flag-H,.flag-L{color:#b71c1c;font-weight:bold}"
-        ".notice{background:#fff3e0;border-left:4px solid #e65100;padding:.7em 1em}button{font-size:1em}</style>"
+        ".notice{background:#fff3e0;border-left:4px solid #e65100;padding:.7em 1em}button{font-size:1em}"
+        "form{margin:1em 0}</style>"
         f"<body><p style='text-align:right'><a href='{switch}'>{w['other']}</a></p>"
         f"<h1>{html.escape(w['title'])}</h1><p>{html.escape(w['tagline'])}</p>{body}"
         f"<p><small><a href='/privacy{'?lang=en' if language == 'en' else ''}'>{w['privacy']}</a></small></p>"
@@ -278,7 +282,7 @@ def connect_form(language: str) -> str:
     )
 
 
-def data_page(language: str, labs: list[dict], immunizations: list[dict]) -> str:
+def data_page(language: str, labs: list[dict], immunizations: list[dict], healthbank: str = "") -> str:
     w = WORDS[language]
     e = html.escape
     hidden = "<input type='hidden' name='lang' value='en'>" if language == "en" else ""
@@ -396,7 +400,7 @@ class Handler(BaseHTTPRequestHandler):
         except requests.RequestException:
             self._send(502, page(language, f"<p class='notice'>{html.escape(w['unreachable'])}</p>"), cookie)
             return
-        body = data_page(language, lab_groups(labs), immunization_rows(immunizations))
+        body = data_page(language, lab_groups(labs), immunization_rows(immunizations), self.healthbank.base)
         self._send(200, page(language, body), cookie)
 
     def _connect(self, language: str) -> None:
