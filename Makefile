@@ -9,7 +9,7 @@ PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
 export SITE_URL
 
-.PHONY: demo test install lint format bench load faults clean serve population taxfiling
+.PHONY: demo test install lint format bench load faults clean serve population taxfiling healthapp
 
 $(STAMP): requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: install
 # The demo agency that logs people in with HealthBank (issue 14): run beside `make demo`, open :8001.
 taxfiling: install
 	$(PY) demo/taxfiling.py --healthbank $(SITE_URL)
+
+# The demo health app 血糖日記 that reads labs and vaccinations with consent (issue 14): beside `make demo`, open :8002.
+healthapp: install
+	$(PY) demo/healthapp.py --healthbank $(SITE_URL)
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -274,6 +274,8 @@ CONNECT_PEOPLE_ARE_SYNTHETIC = False
 CONNECT_PAIRWISE_KEY = ""
 # The demo agency's registration (client id and secret) for demo/taxfiling.py, written by --demo-logins.
 DEMO_TAX_FILING_CONFIG = VAR_DIR / "demo-taxfiling.json"
+# The demo health app's registration for demo/healthapp.py (血糖日記, a sandbox app), written by --demo-logins.
+DEMO_HEALTH_APP_CONFIG = VAR_DIR / "demo-healthapp.json"
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,
     "OAUTH2_VALIDATOR_CLASS": "healthbank.connect.oidc.Validator",

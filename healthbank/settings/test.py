@@ -42,6 +42,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Log in with HealthBank: a signing key and a pairwise key of this run, in its scratch folder.
 OIDC_KEY_DIR = _scratch / "oidc-keys"
 DEMO_TAX_FILING_CONFIG = _scratch / "demo-taxfiling.json"
+DEMO_HEALTH_APP_CONFIG = _scratch / "demo-healthapp.json"
 CONNECT_PEOPLE_ARE_SYNTHETIC = True
 OAUTH2_PROVIDER["ALLOWED_REDIRECT_URI_SCHEMES"] = ["https", "http"]  # noqa: F405
 OAUTH2_PROVIDER, CONNECT_PAIRWISE_KEY = with_oidc_keys(

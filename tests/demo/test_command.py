@@ -23,7 +23,7 @@ from cardagent.server import make_server
 from healthbank.accounts.models import BatchUpload
 from healthbank.connect.models import Application
 from healthbank.core.rocdate import format_roc_compact
-from healthbank.demo.connect import TAX_FILING_PORT
+from healthbank.demo.connect import HEALTH_APP_PORT, TAX_FILING_PORT
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.records.auth import client_for_key
 from healthbank.staff import roles
@@ -62,6 +62,14 @@ def test_the_demo_prints_working_logins_and_keeps_an_existing_population(pinned)
     app = Application.objects.get(client_id=tax["client_id"])
     assert app.is_agency and app.redirect_uris == "http://127.0.0.1:8001/callback"
     assert check_password(tax["client_secret"], app.client_secret)  # the secret demo/taxfiling.py reads works
+    assert "make healthapp" in text and "http://127.0.0.1:8002/" in text  # the demo health app (issue 14)
+    diary = Path(settings.DEMO_HEALTH_APP_CONFIG)
+    assert diary.stat().st_mode & 0o777 == 0o600
+    app = Application.objects.get(client_id=json.loads(diary.read_text())["client_id"])
+    assert app.kind == "health_app" and app.sandbox and app.longest_access_months == 13
+    assert app.redirect_uris == "http://127.0.0.1:8002/callback"
+    assert app.scope_list() == ["openid", "passbook.labs", "passbook.vaccinations"]
+    assert check_password(json.loads(diary.read_text())["client_secret"], app.client_secret)
     again = generate(people=40, seed=4)
     assert "already loaded" in again and Person.objects.count() == 40
 
@@ -119,10 +127,11 @@ def test_links_and_card_agent_command_follow_the_address_the_demo_serves(pinned,
     assert f"HealthBank demo — {site}" in text
     assert f"{site}/unit/login/" in text and f"{site}/kiosk/" in text and f"{site}/app/" in text
     assert f"NHI operator pages  {site}/admin/" in text
-    # every address printed is the one served, besides the demo agency's own site (issue 14), another server
-    agency = f"http://127.0.0.1:{TAX_FILING_PORT}"
-    assert set(re.findall(r"http://[\w.:]+", text)) - {agency} == {site}
-    assert f"open {agency}/" in text
+    # every address printed is the one served, besides the demo agency's and the demo health app's own sites
+    # (issue 14), other servers
+    agency, diary = f"http://127.0.0.1:{TAX_FILING_PORT}", f"http://127.0.0.1:{HEALTH_APP_PORT}"
+    assert set(re.findall(r"http://[\w.:]+", text)) - {agency, diary} == {site}
+    assert f"open {agency}/" in text and f"open {diary}/" in text
     command = re.search(r"\.venv/bin/python -m cardagent.* --card \S+", text).group(0)
     assert ("--origin" in command) == (site != "http://127.0.0.1:8000")
     assert agent_accepts(command, site) == 200

@@ -27,7 +27,7 @@ from healthbank.demo import population
 from healthbank.demo.card_replacement import describe_card_requests, set_up_card_requests
 from healthbank.demo.cases import add_cases, add_showcase_cases
 from healthbank.demo.certificates import set_up_certificates
-from healthbank.demo.connect import set_up_tax_filing
+from healthbank.demo.connect import set_up_health_app, set_up_tax_filing
 from healthbank.demo.debit import set_up_debits
 from healthbank.demo.loader import LoadSummary, load_population
 from healthbank.demo.population import plan_slices
@@ -182,6 +182,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         set_up_certificates(registered_people)
         for line in set_up_tax_filing():
+            self.stdout.write(line)
+        for line in set_up_health_app():
             self.stdout.write(line)
         for line in set_up_debits([person for _role, person in registered_people]):
             self.stdout.write(line)
