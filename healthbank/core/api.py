@@ -157,11 +157,39 @@ def document_outages(result, generator, request, public):
         },
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
     }
-    for path in result.get("paths", {}).values():
+    # The FHIR API answers in FHIR: an OperationOutcome (healthbank.fhir.api), with the same Retry-After.
+    components.setdefault("OperationOutcome", OPERATION_OUTCOME_SCHEMA)
+    fhir_outage = {
+        **outage,
+        "content": {"application/fhir+json": {"schema": {"$ref": "#/components/schemas/OperationOutcome"}}},
+    }
+    for name, path in result.get("paths", {}).items():
         for operation in path.values():
             if isinstance(operation, dict) and "responses" in operation:
-                operation["responses"].setdefault("503", outage)
+                operation["responses"].setdefault("503", fhir_outage if name.startswith("/fhir/") else outage)
     return result
+
+
+OPERATION_OUTCOME_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+        "issue": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "severity": {"type": "string"},
+                    "code": {"type": "string"},
+                    "diagnostics": {"type": "string"},
+                    "expression": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["severity", "code"],
+            },
+        },
+    },
+    "required": ["resourceType", "issue"],
+}
 
 
 def document_body_limit(result, generator, request, public):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from oauth2_provider.contrib.rest_framework import OAuth2Authentication
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
@@ -93,17 +93,56 @@ def fhir_exception_handler(exc, context):
     return response
 
 
-RESOURCE_SCHEMA = OpenApiResponse(
-    {"type": "object", "properties": {"resourceType": {"type": "string"}}, "required": ["resourceType"]},
-    description="a FHIR R4 resource",
-)
+RESOURCE_BODY = {"type": "object", "properties": {"resourceType": {"type": "string"}}, "required": ["resourceType"]}
+EXAMPLE_ID = "0193a0c2-7b1e-7c3a-9f00-5b2d8e4c1a77"
+
+
+def _example(value: dict, name: str = "example") -> list[OpenApiExample]:
+    return [OpenApiExample(name, value=value, response_only=True)]
+
+
+def resource_response(resource_type: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        RESOURCE_BODY,
+        description=f"the {resource_type}",
+        examples=_example({"resourceType": resource_type, "id": EXAMPLE_ID}),
+    )
+
+
+def bundle_response(resource_type: str) -> OpenApiResponse:
+    entry = {
+        "fullUrl": f"https://healthbank.example/fhir/R4/{resource_type}/{EXAMPLE_ID}",
+        "resource": {"resourceType": resource_type, "id": EXAMPLE_ID},
+        "search": {"mode": "match"},
+    }
+    link = f"https://healthbank.example/fhir/R4/{resource_type}?_offset=0&_count=50"
+    return OpenApiResponse(
+        RESOURCE_BODY,
+        description=f"a searchset Bundle of {resource_type}",
+        examples=_example(
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "total": 1,
+                "link": [{"relation": "self", "url": link}],
+                "entry": [entry],
+            }
+        ),
+    )
+
+
 OUTCOME = OpenApiResponse(
-    {
-        "type": "object",
-        "properties": {"resourceType": {"type": "string", "enum": ["OperationOutcome"]}, "issue": {"type": "array"}},
-        "required": ["resourceType", "issue"],
-    },
+    {"$ref": "#/components/schemas/OperationOutcome"},
     description="OperationOutcome",
+    examples=_example(operation_outcome("not-found", "No such resource."), "not found"),
+)
+INVALID = OpenApiResponse(
+    {"$ref": "#/components/schemas/OperationOutcome"},
+    description="OperationOutcome naming the parameter",
+    examples=_example(
+        operation_outcome("invalid", "A page holds at most 200 resources; follow the next link for more.", "_count"),
+        "invalid parameter",
+    ),
 )
 
 
@@ -262,7 +301,7 @@ def _search_view(resource_type: str):
         summary=f"Search {resource_type}",
         tags=["FHIR R4"],
         parameters=parameters,
-        responses={200: RESOURCE_SCHEMA, 400: OUTCOME, 401: OUTCOME, 404: OUTCOME},
+        responses={200: bundle_response(resource_type), 400: INVALID, 401: OUTCOME, 404: OUTCOME},
     )
     view = type(f"{resource_type}Search", (SearchView,), {"resource_type": resource_type})
     view.get = decorate(view.get)
@@ -274,7 +313,7 @@ def _read_view(resource_type: str):
         operation_id=f"fhir_read_{resource_type}",
         summary=f"Read {resource_type}",
         tags=["FHIR R4"],
-        responses={200: RESOURCE_SCHEMA, 401: OUTCOME, 404: OUTCOME},
+        responses={200: resource_response(resource_type), 401: OUTCOME, 404: OUTCOME},
     )
     view = type(f"{resource_type}Read", (ReadView,), {"resource_type": resource_type})
     view.get = decorate(view.get)
@@ -288,7 +327,7 @@ class OrganizationRead(AppView):
         operation_id="fhir_read_Organization",
         summary="Read Organization",
         tags=["FHIR R4"],
-        responses={200: RESOURCE_SCHEMA, 401: OUTCOME, 404: OUTCOME},
+        responses={200: resource_response("Organization"), 401: OUTCOME, 404: OUTCOME},
     )
     def get(self, request, resource_id: str):
         found = selectors.organization(self.viewing(request), resource_id)
@@ -307,7 +346,25 @@ class MetadataView(FhirView):
     authentication_classes = []
     permission_classes = []
 
-    @extend_schema(operation_id="fhir_metadata", tags=["FHIR R4"], responses={200: RESOURCE_SCHEMA})
+    @extend_schema(
+        operation_id="fhir_metadata",
+        tags=["FHIR R4"],
+        responses={
+            200: OpenApiResponse(
+                RESOURCE_BODY,
+                description="the CapabilityStatement",
+                examples=_example(
+                    {
+                        "resourceType": "CapabilityStatement",
+                        "status": "active",
+                        "kind": "instance",
+                        "fhirVersion": "4.0.1",
+                        "format": ["application/fhir+json", "json"],
+                    }
+                ),
+            )
+        },
+    )
     def get(self, request):
         return Response(capability.capability_statement(request))
 
@@ -322,7 +379,19 @@ class SmartConfigurationView(FhirView):
     @extend_schema(
         operation_id="fhir_smart_configuration",
         tags=["FHIR R4"],
-        responses={200: OpenApiResponse({"type": "object"}, description="SMART configuration")},
+        responses={
+            200: OpenApiResponse(
+                {"type": "object"},
+                description="SMART configuration",
+                examples=_example(
+                    {
+                        "authorization_endpoint": "https://healthbank.example/oauth/authorize/",
+                        "token_endpoint": "https://healthbank.example/oauth/token/",
+                        "code_challenge_methods_supported": ["S256"],
+                    }
+                ),
+            )
+        },
     )
     def get(self, request):
         return Response(capability.smart_configuration(request))

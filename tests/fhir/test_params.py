@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from healthbank import policy
 from healthbank.fhir.params import SearchError, parse_count, parse_date, parse_offset
@@ -52,10 +53,19 @@ def test_a_date_parameter_keeps_the_days_its_prefix_says(value, inside, outside)
     ],
 )
 def test_a_malformed_date_is_refused_naming_the_parameter(value, reason):
-    with pytest.raises(SearchError) as refused:
+    with translation.override("en"), pytest.raises(SearchError) as refused:
         parse_date(value)
     assert refused.value.parameter == "date"
     assert reason in refused.value.message
+
+
+def test_the_reason_is_in_the_callers_language():
+    with translation.override("zh-hant"), pytest.raises(SearchError) as refused:
+        parse_date("2024-02-30")
+    assert refused.value.message == "2024-02-30 不是日曆上的日期。"
+    with translation.override("en"), pytest.raises(SearchError) as refused:
+        parse_count("1000000")
+    assert "at most 200" in refused.value.message
 
 
 def test_count_defaults_caps_and_refuses():

@@ -76,7 +76,11 @@ def test_every_operation_has_an_example_and_answers_an_outage_with_503(document)
         assert examples, f"{name} has no example"
         outage = operation["responses"]["503"]
         assert "Retry-After" in outage["headers"], name
-        assert outage["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
+        if name.split()[1].startswith("/fhir/"):  # the FHIR API answers every error as an OperationOutcome
+            content = outage["content"]["application/fhir+json"]
+            assert content["schema"] == {"$ref": "#/components/schemas/OperationOutcome"}
+        else:
+            assert outage["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}
 
 
 def test_the_device_list_is_documented_as_the_list_it_is(document, person, app_token):
