@@ -29,7 +29,7 @@ from healthbank.core.http import client_address
 from healthbank.passbook.viewing import Viewing, open_viewing
 
 from . import capability, selectors
-from .params import SearchError, parse_count, parse_date, parse_offset
+from .params import SearchError, parse_count, parse_date, parse_offset, shown
 
 FHIR_JSON = "application/fhir+json"
 
@@ -161,6 +161,12 @@ class FhirView(APIView):
     renderer_classes = [FhirJsonRenderer]
     content_negotiation_class = OneFormat
 
+    def initial(self, request, *args, **kwargs):
+        # A method the API does not offer is 405 before anything reads the body (a token looked for in it).
+        if not hasattr(self, request.method.lower()):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
     def get_exception_handler(self):
         return fhir_exception_handler
 
@@ -210,12 +216,12 @@ def parse_search(resource_type: str, query) -> selectors.Search:
     for name in query:
         if name not in allowed:
             raise SearchError(
-                name,
+                shown(name),
                 _("%(name)s is not a search parameter of %(type)s here (%(allowed)s).")
-                % {"name": name, "type": resource_type, "allowed": ", ".join(allowed)},
+                % {"name": shown(name), "type": resource_type, "allowed": ", ".join(allowed)},
             )
         if name != "date" and len(query.getlist(name)) > 1:
-            raise SearchError(name, _("%(name)s may be given once.") % {"name": name})
+            raise SearchError(shown(name), _("%(name)s may be given once.") % {"name": shown(name)})
     category = query.get("category", "")
     if category:
         category = category.rsplit("|", 1)[-1]

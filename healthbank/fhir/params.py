@@ -59,9 +59,18 @@ class DateFilter:
                 return day >= self.start
 
 
+SHOWN = 40  # characters of a refused value said back in the message (a 100 kB value is not echoed whole)
+
+
+def shown(value: str) -> str:
+    return value if len(value) <= SHOWN else value[:SHOWN] + "…"
+
+
 def parse_date(value: str, parameter: str = "date") -> DateFilter:
-    """``ge2024-01-01``, ``lt2025``, ``2024-05`` (eq) … as a ``DateFilter``; ``SearchError`` when malformed."""
-    prefix, text = "eq", value.strip()
+    """``ge2024-01-01``, ``lt2025``, ``2024-05`` (eq) … as a ``DateFilter``; ``SearchError`` when malformed.
+
+    A ``+`` of a time zone sent unescaped in a URL arrives as a space: it is read as the ``+`` it was."""
+    prefix, text = "eq", value.strip().replace(" ", "+")
     if text[:2] in PREFIXES:
         prefix, text = text[:2], text[2:]
     elif text[:2].isalpha():
@@ -70,25 +79,35 @@ def parse_date(value: str, parameter: str = "date") -> DateFilter:
             _("The prefix %(prefix)s is not one of %(prefixes)s.")
             % {"prefix": text[:2], "prefixes": ", ".join(PREFIXES)},
         )
-    found = _DATE.match(text)
+    found = _DATE.match(text) if len(text) <= SHOWN else None
     if found is None:
         raise SearchError(
             parameter,
-            _("%(value)s is not a date: write YYYY, YYYY-MM or YYYY-MM-DD after the prefix.") % {"value": value},
+            _("%(value)s is not a date: write YYYY, YYYY-MM or YYYY-MM-DD after the prefix.") % {"value": shown(value)},
         )
     year, month, day = int(found["year"]), found["month"], found["day"]
     try:
         if day is not None:
             start = dt.date(year, int(month), int(day))
-            end = start + dt.timedelta(days=1)
         elif month is not None:
             start = dt.date(year, int(month), 1)
-            end = dt.date(year + (start.month == 12), start.month % 12 + 1, 1)
         else:
-            start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+            start = dt.date(year, 1, 1)
+    except ValueError:
+        raise SearchError(parameter, _("%(value)s is not a day of the calendar.") % {"value": shown(value)}) from None
+    return DateFilter(prefix, start, _end(start, day is not None, month is not None))
+
+
+def _end(start: dt.date, by_day: bool, by_month: bool) -> dt.date:
+    """The first day after the range (the last day of year 9999 has none: the range then ends on it)."""
+    try:
+        if by_day:
+            return start + dt.timedelta(days=1)
+        if by_month:
+            return dt.date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+        return dt.date(start.year + 1, 1, 1)
     except (ValueError, OverflowError):
-        raise SearchError(parameter, _("%(value)s is not a day of the calendar.") % {"value": value}) from None
-    return DateFilter(prefix, start, end)
+        return dt.date.max
 
 
 def parse_count(value: str | None) -> int:
@@ -117,5 +136,5 @@ def parse_offset(value: str | None) -> int:
 
 def _whole(value: str, parameter: str) -> int:
     if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise SearchError(parameter, _("%(value)s is not a whole number from 0.") % {"value": value})
+        raise SearchError(parameter, _("%(value)s is not a whole number from 0.") % {"value": shown(value)})
     return int(value)

@@ -204,3 +204,16 @@ def test_english_names_for_an_english_speaking_app(token):
     english = fhir_get("Observation?_count=200", token, HTTP_ACCEPT_LANGUAGE="en").json()
     assert [e["resource"]["id"] for e in chinese["entry"]] == [e["resource"]["id"] for e in english["entry"]]
     assert str(chinese) != str(english)
+
+
+def test_only_reads_are_offered_and_huge_input_is_refused_briefly(token):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    for method in ("post", "put", "delete", "patch"):
+        response = getattr(Browser(), method)(
+            FHIR + "Observation", data=b"{", content_type="application/json", **headers
+        )
+        assert outcome(response, 405)["code"] == "not-supported"
+    huge = fhir_get("Observation?" + "x" * 50_000 + "=1", token)
+    issue = outcome(huge, 400)
+    assert len(issue["diagnostics"]) < 300 and len(issue["expression"][0]) < 50
+    assert fhir_get("Observation?date=ge9999-12-31", token).json()["total"] == 0

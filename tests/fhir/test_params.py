@@ -85,3 +85,16 @@ def test_offset_is_a_whole_number_within_bounds():
         with pytest.raises(SearchError) as refused:
             parse_offset(bad)
         assert refused.value.parameter == "_offset"
+
+
+def test_the_last_day_of_the_calendar_and_a_time_zone_sent_unescaped():
+    assert parse_date("ge9999-12-31").matches(D(9999, 12, 31))
+    assert parse_date("9999").matches(D(9999, 6, 1))
+    # "+08:00" unescaped in a URL arrives as " 08:00"
+    assert parse_date("ge2024-05-03T10:00:00 08:00").matches(D(2024, 5, 3))
+
+
+def test_a_huge_value_is_not_said_back_whole():
+    with translation.override("en"), pytest.raises(SearchError) as refused:
+        parse_date("ge2024" * 20_000)
+    assert len(refused.value.message) < 200
