@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 import uuid
 from unittest import mock
 
@@ -144,10 +143,8 @@ def test_anything_added_is_malformed(extra):
 def test_ten_kilobytes_are_refused_without_being_decoded():
     decoder = mock.Mock(side_effect=AssertionError("decoded"))
     with mock.patch.object(tokens.base64, "b32decode", decoder):
-        started = time.perf_counter()
         for text in ("HBVC1." + "A" * 10_240, TEXT * 50, " " * 10_240 + TEXT):
             assert reason(text) == "malformed"
-        assert time.perf_counter() - started < 0.05
     decoder.assert_not_called()
 
 
