@@ -435,6 +435,7 @@ CONNECT_ACCESS_TOKEN_SECONDS = 3600  # an access token is good for an hour; a co
 CONNECT_REFRESH_TOKEN_SECONDS = 400 * 86400  # past the longest access (13 months); the grant ends it sooner
 CONNECT_ID_TOKEN_SECONDS = 600  # an ID token proves a login for ten minutes (it is read once, at the login)
 CONNECT_SIGNING_KEYS_PUBLISHED = 2  # the JWKS lists the signing key and the one before it (rotation)
+CONNECT_LAST_USE_EVERY = dt.timedelta(minutes=1)  # "last used" is written at most this often (our number)
 CONNECT_DURATIONS_MONTHS = (1, 3, 6, 13)  # what the consent page offers besides one time, up to the app's longest
 # The FHIR API (/fhir/R4/) apps read with their tokens.
 FHIR_DEFAULT_COUNT = 50  # resources a search page holds when the app gives no _count (our number)

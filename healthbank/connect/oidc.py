@@ -75,7 +75,7 @@ class Validator(OAuth2Validator):
                 raise errors.AccessDeniedError(description="The person's grant to this app is not in force.")
             if connection.one_time:
                 token.pop("refresh_token", None)
-            services.note_use(connection.pk)
+            services.note_use(connection)
         return super().save_bearer_token(token, request, *args, **kwargs)
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
@@ -89,7 +89,11 @@ class Validator(OAuth2Validator):
         if not super().validate_bearer_token(token, scopes, request):
             return False
         client = request.client
-        return client is None or client.kind != Application.Kind.HEALTH_APP or self._connection(request) is not None
+        if client is None or client.kind != Application.Kind.HEALTH_APP:
+            return True
+        connection = self._connection(request)
+        request.access_token.healthbank_connection = connection  # what the FHIR API reads (no second look-up)
+        return connection is not None
 
     def validate_silent_login(self, request):
         """``prompt=none``: the view asks only with a person logged in (else it answers login_required itself)."""

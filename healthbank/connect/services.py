@@ -83,8 +83,13 @@ def connect_app(person: Person, application: Application, categories: list[str],
         return AppConnection.objects.create(person=person, grant=grant, app_id=application.pk)
 
 
-def note_use(connection_id) -> None:
-    AppConnection.objects.filter(pk=connection_id).update(last_used_at=timezone.now())
+def note_use(connection: AppConnection) -> None:
+    """The connected-apps page's "last used": written at most every ``policy.CONNECT_LAST_USE_EVERY`` (an app
+    reading a page of resources is one use, not a write on every request)."""
+    now = timezone.now()
+    if connection.last_used_at is None or now - connection.last_used_at >= policy.CONNECT_LAST_USE_EVERY:
+        AppConnection.objects.filter(pk=connection.pk).update(last_used_at=now)
+        connection.last_used_at = now
 
 
 def disconnect(person: Person, connection_id) -> AppConnection:

@@ -190,9 +190,10 @@ class AppView(FhirView):
         viewing.readable = {c: why for c, why in viewing.readable.items() if c in allowed}
         if not viewing.readable:
             raise NotReadable
-        connection = connections.connection_in_force(person, token.application_id)
+        # The token's validation found the person's connection to the app (connect.oidc.Validator).
+        connection = getattr(token, "healthbank_connection", None)
         if connection is not None:
-            connect_services.note_use(connection.pk)  # the connected-apps page's "last used"
+            connect_services.note_use(connection)  # the connected-apps page's "last used"
         return viewing
 
     def national_id(self, request) -> bool:

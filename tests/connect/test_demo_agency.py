@@ -3,40 +3,24 @@
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
-import socket
 import threading
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
 from captcha.models import CaptchaStore
 
 from tests.accounts.conftest import PASSWORD
+from tests.demo_programs import free_port, load_demo
 
 from .conftest import register
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DEMO = Path(__file__).resolve().parents[2] / "demo" / "taxfiling.py"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("taxfiling", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_demo_agency_logs_a_person_in_end_to_end(live_server, registered):
-    demo = load_demo()
+    demo = load_demo("taxfiling")
     port = free_port()
     here = f"http://127.0.0.1:{port}"
     agency = register("綜合所得稅申報（示範）", redirect=f"{here}/callback")

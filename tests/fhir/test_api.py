@@ -217,3 +217,15 @@ def test_only_reads_are_offered_and_huge_input_is_refused_briefly(token):
     issue = outcome(huge, 400)
     assert len(issue["diagnostics"]) < 300 and len(issue["expression"][0]) < 50
     assert fhir_get("Observation?date=ge9999-12-31", token).json()["total"] == 0
+
+
+def test_last_used_is_written_once_a_minute_at_most(adult_with_visits, token, time_machine):
+    connection = AppConnection.objects.get(person=adult_with_visits)
+    first = connection.last_used_at  # the token's issue is a use
+    assert fhir_get("Observation", token).status_code == 200
+    connection.refresh_from_db()
+    assert connection.last_used_at == first
+    time_machine.shift(policy.CONNECT_LAST_USE_EVERY)
+    assert fhir_get("Observation", token).status_code == 200
+    connection.refresh_from_db()
+    assert connection.last_used_at > first

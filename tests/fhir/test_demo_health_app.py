@@ -5,12 +5,9 @@ withdrawn."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
-import socket
 import threading
 from http.server import ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,26 +18,13 @@ from django.test import Client as Browser
 from healthbank.audit.models import AccessLog
 from healthbank.connect.models import AppConnection
 from tests.connect.conftest import register
+from tests.demo_programs import free_port, load_demo
 from tests.passbook.conftest import web_as
 
 from .conftest import app_viewing
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DEMO = Path(__file__).resolve().parents[2] / "demo" / "healthapp.py"
 SCOPES = "openid passbook.labs passbook.vaccinations"
-
-
-def load_demo():
-    spec = importlib.util.spec_from_file_location("healthapp", DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def expected(person, grant) -> tuple[set[str], set[str]]:
@@ -61,7 +45,7 @@ def expected(person, grant) -> tuple[set[str], set[str]]:
 @pytest.fixture
 def diary(live_server):
     """The demo app on a free port, registered as the sandbox health app `make demo` registers."""
-    demo = load_demo()
+    demo = load_demo("healthapp")
     demo.PAGE_SIZE = 7  # small pages: the app must follow the Bundles' next links
     port = free_port()
     here = f"http://127.0.0.1:{port}"
@@ -155,7 +139,7 @@ def test_the_demo_app_refuses_an_answer_it_did_not_ask_for(live_server, adult_wi
 
 
 def test_the_trend_line_runs_from_the_lowest_value_at_the_bottom_to_the_highest_at_the_top():
-    demo = load_demo()
+    demo = load_demo("healthapp")
     svg = demo.trend_svg([("2024-01-01", 100), ("2024-06-01", 130), ("2025-01-01", 115)], "glucose", 120, 32)
     points = [tuple(map(float, p.split(","))) for p in re.search(r"points='([^']+)'", svg).group(1).split()]
     assert [x for x, _ in points] == sorted(x for x, _ in points) and points[0][0] == 3 and points[-1][0] == 117
