@@ -82,12 +82,24 @@ class Page:
     resources: list[dict]
 
 
-def _resources(viewing: Viewing, resource_type: str) -> list[dict]:
-    """Every resource of ``resource_type`` in the categories the reader may read (each opened and logged), its
-    references the REST API's (``Encounter/<id>``) rather than the download bundle's (``urn:uuid:<id>``)."""
+@dataclass(frozen=True)
+class Built:
+    """The resources of one type as the download's writers made them, and the type behind each ``urn:uuid``."""
+
+    resources: list[dict]
+    types: dict[str, str]
+
+    def for_rest(self, resources: list[dict]) -> list[dict]:
+        """``resources`` with the REST API's references (``Encounter/<id>``) for the bundle's (``urn:uuid:<id>``);
+        only what is answered is rewritten."""
+        return [_rest_references(r, self.types) for r in resources]
+
+
+def _resources(viewing: Viewing, resource_type: str) -> Built:
+    """Every resource of ``resource_type`` in the categories the reader may read (each opened and logged)."""
     wanted = [c for c in RESOURCE_CATEGORIES[resource_type] if viewing.can(ACCESS_CATEGORY[c])]
     if not wanted:
-        return []
+        return Built([], {})
     snapshot = collect(viewing, wanted, detail=resource_type, what=AccessLog.What.FHIR_API)
     out = fhir_resources.Out(snapshot)
     for category in snapshot.categories:
@@ -96,7 +108,7 @@ def _resources(viewing: Viewing, resource_type: str) -> list[dict]:
     types[fhir_common.full_url(viewing.person.pk)] = "Patient"
     types |= dict.fromkeys((fhir_common.full_url(pk) for pk in out.institutions), "Organization")
     types[fhir_common.full_url(fhir_common.NHI_ADMINISTRATION_ID)] = "Organization"
-    return [_rest_references(r, types) for r in out.resources if r["resourceType"] == resource_type]
+    return Built([r for r in out.resources if r["resourceType"] == resource_type], types)
 
 
 def _rest_references(node, types: dict[str, str]):
@@ -161,15 +173,18 @@ def search(viewing: Viewing, resource_type: str, query: Search, *, national_id: 
         return Page(len(found), found[query.offset : query.offset + query.count])
     if query.patient and not _names_person(viewing, query.patient):
         return Page(0, [])  # another person: nothing matches, and nothing of theirs is read
-    matching = [r for r in _resources(viewing, resource_type) if _matches(resource_type, r, query)]
-    return Page(len(matching), matching[query.offset : query.offset + query.count])
+    built = _resources(viewing, resource_type)
+    matching = [r for r in built.resources if _matches(resource_type, r, query)]
+    return Page(len(matching), built.for_rest(matching[query.offset : query.offset + query.count]))
 
 
 def read(viewing: Viewing, resource_type: str, resource_id: str, *, national_id: bool = False) -> dict | None:
     """The person's resource of this type and id; ``None`` when it is not theirs, not readable, or not there."""
     if resource_type == "Patient":
         return patient(viewing, with_national_id=national_id) if resource_id == str(viewing.person.pk) else None
-    return next((r for r in _resources(viewing, resource_type) if r["id"] == resource_id), None)
+    built = _resources(viewing, resource_type)
+    found = [r for r in built.resources if r["id"] == resource_id]
+    return built.for_rest(found)[0] if found else None
 
 
 def _names_person(viewing: Viewing, reference: str) -> bool:
