@@ -10,6 +10,7 @@ so that it is reported at that element (``non_drug_orders[2].tooth``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
@@ -37,7 +38,13 @@ PERMANENT_TEETH = frozenset(q * 10 + n for q in (1, 2, 3, 4) for n in range(1, 9
 PRIMARY_TEETH = frozenset(q * 10 + n for q in (5, 6, 7, 8) for n in range(1, 6))
 
 
+NATIONAL_IDS_REMEMBERED = 65536  # a slice of the generator names 25,000 people
+
+
+@functools.lru_cache(maxsize=NATIONAL_IDS_REMEMBERED)
 def _national_id(value: str) -> str:
+    # Remembered (valid ones only: a refusal raises and is not kept): a bulk load names each person in dozens of
+    # records, and the check was 4 % of a loader's time.
     try:
         return nid.validate(value).value
     except nid.NationalIdError as exc:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -984,32 +985,40 @@ def insert_rows(model: type[models.Model], rows: list[Row]) -> None:
         model.objects.bulk_create([r.instance() for r in rows], batch_size=2000)
 
 
+@dataclass(frozen=True)
+class _CopyPlan:
+    sql: str
+    defaults: dict[str, Any]  # column (attname) → the value a row that does not give one gets
+    in_order: Any  # a row's values → its columns' values, in the COPY's order
+    json: tuple[str, ...]  # JSON columns: their values go as JSON
+
+
 @cache
-def _copy_plan(model: type[models.Model]) -> tuple[str, tuple[tuple[str, Any, bool], ...]]:
+def _copy_plan(model: type[models.Model]) -> _CopyPlan:
     fields = model._meta.concrete_fields
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
-    defaults = tuple(
-        (f.attname, None if f.primary_key else f.get_default(), isinstance(f, models.JSONField)) for f in fields
+    return _CopyPlan(
+        sql=f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
+        defaults={f.attname: None if f.primary_key else f.get_default() for f in fields},
+        in_order=operator.itemgetter(*(f.attname for f in fields)),
+        json=tuple(f.attname for f in fields if isinstance(f, models.JSONField)),
     )
-    return sql, defaults
 
 
 def _copy_rows(model: type[models.Model], rows: list[Row]) -> None:
     from psycopg.types.json import Jsonb
 
-    sql, plan = _copy_plan(model)
+    plan = _copy_plan(model)
+    defaults, in_order = plan.defaults, plan.in_order
     # COPY goes to psycopg's own cursor, past Django's wrapper: wrap its errors as Django would, so a dropped
     # connection is Django's OperationalError (an outage, 503) and a constraint its IntegrityError.
-    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(plan.sql) as copy:
         for row in rows:
-            values = row.values
-            copy.write_row(
-                [
-                    Jsonb(values[name]) if is_json and name in values else values.get(name, default)
-                    for name, default, is_json in plan
-                ]
-            )
+            values = {**defaults, **row.values}  # a dict merge and one look-up of every column: both in C
+            for name in plan.json:
+                if name in row.values:
+                    values[name] = Jsonb(values[name])
+            copy.write_row(in_order(values))
 
 
 PRESCRIPTIONS = "prescriptions"  # record type of chronic prescriptions in the revision history
