@@ -150,8 +150,14 @@ def _commits(durable: bool):
                 cursor.execute("RESET synchronous_commit")
 
 
+# The chunks of an in-memory load (``load_batches(in_memory=True)``), made before the workers are forked: a worker
+# reads its chunk here, in the memory it shares with the parent, and is sent only the chunk's number.
+_forked_chunks: list[tuple] = []
+
+
 def _work(inbox, outbox, durable: bool = True) -> None:
-    """A worker process: ingest each (sender, record type, chunk) from ``inbox`` in order; report each."""
+    """A worker process: ingest each (sender, record type, chunk) from ``inbox`` in order — or the chunk of that
+    number in ``_forked_chunks`` — and report each."""
     connections.close_all()  # the parent's connection is not ours to share: open our own
     gc.freeze()  # what the parent had (frozen before the fork) stays out of the collector's walks
     gc.set_threshold(BULK_GC_THRESHOLD, *gc.get_threshold()[1:])
@@ -159,6 +165,8 @@ def _work(inbox, outbox, durable: bool = True) -> None:
     try:
         with _commits(durable):
             while (task := inbox.get()) is not None:
+                if isinstance(task, int):
+                    task = _forked_chunks[task][1]
                 outbox.put(("done", _ingest_chunk(senders, *task)))
     except BaseException as exc:
         outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
@@ -183,14 +191,24 @@ def load(
 
 
 def load_batches(
-    items: Iterable[tuple], *, workers: int | None = None, chunk: int = CHUNK, durable: bool = True
+    items: Iterable[tuple],
+    *,
+    workers: int | None = None,
+    chunk: int = CHUNK,
+    durable: bool = True,
+    in_memory: bool = False,
 ) -> LoadReport:
     """Ingest (sender spec, record type, iterable of (position, payload), phase) of any senders over ``workers``.
 
     Consecutive items of one phase are written side by side; a phase is finished before the next starts (the
     demo's phases: prescribing clinics' visits before the pharmacies' refills, visits before their reports).
     ``durable=False`` lets commits return before the disk has them (``_commits``): the synthetic population only.
+    ``in_memory=True``: the records are already in this process's memory (the generator's plan), so they are
+    split into chunks before the workers are forked and each worker reads its chunks from the memory it shares
+    with this process instead of receiving them pickled (a tenth of the machine's time, measured). A stream read
+    from a file is not: it is sent a chunk at a time and never held whole.
     """
+    global _forked_chunks
     workers = workers or default_workers()
     report = LoadReport(workers=workers)
     started = time.perf_counter()
@@ -204,6 +222,10 @@ def load_batches(
         report.seconds = time.perf_counter() - started
         return report
 
+    chunks: Iterable = _chunks(items, workers, chunk)
+    if in_memory:
+        _forked_chunks = list(chunks)  # (worker, chunk) or BARRIER, as ``_chunks`` made them
+        chunks = (item if item is BARRIER else (item[0], n) for n, item in enumerate(_forked_chunks))
     context = multiprocessing.get_context("fork")  # the children inherit Django, set up, and the settings
     connections.close_all()
     gc.freeze()  # before the fork: the children share these pages instead of copying them when a walk touches them
@@ -238,7 +260,7 @@ def load_batches(
                 receive(block=False)
 
     try:
-        for item in _chunks(items, workers, chunk):
+        for item in chunks:
             while not state["failure"] and not outbox.empty():
                 receive(block=False)
             while not state["failure"] and item is BARRIER and state["received"] < state["sent"]:
@@ -259,6 +281,7 @@ def load_batches(
                 process.terminate()
         if not _collection_depth:
             gc.unfreeze()
+        _forked_chunks = []
     report.seconds = time.perf_counter() - started
     if state["failure"]:
         raise RuntimeError(f"a bulk worker stopped: {state['failure']}")
