@@ -208,7 +208,13 @@ class Visit(IngestedRecord):
     class Meta:
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
-        constraints = [_source_unique("visit")]
+        constraints = [
+            _source_unique("visit"),
+            # What a diagnosis' or order's key points at on PostgreSQL: (visit, person), one key for the two, so a
+            # child row cannot name another person than its visit's (migration 0010; the shape Citus needs
+            # between tables distributed by person, docs/scaling.md).
+            models.UniqueConstraint(fields=["id", "person"], name="visit_id_person_unique"),
+        ]
         indexes = [
             _source_lookup("visit"),
             models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 
 from healthbank.identity.models import InsuranceUnit
 from healthbank.identity.services import start_household
@@ -341,3 +342,27 @@ def test_diagnoses_and_drugs_keep_the_order_the_institution_sent(clinic_api, per
     visit = Visit.objects.get()
     assert [d.icd10 for d in visit.diagnoses.all()] == sent
     assert [o.drug_code for o in visit.drug_orders.all()] == drugs
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps a child row's two single keys (visit, person): the one key of both is PostgreSQL's",
+)
+def test_a_visits_diagnoses_and_orders_can_only_belong_to_the_visits_person(clinic_api, person, other_person, known):
+    """The database itself refuses a child row naming another person than its visit's: one key of (visit, person)
+    per child row (migration records 0010) instead of a key to each."""
+    assert post(clinic_api, "visits", [visit_payload(known)])[0] == 200
+    visit = Visit.objects.get(source_record_id="V-1")
+    children = [visit.diagnoses.get(), visit.drug_orders.get(), visit.non_drug_orders.get()]
+    for child in children:
+        assert child.person_id == visit.person_id == person.pk
+        with pytest.raises(IntegrityError), transaction.atomic():
+            type(child).objects.filter(pk=child.pk).update(person=other_person)
+            with connection.cursor() as cursor:  # the keys are checked at commit: check them now
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        child.refresh_from_db()
+        assert child.person_id == person.pk
+        with connection.cursor() as cursor:
+            keys = connection.introspection.get_constraints(cursor, type(child)._meta.db_table)
+        shapes = {tuple(c["columns"]) for c in keys.values() if c["foreign_key"]}
+        assert ("visit_id", "person_id") in shapes and ("person_id",) not in shapes and ("visit_id",) not in shapes
