@@ -137,7 +137,7 @@ def _load_aside(population: Population, answer) -> None:
     try:
         answer.send(("done", load_population(population)))
     except BaseException as exc:  # the parent raises it: a rejected record stops the run, as in one process
-        answer.send(("failed", f"{type(exc).__name__}: {exc}" if not isinstance(exc, GenerationError) else str(exc)))
+        answer.send(("failed", str(exc) if isinstance(exc, GenerationError) else f"{type(exc).__name__}: {exc}"))
     finally:
         connections.close_all()
         answer.close()
