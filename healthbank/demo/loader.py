@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 
 from healthbank import policy
 from healthbank.access.services import grant_children_to_parents
+from healthbank.core.ids import new_public_id_hex
 from healthbank.identity.models import Enrolment, InsuranceUnit, NhiCard, NhiHousehold, Person
 from healthbank.identity.services import build_person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
@@ -218,38 +219,45 @@ def _households(population: Population, people: list, units: dict[str, Insurance
         amount, billed = monthly_premium(
             category=plan.category, insured_salary=plan.salary, dependents=len(plan.dependents)
         )
+        # Three years of months a household, by column with ids as text (``new_public_id_hex``): by far the most
+        # rows of this step.
+        insured_id = insured.pk.hex
+        month_common = {
+            "person_id": insured_id,
+            "unit_id": unit.pk.hex,
+            "insured_salary": plan.salary,
+            "rate_per_ten_thousand": policy.PREMIUM_RATE_PER_TEN_THOUSAND,
+            "contribution_share_pct": policy.PREMIUM_INSURED_SHARE_PCT[plan.category],
+            "insured_count": billed,
+            "amount": amount,
+        }
+        method = "payroll" if plan.category == 1 else "direct_debit"
         for month in months:
             if month < plan.since.replace(day=1):
                 continue
-            calc = Row(
-                PremiumCalculation,
-                person=insured,
-                unit=unit,
-                month=month,
-                insured_salary=plan.salary,
-                rate_per_ten_thousand=policy.PREMIUM_RATE_PER_TEN_THOUSAND,
-                contribution_share_pct=policy.PREMIUM_INSURED_SHARE_PCT[plan.category],
-                insured_count=billed,
-                amount=amount,
+            calculation_id = new_public_id_hex()
+            calculations.append(
+                Row.of_columns(PremiumCalculation, {"id": calculation_id, "month": month, **month_common})
             )
-            calculations.append(calc)
             if month != months[-1]:
                 paid_on = month.replace(day=28)
                 paid_on = paid_on.replace(month=paid_on.month % 12 + 1, year=paid_on.year + (paid_on.month == 12))
                 paid_on = paid_on.replace(day=15)
                 payments.append(
-                    Row(
+                    Row.of_columns(
                         PremiumPayment,
-                        person=insured,
-                        calculation=calc,
-                        paid_on=paid_on,
-                        amount=amount,
-                        method="payroll" if plan.category == 1 else "direct_debit",
+                        {
+                            "id": new_public_id_hex(),
+                            "person_id": insured_id,
+                            "calculation_id": calculation_id,
+                            "paid_on": paid_on,
+                            "amount": amount,
+                            "method": method,
+                        },
                     )
                 )
     NhiHousehold.objects.bulk_create(households, batch_size=1000)
     Enrolment.objects.bulk_create(enrolments, batch_size=2000)
     grant_children_to_parents(enrolments)  # bulk_create sends no signal: the children's grants, as enrolling does
-    # Three years of months a household: by far the most rows of this step, copied as the records are.
     insert_rows(PremiumCalculation, calculations)
     insert_rows(PremiumPayment, payments)

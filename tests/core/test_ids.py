@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from healthbank.core.ids import new_public_id
+from healthbank.core.ids import new_public_id, new_public_id_hex
 
 
 def test_an_id_is_a_version_7_uuid_stamped_with_the_current_millisecond():
@@ -60,3 +60,14 @@ def test_a_forked_process_does_not_repeat_its_parents_ids():
     parents = {new_public_id().bytes[6:] for _ in range(100)}
     assert len(childs) == 100
     assert not childs & parents
+
+
+def test_an_id_as_text_is_the_same_kind_of_id():
+    before = time.time_ns() // 1_000_000
+    texts = [new_public_id_hex() for _ in range(5_000)]
+    after = time.time_ns() // 1_000_000
+    made = [uuid.UUID(hex=t) for t in texts]
+    assert all(len(t) == 32 and t == m.hex for t, m in zip(texts, made, strict=True))
+    assert all(m.version == 7 and m.variant == uuid.RFC_4122 for m in made)
+    assert all(before <= m.int >> 80 <= after for m in made)
+    assert len(set(made)) == len(made)
