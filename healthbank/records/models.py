@@ -1,8 +1,10 @@
 """Institutions and the clinical records they and the agencies feed in (SPEC §6.1).
 
 Every record belongs to one person and carries ``person``; indexes lead with it
-(DESIGN: distribution by person). A record is unique by ``(person, source,
-source_record_id)``, which a table distributed by person can still enforce. A
+(DESIGN: distribution by person), but for one: a record is unique by ``(source,
+source_record_id, person)``, which a table distributed by person can still
+enforce, and whose index, sender first, also serves ingestion's look-up of a
+sender's record ids across people. A
 sender's record id names one person's record for good: ingestion refuses a
 re-send naming another person (``records.services``; that check cannot be a
 constraint once person is part of the key). Re-sending the same id replaces the
@@ -140,14 +142,11 @@ class IngestedRecord(models.Model):
 
 
 def _source_unique(name: str) -> models.UniqueConstraint:
+    """A sender's record id names one record of a person. The sender's id leads: ingestion looks a sender's record
+    ids up across people (to refuse moving one to another person), and this one index serves that look-up too."""
     return models.UniqueConstraint(
-        fields=["person", "source", "source_record_id"], name=f"{name}_person_source_record_unique"
+        fields=["source", "source_record_id", "person"], name=f"{name}_source_record_person_unique"
     )
-
-
-def _source_lookup(name: str) -> models.Index:
-    """Ingestion looks a sender's record id up across people, to refuse moving it to another person."""
-    return models.Index(fields=["source", "source_record_id"], name=f"{name}_source_record_idx")
 
 
 class Visit(IngestedRecord):
@@ -172,8 +171,16 @@ class Visit(IngestedRecord):
     institution = models.ForeignKey(
         Institution, verbose_name=_("institution"), on_delete=models.PROTECT, related_name="visits"
     )
+    # No index of its own: nothing looks visits up by card (a card is never deleted, only replaced), and each of
+    # the millions of visits would pay for one.
     card = models.ForeignKey(
-        NhiCard, verbose_name=_("NHI card"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        NhiCard,
+        verbose_name=_("NHI card"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     visit_date = models.DateField(_("date"), help_text=_("visit, admission or dispensing date"))
     end_date = models.DateField(
@@ -216,7 +223,6 @@ class Visit(IngestedRecord):
             models.UniqueConstraint(fields=["id", "person"], name="visit_id_person_unique"),
         ]
         indexes = [
-            _source_lookup("visit"),
             models.Index(fields=["person", "kind", "-visit_date"], name="visit_person_kind_date"),
         ]
 
@@ -293,7 +299,7 @@ class ChronicPrescription(IngestedRecord):
         verbose_name = _("chronic continuous prescription")
         verbose_name_plural = _("chronic continuous prescriptions")
         constraints = [_source_unique("chronicrx")]
-        indexes = [_source_lookup("chronicrx"), models.Index(fields=["person", "-prescribed_on"])]
+        indexes = [models.Index(fields=["person", "-prescribed_on"])]
 
 
 class LabResult(IngestedRecord):
@@ -315,7 +321,7 @@ class LabResult(IngestedRecord):
         verbose_name = _("lab result")
         verbose_name_plural = _("lab results")
         constraints = [_source_unique("lab")]
-        indexes = [_source_lookup("lab"), models.Index(fields=["person", "lab_key", "-collected_on"])]
+        indexes = [models.Index(fields=["person", "lab_key", "-collected_on"])]
 
 
 class Report(IngestedRecord):
@@ -341,7 +347,7 @@ class Report(IngestedRecord):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         constraints = [_source_unique("report")]
-        indexes = [_source_lookup("report"), models.Index(fields=["person", "kind", "-performed_on"])]
+        indexes = [models.Index(fields=["person", "kind", "-performed_on"])]
 
 
 class Allergy(IngestedRecord):
@@ -360,7 +366,7 @@ class Allergy(IngestedRecord):
         verbose_name = _("allergy")
         verbose_name_plural = _("allergies")
         constraints = [_source_unique("allergy")]
-        indexes = [_source_lookup("allergy"), models.Index(fields=["person", "-uploaded_on"])]
+        indexes = [models.Index(fields=["person", "-uploaded_on"])]
 
 
 class Vaccination(IngestedRecord):
@@ -377,7 +383,7 @@ class Vaccination(IngestedRecord):
         verbose_name = _("vaccination")
         verbose_name_plural = _("vaccinations")
         constraints = [_source_unique("vaccination")]
-        indexes = [_source_lookup("vaccination"), models.Index(fields=["person", "-vaccinated_on"])]
+        indexes = [models.Index(fields=["person", "-vaccinated_on"])]
 
 
 class PreventiveCheck(IngestedRecord):
@@ -416,7 +422,7 @@ class PreventiveCheck(IngestedRecord):
         verbose_name = _("adult preventive check")
         verbose_name_plural = _("adult preventive checks")
         constraints = [_source_unique("preventive")]
-        indexes = [_source_lookup("preventive"), models.Index(fields=["person", "-checked_on"])]
+        indexes = [models.Index(fields=["person", "-checked_on"])]
 
 
 class CancerScreening(IngestedRecord):
@@ -440,7 +446,7 @@ class CancerScreening(IngestedRecord):
         verbose_name = _("cancer screening")
         verbose_name_plural = _("cancer screenings")
         constraints = [_source_unique("cancer")]
-        indexes = [_source_lookup("cancer"), models.Index(fields=["person", "kind", "-screened_on"])]
+        indexes = [models.Index(fields=["person", "kind", "-screened_on"])]
 
 
 class FollowUp(IngestedRecord):
@@ -466,7 +472,7 @@ class FollowUp(IngestedRecord):
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
         constraints = [_source_unique("followup")]
-        indexes = [_source_lookup("followup"), models.Index(fields=["person", "program", "-measured_on"])]
+        indexes = [models.Index(fields=["person", "program", "-measured_on"])]
 
 
 class CareWish(IngestedRecord):
@@ -485,7 +491,7 @@ class CareWish(IngestedRecord):
         verbose_name = _("care wish")
         verbose_name_plural = _("care wishes")
         constraints = [_source_unique("wish")]
-        indexes = [_source_lookup("wish"), models.Index(fields=["person", "kind"])]
+        indexes = [models.Index(fields=["person", "kind"])]
 
 
 class RecordRevision(models.Model):

@@ -71,11 +71,10 @@ class SubsidyCase(CaseRecord):
         verbose_name_plural = _("subsidy cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="subsidycase_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="subsidycase_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="subsidycase_source_record_idx"),
             models.Index(fields=["person", "-applied_on"], name="subsidycase_person_applied"),
         ]
 
@@ -95,11 +94,10 @@ class CatastrophicIllnessCase(CaseRecord):
         verbose_name_plural = _("catastrophic-illness certificate cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="catastrophic_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="catastrophic_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="catastr_source_record_idx"),
             models.Index(fields=["person", "-applied_on"], name="catastrophic_person_applied"),
         ]
 
@@ -123,11 +121,10 @@ class ReimbursementCase(CaseRecord):
         verbose_name_plural = _("reimbursement cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="reimbursement_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="reimbursement_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="reimburse_source_record_idx"),
             models.Index(fields=["person", "-applied_on"], name="reimburse_person_applied"),
         ]
 
@@ -146,11 +143,10 @@ class PriorReviewCase(CaseRecord):
         verbose_name_plural = _("prior review cases")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="priorreview_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="priorreview_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="priorreview_source_record_idx"),
             models.Index(fields=["person", "-applied_on"], name="priorreview_person_applied"),
         ]
 
@@ -175,11 +171,10 @@ class SalaryReport(IngestedRecord):
         verbose_name_plural = _("insured-salary reports")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="salaryreport_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="salaryreport_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="salaryreport_source_record_idx"),
             models.Index(fields=["person", "-effective_on"], name="salaryreport_person_effective"),
         ]
 
@@ -200,10 +195,9 @@ class WelfareSubsidy(IngestedRecord):
         verbose_name_plural = _("tobacco and lottery premium subsidies")
         constraints = [
             models.UniqueConstraint(
-                fields=["person", "source", "source_record_id"], name="welfaresubsidy_person_source_record_unique"
+                fields=["source", "source_record_id", "person"], name="welfaresubsidy_source_record_person_unique"
             )
         ]
         indexes = [
-            models.Index(fields=["source", "source_record_id"], name="welfare_source_record_idx"),
             models.Index(fields=["person", "-month"], name="welfare_person_month"),
         ]
