@@ -24,7 +24,7 @@ from healthbank.records.services import Row, insert_rows
 
 from .population import Population, premium_months
 
-SEND_ORDER = (  # prescriptions before their refills, visits before the reports that cite them
+SEND_ORDER = (  # the order of record types within a phase (``load_population``)
     "visits",
     "reports",
     "lab-results",
@@ -79,19 +79,24 @@ def load_population(population: Population, workers: int | None = None) -> LoadS
     summary.households = len(population.households)
     summary.person_ids = {p.national_id: people[i].pk for i, p in enumerate(population.people)}
 
-    def send_rank(key: tuple[str, str]) -> tuple[int, int]:
+    def phase(key: tuple[str, str]) -> int:
+        """0: the visits of every institution but the pharmacies, which issue the chronic prescriptions the
+        pharmacies refill and are the visits reports cite; 1: the rest, which needs nothing of one another."""
         source, record_type = key
         inst = institutions.get(source)
-        pharmacy_last = 1 if inst is not None and inst.kind == Institution.Kind.PHARMACY else 0
-        return SEND_ORDER.index(record_type), pharmacy_last
+        return 0 if record_type == "visits" and (inst is None or inst.kind != Institution.Kind.PHARMACY) else 1
 
-    # Every record through the bulk loader, one phase a (record type, pharmacy last) rank: a pharmacy's refill
-    # finds its prescription, a report its visit, whichever worker wrote them. Worker processes see only what
-    # is committed: inside a caller's transaction the loader works in this process.
+    def send_rank(key: tuple[str, str]) -> tuple[int, int]:
+        return phase(key), SEND_ORDER.index(key[1])
+
+    # Every record through the bulk loader in two phases: a pharmacy's refill finds its prescription and a report
+    # its visit, whichever worker wrote them. Within a phase the workers never wait for one another: each
+    # barrier between phases leaves one of them idle while the other finishes its last chunks (there were 18).
+    # Worker processes see only what is committed: inside a caller's transaction the loader works in this process.
     workers = 1 if connection.in_atomic_block else workers or bulk.default_workers()
     items = (
         (_spec(source, institutions), record_type, enumerate(population.batches[(source, record_type)]),
-         send_rank((source, record_type)))
+         phase((source, record_type)))
         for source, record_type in sorted(population.batches, key=send_rank)
     )  # fmt: skip
     # Not durable: a crash mid-generation loses at most the last moments of commits of a population that is made
