@@ -150,6 +150,30 @@ def _commits(durable: bool):
                 cursor.execute("RESET synchronous_commit")
 
 
+# What a bulk session tells PostgreSQL a page read at random costs (its default, 4, is a spinning disk's). Each chunk
+# looks up lists of a thousand keys and more (its people by national-ID hash, their cards by person); at the
+# default cost PostgreSQL plans such a list as a scan of the whole table, which grows with every slice of a load,
+# at this one (what is usual for SSD or a database held in memory) as index scans, which do not: a thousand
+# people at 50,000 took 13.1 ms scanned, 5.6 ms through the index (EXPLAIN ANALYZE).
+BULK_RANDOM_PAGE_COST = 1.1
+
+
+@contextlib.contextmanager
+def _lookup_costs():
+    """This connection plans its look-ups with ``BULK_RANDOM_PAGE_COST`` while the block runs (PostgreSQL)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET random_page_cost TO {BULK_RANDOM_PAGE_COST}")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET random_page_cost")
+
+
 # The chunks of an in-memory load (``load_batches(in_memory=True)``), made before the workers are forked: a worker
 # reads its chunk here, in the memory it shares with the parent, and is sent only the chunk's number.
 _forked_chunks: list[tuple] = []
@@ -163,7 +187,7 @@ def _work(inbox, outbox, durable: bool = True) -> None:
     gc.set_threshold(BULK_GC_THRESHOLD, *gc.get_threshold()[1:])
     senders = _Senders()
     try:
-        with _commits(durable):
+        with _commits(durable), _lookup_costs():
             while (task := inbox.get()) is not None:
                 if isinstance(task, int):
                     task = _forked_chunks[task][1]
@@ -215,7 +239,7 @@ def load_batches(
     senders = _Senders()
     items = _allowed(senders, items)
     if workers == 1:
-        with bulk_collection(), _commits(durable or connection.in_atomic_block):
+        with bulk_collection(), _commits(durable or connection.in_atomic_block), _lookup_costs():
             for item in _chunks(items, 1, chunk):
                 if item is not BARRIER:
                     report.add(*_ingest_chunk(senders, *item[1]))

@@ -150,3 +150,20 @@ def test_only_a_load_that_is_not_durable_lets_commits_skip_the_disk_and_the_sett
     with bulk._commits(durable=False):
         assert commit_setting() == "off"
     assert commit_setting() == "on"
+
+
+def test_a_bulk_session_plans_its_look_ups_for_memory_and_puts_the_setting_back():
+    """A chunk's look-ups of a thousand people go through the index, not a scan of the whole table (the cost of a
+    page read at random as on SSD); the connection is as it was afterwards."""
+    if connection.vendor != "postgresql":
+        pytest.skip("random_page_cost is PostgreSQL's planner setting")
+
+    def cost() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            return float(cursor.fetchone()[0])
+
+    before = cost()
+    with bulk._lookup_costs():
+        assert cost() == bulk.BULK_RANDOM_PAGE_COST < before
+    assert cost() == before
