@@ -132,22 +132,26 @@ def _ingest_chunk(senders: _Senders, spec: SenderSpec, record_type: str, chunk: 
 
 
 @contextlib.contextmanager
+def _session_setting(name: str, value: str):
+    """PostgreSQL's ``name`` set to ``value`` on this connection while the block runs, and reset afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET {name} TO {value}")
+    try:
+        yield
+    finally:
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"RESET {name}")
+
+
 def _commits(durable: bool):
     """``durable=False``: this connection's commits return before their WAL reaches the disk (PostgreSQL's
     ``synchronous_commit = off``). A crash may then lose the last moments of commits, never half of one: the
     database stays consistent. Only for what can be made again (the synthetic population), never for what a
     sender was told is stored."""
     if durable or connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
+        return contextlib.nullcontext()
+    return _session_setting("synchronous_commit", "off")
 
 
 # What a bulk session tells PostgreSQL a page read at random costs (its default, 4, is a spinning disk's). Each chunk
@@ -158,20 +162,11 @@ def _commits(durable: bool):
 BULK_RANDOM_PAGE_COST = 1.1
 
 
-@contextlib.contextmanager
 def _lookup_costs():
     """This connection plans its look-ups with ``BULK_RANDOM_PAGE_COST`` while the block runs (PostgreSQL)."""
     if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET random_page_cost TO {BULK_RANDOM_PAGE_COST}")
-    try:
-        yield
-    finally:
-        if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET random_page_cost")
+        return contextlib.nullcontext()
+    return _session_setting("random_page_cost", str(BULK_RANDOM_PAGE_COST))
 
 
 # The chunks of an in-memory load (``load_batches(in_memory=True)``), made before the workers are forked: a worker

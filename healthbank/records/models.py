@@ -141,7 +141,7 @@ class IngestedRecord(models.Model):
         return self.source == IMPORTED_SOURCE
 
 
-def _source_unique(name: str) -> models.UniqueConstraint:
+def source_unique(name: str) -> models.UniqueConstraint:
     """A sender's record id names one record of a person. The sender's id leads: ingestion looks a sender's record
     ids up across people (to refuse moving one to another person), and this one index serves that look-up too."""
     return models.UniqueConstraint(
@@ -216,7 +216,7 @@ class Visit(IngestedRecord):
         verbose_name = _("visit")
         verbose_name_plural = _("visits")
         constraints = [
-            _source_unique("visit"),
+            source_unique("visit"),
             # What a diagnosis' or order's key points at on PostgreSQL: (visit, person), one key for the two, so a
             # child row cannot name another person than its visit's (migration 0010; the shape Citus needs
             # between tables distributed by person, docs/scaling.md).
@@ -298,7 +298,7 @@ class ChronicPrescription(IngestedRecord):
     class Meta:
         verbose_name = _("chronic continuous prescription")
         verbose_name_plural = _("chronic continuous prescriptions")
-        constraints = [_source_unique("chronicrx")]
+        constraints = [source_unique("chronicrx")]
         indexes = [models.Index(fields=["person", "-prescribed_on"])]
 
 
@@ -320,7 +320,7 @@ class LabResult(IngestedRecord):
     class Meta:
         verbose_name = _("lab result")
         verbose_name_plural = _("lab results")
-        constraints = [_source_unique("lab")]
+        constraints = [source_unique("lab")]
         indexes = [models.Index(fields=["person", "lab_key", "-collected_on"])]
 
 
@@ -346,7 +346,7 @@ class Report(IngestedRecord):
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
-        constraints = [_source_unique("report")]
+        constraints = [source_unique("report")]
         indexes = [models.Index(fields=["person", "kind", "-performed_on"])]
 
 
@@ -365,7 +365,7 @@ class Allergy(IngestedRecord):
     class Meta:
         verbose_name = _("allergy")
         verbose_name_plural = _("allergies")
-        constraints = [_source_unique("allergy")]
+        constraints = [source_unique("allergy")]
         indexes = [models.Index(fields=["person", "-uploaded_on"])]
 
 
@@ -382,7 +382,7 @@ class Vaccination(IngestedRecord):
     class Meta:
         verbose_name = _("vaccination")
         verbose_name_plural = _("vaccinations")
-        constraints = [_source_unique("vaccination")]
+        constraints = [source_unique("vaccination")]
         indexes = [models.Index(fields=["person", "-vaccinated_on"])]
 
 
@@ -421,7 +421,7 @@ class PreventiveCheck(IngestedRecord):
     class Meta:
         verbose_name = _("adult preventive check")
         verbose_name_plural = _("adult preventive checks")
-        constraints = [_source_unique("preventive")]
+        constraints = [source_unique("preventive")]
         indexes = [models.Index(fields=["person", "-checked_on"])]
 
 
@@ -445,7 +445,7 @@ class CancerScreening(IngestedRecord):
     class Meta:
         verbose_name = _("cancer screening")
         verbose_name_plural = _("cancer screenings")
-        constraints = [_source_unique("cancer")]
+        constraints = [source_unique("cancer")]
         indexes = [models.Index(fields=["person", "kind", "-screened_on"])]
 
 
@@ -471,7 +471,7 @@ class FollowUp(IngestedRecord):
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        constraints = [_source_unique("followup")]
+        constraints = [source_unique("followup")]
         indexes = [models.Index(fields=["person", "program", "-measured_on"])]
 
 
@@ -490,7 +490,7 @@ class CareWish(IngestedRecord):
     class Meta:
         verbose_name = _("care wish")
         verbose_name_plural = _("care wishes")
-        constraints = [_source_unique("wish")]
+        constraints = [source_unique("wish")]
         indexes = [models.Index(fields=["person", "kind"])]
 
 

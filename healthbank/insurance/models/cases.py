@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from healthbank.identity.models import InsuranceUnit
-from healthbank.records.models import IngestedRecord, Institution
+from healthbank.records.models import IngestedRecord, Institution, source_unique
 
 
 class CaseStep(models.TextChoices):
@@ -69,11 +69,7 @@ class SubsidyCase(CaseRecord):
     class Meta:
         verbose_name = _("subsidy case")
         verbose_name_plural = _("subsidy cases")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="subsidycase_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("subsidycase")]
         indexes = [
             models.Index(fields=["person", "-applied_on"], name="subsidycase_person_applied"),
         ]
@@ -92,11 +88,7 @@ class CatastrophicIllnessCase(CaseRecord):
     class Meta:
         verbose_name = _("catastrophic-illness certificate case")
         verbose_name_plural = _("catastrophic-illness certificate cases")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="catastrophic_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("catastrophic")]
         indexes = [
             models.Index(fields=["person", "-applied_on"], name="catastrophic_person_applied"),
         ]
@@ -119,11 +111,7 @@ class ReimbursementCase(CaseRecord):
     class Meta:
         verbose_name = _("reimbursement case")
         verbose_name_plural = _("reimbursement cases")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="reimbursement_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("reimbursement")]
         indexes = [
             models.Index(fields=["person", "-applied_on"], name="reimburse_person_applied"),
         ]
@@ -141,11 +129,7 @@ class PriorReviewCase(CaseRecord):
     class Meta:
         verbose_name = _("prior review case")
         verbose_name_plural = _("prior review cases")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="priorreview_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("priorreview")]
         indexes = [
             models.Index(fields=["person", "-applied_on"], name="priorreview_person_applied"),
         ]
@@ -169,11 +153,7 @@ class SalaryReport(IngestedRecord):
     class Meta:
         verbose_name = _("insured-salary report")
         verbose_name_plural = _("insured-salary reports")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="salaryreport_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("salaryreport")]
         indexes = [
             models.Index(fields=["person", "-effective_on"], name="salaryreport_person_effective"),
         ]
@@ -193,11 +173,7 @@ class WelfareSubsidy(IngestedRecord):
     class Meta:
         verbose_name = _("tobacco or lottery premium subsidy")
         verbose_name_plural = _("tobacco and lottery premium subsidies")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["source", "source_record_id", "person"], name="welfaresubsidy_source_record_person_unique"
-            )
-        ]
+        constraints = [source_unique("welfaresubsidy")]
         indexes = [
             models.Index(fields=["person", "-month"], name="welfare_person_month"),
         ]
