@@ -19,8 +19,8 @@ from healthbank.identity.services import build_person
 from healthbank.insurance.models import PremiumCalculation, PremiumPayment
 from healthbank.insurance.rules import monthly_premium
 from healthbank.records import bulk
-from healthbank.records.models import Institution
-from healthbank.records.services import Row, insert_rows
+from healthbank.records.models import ChronicPrescription, Institution
+from healthbank.records.services import RECORD_TYPES, Row, insert_rows
 
 from .population import Population, premium_months
 
@@ -163,6 +163,17 @@ def _gather_statistics() -> None:
     tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in LOOKED_UP_TABLES)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+def slice_tables() -> tuple[type, ...]:
+    """The tables a slice writes by the hundred thousand: its people's cards and insurance, every record type it
+    sends with the rows a record brings (a visit's diagnoses and orders, the prescription it issues)."""
+    records = [
+        model
+        for record_type in SEND_ORDER
+        for model in (RECORD_TYPES[record_type].model, *RECORD_TYPES[record_type].child_models)
+    ]
+    return (NhiCard, NhiHousehold, Enrolment, PremiumCalculation, PremiumPayment, ChronicPrescription, *records)
 
 
 def _spec(source: str, institutions: dict[str, Institution]) -> bulk.SenderSpec:

@@ -19,6 +19,7 @@ SQLite has one writer at a time: there the loader runs in the calling process (`
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
 import itertools
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, models, transaction
 
 from . import services
 from .models import Institution
@@ -339,3 +340,83 @@ def _chunks(items, workers: int, size: int) -> Iterator:
         for (worker, spec, record_type), bucket in pending.items():
             yield worker, (spec, record_type, bucket)
         yield BARRIER
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign-key constraint as PostgreSQL holds it: its table, its name, its definition."""
+
+    table: str
+    name: str
+    definition: str  # pg_get_constraintdef: "FOREIGN KEY (visit_id) REFERENCES records_visit(id) DEFERRABLE ..."
+
+
+class BrokenKey(RuntimeError):
+    """A row names a row that is not there: a key put back could not be validated."""
+
+
+class KeysCheckedAtEnd:
+    """The foreign keys of some tables set aside while a large load writes them, then put back and checked in
+    one pass a key: PostgreSQL's own advice for populating a database (its manual, "Populating a Database":
+    "a foreign key constraint can be checked in bulk more efficiently than row-by-row"). Row by row, each
+    row's keys are looked up at commit, one query a row and key — more of the generator's machine than
+    PostgreSQL's copying of the rows itself (docs/decisions.md, "Issue 12: the keys checked at the end").
+
+    Only for a load into tables nothing else writes meanwhile (the generator's new population): while the keys
+    are set aside nothing checks them. Never for ingestion into a live database, which keeps its keys.
+
+    ``set_aside()`` drops the keys (remembering their definitions); ``put_back()`` adds them again as NOT VALID,
+    so every row written from then on is checked as before; ``check()`` validates the rows already there,
+    one scan a key, and raises ``BrokenKey`` naming the key and the row that breaks it (the key then stays NOT
+    VALID: still enforced for new rows). PostgreSQL only; tables owned by the connecting role.
+    """
+
+    def __init__(self, tables: Iterable[type[models.Model]]):
+        self.tables = sorted({model._meta.db_table for model in tables})
+        self.keys: list[ForeignKey] = []
+
+    def set_aside(self) -> None:
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+                [self.tables],
+            )
+            self.keys = [ForeignKey(*row) for row in cursor.fetchall()]
+            for key in self.keys:
+                cursor.execute(f"ALTER TABLE {quote(key.table)} DROP CONSTRAINT {quote(key.name)}")
+
+    def put_back(self) -> None:
+        quote = connection.ops.quote_name
+        with transaction.atomic(), connection.cursor() as cursor:
+            for key in self.keys:
+                cursor.execute(
+                    f"ALTER TABLE {quote(key.table)} ADD CONSTRAINT {quote(key.name)} {key.definition} NOT VALID"
+                )
+
+    def check(self) -> None:
+        """Validate every key put back; a key's table is locked against other DDL (not against writes) while its
+        key is checked."""
+        quote = connection.ops.quote_name
+        for key in self.keys:
+            try:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(f"ALTER TABLE {quote(key.table)} VALIDATE CONSTRAINT {quote(key.name)}")
+            except IntegrityError as exc:  # the message names the key, the row's value and the table it is not in
+                raise BrokenKey(f"{key.table}.{key.name}: {exc}".strip()) from exc
+
+    def check_aside(self) -> concurrent.futures.Future:
+        """``check()`` in a thread of its own, on a connection of its own, while the caller goes on: PostgreSQL
+        does the scanning, so the caller's Python keeps its core. ``result()`` waits (and raises ``BrokenKey``)."""
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="keys")
+
+        def run() -> None:
+            try:
+                self.check()
+            finally:
+                connections.close_all()  # this thread's connection only
+
+        future = pool.submit(run)
+        pool.shutdown(wait=False)
+        return future

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -29,7 +30,7 @@ from healthbank.demo.cases import add_cases, add_showcase_cases
 from healthbank.demo.certificates import set_up_certificates
 from healthbank.demo.connect import set_up_health_app, set_up_tax_filing
 from healthbank.demo.debit import set_up_debits
-from healthbank.demo.loader import LoadingAside, LoadSummary, load_population
+from healthbank.demo.loader import LoadingAside, LoadSummary, load_population, slice_tables
 from healthbank.demo.population import plan_slices
 from healthbank.demo.premiums import add_unpaid_premiums
 from healthbank.demo.records import add_records, showcase_records
@@ -40,7 +41,7 @@ from healthbank.external import certificates
 from healthbank.identity.models import Enrolment, InsuranceUnit, Person
 from healthbank.identity.services import current_card
 from healthbank.records.auth import issue_api_key
-from healthbank.records.bulk import bulk_collection
+from healthbank.records.bulk import BrokenKey, KeysCheckedAtEnd, bulk_collection
 from healthbank.records.models import ApiClient, Institution, Visit
 from healthbank.staff import roles
 from healthbank.vcard.selectors import household_members
@@ -85,7 +86,7 @@ class Command(BaseCommand):
             self.stdout.write("A population is already loaded; keeping it (delete var/ to start again).")
         else:
             day = today or timezone.localdate()
-            summary, planned, begun = LoadSummary(), 0.0, time.perf_counter()
+            summary, begun = LoadSummary(), time.perf_counter()
             # A large population is planned and loaded a slice of people at a time (demo/population.py
             # ``plan_slices``; a population of one slice is ``build_population``'s): the whole plan of a quarter of
             # a million people would not fit in memory.
@@ -97,40 +98,39 @@ class Command(BaseCommand):
                 and connection.vendor == "postgresql"
                 and not connection.in_atomic_block  # a caller's transaction (a test's) is seen by this process only
             )
-            aside = None
-            with bulk_collection(), World(settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR) as world:
-                while True:  # the plan and its rows: hundreds of thousands of objects made at once
-                    started = time.perf_counter()
-                    plan = next(slices, None)
-                    planned += time.perf_counter() - started
-                    if aside is not None:
-                        summary.add(aside.result())
-                        self.stdout.write(
-                            f"  {summary.people} people in {time.perf_counter() - begun:.0f} s"
-                            f" (plan {planned:.0f} s, load {summary.seconds:.0f} s, side by side)"
-                        )
-                        aside = None
-                    if plan is None:
-                        break
-                    if aside_ok:
-                        aside = LoadingAside(plan)
-                    else:
-                        summary.add(load_population(plan))
-                        if people > population.SLICE_PEOPLE:
-                            self.stdout.write(
-                                f"  {summary.people} people in {time.perf_counter() - begun:.0f} s"
-                                f" (plan {planned:.0f} s, load {summary.seconds:.0f} s)"
-                            )
-                    world.add(plan)
-                    del plan  # the next slice's plan takes its place, not its side
+            # The slices' tables load without their foreign keys, which are put back and checked in one pass each
+            # at the end (records.bulk.KeysCheckedAtEnd): a new population that nothing else writes meanwhile.
+            keys = KeysCheckedAtEnd(slice_tables()) if aside_ok else None
+            if keys is not None:
+                keys.set_aside()
+            try:
+                planned = self._load_slices(
+                    slices, aside_ok=aside_ok, sliced=people > population.SLICE_PEOPLE, summary=summary, begun=begun
+                )
+            except BaseException:
+                if keys is not None:  # a stopped run: its keys back and checked over the rows it wrote
+                    keys.put_back()
+                    with contextlib.suppress(BrokenKey):
+                        keys.check()  # (a broken one stays NOT VALID: still enforced for new rows)
+                raise
+            if keys is not None:
+                keys.put_back()  # NOT VALID: every row from here on is checked as it is written
             if connection.vendor == "postgresql":
                 # The tables just loaded have no statistics yet (autovacuum comes later), so the steps below would
                 # plan their look-ups as scans of millions of rows (0.3 s each at 250,000 people): gather them now.
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
+            # The rows already loaded are checked by PostgreSQL (one scan a key, in a thread and connection of its
+            # own) while this process goes on with the steps below.
+            checking = keys.check_aside() if keys is not None else None
             set_up_township_requests(seed, today)
             add_records(seed, day)
             summary.records.update(add_cases(seed, day))
+            if checking is not None:
+                try:
+                    checking.result()
+                except BrokenKey as exc:
+                    raise CommandError(f"The population breaks a foreign key: {exc}") from exc
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
@@ -140,6 +140,36 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {record_type:18} {count:7d}")
         if demo_logins:
             self._demo_logins()
+
+    def _load_slices(self, slices, *, aside_ok: bool, sliced: bool, summary: LoadSummary, begun: float) -> float:
+        """Plan and load the slices into ``summary``; the seconds spent planning."""
+        aside, planned = None, 0.0
+        with bulk_collection(), World(settings.EXTERNAL_DATA_DIR, settings.SIMULATED_CARDS_DIR) as world:
+            while True:  # the plan and its rows: hundreds of thousands of objects made at once
+                started = time.perf_counter()
+                plan = next(slices, None)
+                planned += time.perf_counter() - started
+                if aside is not None:
+                    summary.add(aside.result())
+                    self.stdout.write(
+                        f"  {summary.people} people in {time.perf_counter() - begun:.0f} s"
+                        f" (plan {planned:.0f} s, load {summary.seconds:.0f} s, side by side)"
+                    )
+                    aside = None
+                if plan is None:
+                    break
+                if aside_ok:
+                    aside = LoadingAside(plan)
+                else:
+                    summary.add(load_population(plan))
+                    if sliced:
+                        self.stdout.write(
+                            f"  {summary.people} people in {time.perf_counter() - begun:.0f} s"
+                            f" (plan {planned:.0f} s, load {summary.seconds:.0f} s)"
+                        )
+                world.add(plan)
+                del plan  # the next slice's plan takes its place, not its side
+        return planned
 
     def _demo_logins(self) -> None:
         username, password = DEMO_OPERATOR
