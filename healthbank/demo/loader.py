@@ -152,17 +152,32 @@ def _load_aside(population: Population, answer) -> None:
 
 
 # The tables the loader's look-ups read with a list of a thousand values and more: people by national-ID hash, their
-# cards by person. Without statistics (a new database; autovacuum comes later, or never where it is off) PostgreSQL
-# takes such a list to match the whole table and scans it, once a chunk: the slices slowed as the tables grew (at
-# 140,000 people the cards' table had been read 678 million rows over, 9,644 scans). ANALYZE samples a fixed number
-# of rows, so once a slice costs the same at any size.
-LOOKED_UP_TABLES = (Person, NhiCard)
+# cards by person, and each record type's rows by sender and record id (is this record new, a correction, or another
+# person's?). Without statistics (a new database; autovacuum comes later, or never where it is off) PostgreSQL guesses
+# such a list, or a sender's share of a table, small, and reads the rows the wrong way, once a chunk: at 140,000
+# people the cards' table had been read whole 9,644 times; at 190,000, every chunk of the CDC's vaccinations read all
+# of its million earlier ones to find a few (238 million index entries in all; 342 ms a chunk, 4 ms with statistics).
+def looked_up_records() -> tuple[type, ...]:
+    return (ChronicPrescription, *(RECORD_TYPES[record_type].model for record_type in SEND_ORDER))
 
 
 def _gather_statistics() -> None:
-    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in LOOKED_UP_TABLES)
+    """ANALYZE the people and cards (just written by this process: every slice), and each record table that has no
+    statistics yet or has had as many rows written since they were gathered as it then held (autovacuum's rule,
+    with the table's own size as threshold; its earlier slices' workers reported their writes as they ended):
+    each time it has doubled, not every slice. A sample costs the same at any size, and what the statistics
+    describe here are shares (a sender's part of a table), which stay true as the table grows."""
+    tables = [model._meta.db_table for model in looked_up_records()]
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        cursor.execute(
+            "SELECT s.relid::regclass::text FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+            " WHERE s.relid = ANY(%s::regclass[]) AND s.n_mod_since_analyze >= GREATEST(c.reltuples, 0)"
+            " ORDER BY 1",
+            [tables],
+        )
+        stale = [table for (table,) in cursor.fetchall()]
+        names = [Person._meta.db_table, NhiCard._meta.db_table, *stale]
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(name) for name in names)}")
 
 
 def slice_tables() -> tuple[type, ...]:
