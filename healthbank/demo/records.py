@@ -68,7 +68,7 @@ def _earlier_periods(rng: random.Random, today: dt.date) -> None:
         added.append(
             Enrolment(
                 person=e.person,
-                household=e.household,
+                household_id=e.household_id,  # not ``e.household``: a query for each, the household being unread
                 unit=unit,
                 category=1,
                 role="insured",
