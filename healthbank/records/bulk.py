@@ -395,9 +395,10 @@ class KeysCheckedAtEnd:
                     f"ALTER TABLE {quote(key.table)} ADD CONSTRAINT {quote(key.name)} {key.definition} NOT VALID"
                 )
 
-    def check(self) -> None:
+    def check(self) -> float:
         """Validate every key put back; a key's table is locked against other DDL (not against writes) while its
-        key is checked."""
+        key is checked. The seconds it took."""
+        started = time.perf_counter()
         quote = connection.ops.quote_name
         for key in self.keys:
             try:
@@ -405,15 +406,17 @@ class KeysCheckedAtEnd:
                     cursor.execute(f"ALTER TABLE {quote(key.table)} VALIDATE CONSTRAINT {quote(key.name)}")
             except IntegrityError as exc:  # the message names the key, the row's value and the table it is not in
                 raise BrokenKey(f"{key.table}.{key.name}: {exc}".strip()) from exc
+        return time.perf_counter() - started
 
     def check_aside(self) -> concurrent.futures.Future:
         """``check()`` in a thread of its own, on a connection of its own, while the caller goes on: PostgreSQL
-        does the scanning, so the caller's Python keeps its core. ``result()`` waits (and raises ``BrokenKey``)."""
+        does the scanning, so the caller's Python keeps its core. ``result()`` waits (and raises ``BrokenKey``),
+        then gives the seconds the check took."""
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="keys")
 
-        def run() -> None:
+        def run() -> float:
             try:
-                self.check()
+                return self.check()
             finally:
                 connections.close_all()  # this thread's connection only
 

@@ -115,22 +115,30 @@ class Command(BaseCommand):
                 raise
             if keys is not None:
                 keys.put_back()  # NOT VALID: every row from here on is checked as it is written
+            started = time.perf_counter()
             if connection.vendor == "postgresql":
                 # The tables just loaded have no statistics yet (autovacuum comes later), so the steps below would
                 # plan their look-ups as scans of millions of rows (0.3 s each at 250,000 people): gather them now.
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE")
+            analysed = time.perf_counter() - started
             # The rows already loaded are checked by PostgreSQL (one scan a key, in a thread and connection of its
             # own) while this process goes on with the steps below.
             checking = keys.check_aside() if keys is not None else None
+            started = time.perf_counter()
             set_up_township_requests(seed, today)
             add_records(seed, day)
             summary.records.update(add_cases(seed, day))
+            followed = time.perf_counter() - started
             if checking is not None:
                 try:
-                    checking.result()
+                    checked = checking.result()
                 except BrokenKey as exc:
                     raise CommandError(f"The population breaks a foreign key: {exc}") from exc
+                self.stdout.write(
+                    f"  statistics in {analysed:.0f} s; then the follow-up steps in {followed:.0f} s and, alongside,"
+                    f" {len(keys.keys)} foreign keys checked in {checked:.0f} s"
+                )
             self.stdout.write(
                 f"Generated {summary.people} people in {summary.households} households, "
                 f"{summary.institutions} institutions and {sum(summary.records.values())} records "
