@@ -360,7 +360,8 @@ class KeysCheckedAtEnd:
     one pass a key: PostgreSQL's own advice for populating a database (its manual, "Populating a Database":
     "a foreign key constraint can be checked in bulk more efficiently than row-by-row"). Row by row, each
     row's keys are looked up at commit, one query a row and key — more of the generator's machine than
-    PostgreSQL's copying of the rows itself (docs/decisions.md, "Issue 12: the keys checked at the end").
+    PostgreSQL's copying of the rows itself (docs/decisions.md, "Issue 12: the keys checked at the end, and
+    statistics of every looked-up table").
 
     Only for a load into tables nothing else writes meanwhile (the generator's new population): while the keys
     are set aside nothing checks them. Never for ingestion into a live database, which keeps its keys.
