@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from healthbank.core import codes
@@ -180,3 +181,14 @@ def pytest_collection_modifyitems(config, items):
         print(f"\nHEALTHBANK_BROWSER_SHARE={share}: {len(deselected)} browser tests run in the other share")
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+
+
+def foreign_keys(*tables: str) -> set[tuple]:
+    """Each foreign key of these tables as PostgreSQL holds it: table, name, definition, validated."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
+            [list(tables)],
+        )
+        return set(cursor.fetchall())

@@ -369,7 +369,8 @@ class KeysCheckedAtEnd:
     ``set_aside()`` drops the keys (remembering their definitions); ``put_back()`` adds them again as NOT VALID,
     so every row written from then on is checked as before; ``check()`` validates the rows already there,
     one scan a key, and raises ``BrokenKey`` naming the key and the row that breaks it (the key then stays NOT
-    VALID: still enforced for new rows). PostgreSQL only; tables owned by the connecting role.
+    VALID: still enforced for new rows). ``while_loading()`` is the first two around a block. PostgreSQL only;
+    tables owned by the connecting role.
     """
 
     def __init__(self, tables: Iterable[type[models.Model]]):
@@ -395,6 +396,20 @@ class KeysCheckedAtEnd:
                 cursor.execute(
                     f"ALTER TABLE {quote(key.table)} ADD CONSTRAINT {quote(key.name)} {key.definition} NOT VALID"
                 )
+
+    @contextlib.contextmanager
+    def while_loading(self):
+        """The keys set aside while the block runs and put back after it. A block stopped by an error (or Ctrl-C)
+        has them put back and checked over what it wrote before the error goes on (a broken one stays NOT VALID)."""
+        self.set_aside()
+        try:
+            yield
+        except BaseException:
+            self.put_back()
+            with contextlib.suppress(BrokenKey):
+                self.check()
+            raise
+        self.put_back()
 
     def check(self) -> float:
         """Validate every key put back; a key's table is locked against other DDL (not against writes) while its

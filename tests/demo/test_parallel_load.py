@@ -19,6 +19,7 @@ from healthbank.demo.management.commands import generate_population
 from healthbank.demo.population import build_population, plan_slices
 from healthbank.identity.models import Person
 from healthbank.records.models import ChronicPrescription, Report, Vaccination, Visit
+from tests.conftest import foreign_keys
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +51,7 @@ def test_each_slice_loads_in_a_process_of_its_own_while_the_next_is_planned(monk
     for part in plan_slices(60, seed=5, today=dt.date(2026, 11, 20), slice_people=25):
         for (_source, record_type), payloads in part.batches.items():
             planned[record_type] += len(payloads)
-    keys = foreign_keys()
+    keys = slice_keys()
     out = io.StringIO()
     call_command("generate_population", stdout=out, people=60, seed=5)
     text = out.getvalue()
@@ -59,25 +60,18 @@ def test_each_slice_loads_in_a_process_of_its_own_while_the_next_is_planned(monk
     assert Visit.objects.count() == planned["visits"] and Report.objects.count() == planned["reports"]
     assert Visit.objects.values("person").distinct().count() > 30
     # The slices' tables loaded without their foreign keys; every key is back, checked over every row.
-    assert foreign_keys() == keys and all(validated for *_, validated in keys)
+    assert slice_keys() == keys and all(validated for *_, validated in keys)
 
 
-def foreign_keys() -> set[tuple]:
-    tables = [model._meta.db_table for model in slice_tables()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
-            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
-            [tables],
-        )
-        return set(cursor.fetchall())
+def slice_keys() -> set[tuple]:
+    return foreign_keys(*(model._meta.db_table for model in slice_tables()))
 
 
 @needs_postgresql
 def test_a_run_stopped_by_a_refused_record_puts_the_keys_back(monkeypatch, time_machine):
     time_machine.move_to(dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC), tick=False)
     monkeypatch.setattr(population_module, "SLICE_PEOPLE", 25)
-    keys = foreign_keys()
+    keys = slice_keys()
     assert len(keys) > 20
 
     class Refused(LoadingAside):
@@ -88,7 +82,7 @@ def test_a_run_stopped_by_a_refused_record_puts_the_keys_back(monkeypatch, time_
     monkeypatch.setattr(generate_population, "LoadingAside", Refused)
     with pytest.raises(GenerationError, match="V-1 rejected"):
         call_command("generate_population", stdout=io.StringIO(), people=60, seed=5)
-    assert foreign_keys() == keys
+    assert slice_keys() == keys
 
 
 @needs_postgresql

@@ -20,7 +20,7 @@ from healthbank.identity.models import NhiCard
 from healthbank.records import bulk
 from healthbank.records.models import ChronicPrescription, DrugOrder, RecordRevision, Report, Visit
 from healthbank.records.services import RECORD_TYPES, Row, insert_rows, record_bucket
-from tests.conftest import OTHER_ID, visit_payload
+from tests.conftest import OTHER_ID, foreign_keys, visit_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,17 +170,6 @@ def test_a_bulk_session_plans_its_look_ups_for_memory_and_puts_the_setting_back(
     with bulk._lookup_costs():
         assert cost() == bulk.BULK_RANDOM_PAGE_COST < before
     assert cost() == before
-
-
-def foreign_keys(*tables: str) -> set[tuple]:
-    """Each foreign key of these tables as PostgreSQL holds it: table, name, definition, validated."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint"
-            " WHERE contype = 'f' AND conrelid = ANY(%s::regclass[])",
-            [list(tables)],
-        )
-        return set(cursor.fetchall())
 
 
 def add_card(person_id, number: str) -> None:

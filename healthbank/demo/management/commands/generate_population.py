@@ -98,23 +98,14 @@ class Command(BaseCommand):
                 and connection.vendor == "postgresql"
                 and not connection.in_atomic_block  # a caller's transaction (a test's) is seen by this process only
             )
-            # The slices' tables load without their foreign keys, which are put back and checked in one pass each
-            # at the end (records.bulk.KeysCheckedAtEnd): a new population that nothing else writes meanwhile.
+            # The slices' tables load without their foreign keys, put back NOT VALID after the slices (every row
+            # from there on is checked as it is written) and checked in one pass each (records.bulk.KeysCheckedAtEnd):
+            # a new population that nothing else writes meanwhile.
             keys = KeysCheckedAtEnd(slice_tables()) if aside_ok else None
-            if keys is not None:
-                keys.set_aside()
-            try:
+            with keys.while_loading() if keys is not None else contextlib.nullcontext():
                 planned = self._load_slices(
                     slices, aside_ok=aside_ok, sliced=people > population.SLICE_PEOPLE, summary=summary, begun=begun
                 )
-            except BaseException:
-                if keys is not None:  # a stopped run: its keys back and checked over the rows it wrote
-                    keys.put_back()
-                    with contextlib.suppress(BrokenKey):
-                        keys.check()  # (a broken one stays NOT VALID: still enforced for new rows)
-                raise
-            if keys is not None:
-                keys.put_back()  # NOT VALID: every row from here on is checked as it is written
             started = time.perf_counter()
             if connection.vendor == "postgresql":
                 # The tables just loaded have no statistics yet (autovacuum comes later), so the steps below would
